@@ -1,0 +1,568 @@
+"""The scikit-learn base shared by the autoencoder models.
+
+Parameters, input validation, NaN-aware standardisation, ``fit`` and
+``partial_fit`` around the one training loop, batched inference and
+device-safe pickling live here once; a model supplies its torch module and
+its loss through a handful of ``_`` hooks. scikit-learn's private
+validation helpers are imported here and nowhere else.
+"""
+
+import copy
+import math
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from tqdm.std import tqdm
+
+from . import _training
+from ._nn import ACTIVATIONS
+from ._utils import (
+    INFERENCE_CHUNK,
+    make_generator,
+    map_chunks,
+    observed_mask,
+    resolve_device,
+    to_tensor,
+    torch_threads,
+    training_threads,
+)
+
+__all__ = ["BaseAutoencoder", "Interval", "StrOptions", "_fit_context", "validate_data"]
+
+_SEED_MAX = 2**31 - 1
+
+
+def _check_rows_observed(X):
+    """Raise if a row has no observed value: nothing can be inferred for it."""
+    empty = np.flatnonzero(np.isnan(X).all(axis=1))
+    if empty.size:
+        raise ValueError(
+            f"X has {empty.size} row(s) with no observed value (the first is row "
+            f"{empty[0]}). Every row needs at least one non-missing entry: drop "
+            "those rows or fill them before calling this method."
+        )
+
+
+def _nan_statistics(X):
+    """Per-feature mean and standard deviation over observed entries.
+
+    A feature that is constant gets scale 1; one with nothing observed gets
+    mean 0 and scale 1 (it never enters the loss).
+    """
+    if observed_mask(X) is None:
+        mean, std = X.mean(axis=0), X.std(axis=0)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, std = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+    mean = np.nan_to_num(mean.astype(np.float64), nan=0.0)
+    std = np.nan_to_num(std.astype(np.float64), nan=1.0)
+    std[std < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+    return mean, std
+
+
+def _tensor_dict_to_cpu(state):
+    return None if state is None else {k: v.cpu() for k, v in state.items()}
+
+
+class BaseAutoencoder(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+):
+    """Base class for the autoencoder models.
+
+    Warning: This class should not be used directly. Use derived classes
+    instead.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str, torch.device],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(128, 64),
+        activation="relu",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+    # ------------------------------------------------------------------ hooks
+    @abstractmethod
+    def _make_module(self, n_features, hidden_layer_sizes, generator):
+        """Build the torch module on ``self._device``."""
+
+    @abstractmethod
+    def _batch_loss(self, x, mask, epoch, generator):
+        """Mean training loss of a batch (a scalar tensor to minimise)."""
+
+    @abstractmethod
+    def _encode(self, x, mask):
+        """Codes of standardised rows (what ``transform`` returns)."""
+
+    @abstractmethod
+    def _decode(self, z):
+        """Expected standardised reconstruction of codes ``z``."""
+
+    @abstractmethod
+    def _score_rows(self, x, mask):
+        """Per-row score of standardised rows, higher is more typical."""
+
+    @abstractmethod
+    def _sample_standardised(self, n_samples, rng):
+        """``n_samples`` draws of standardised rows, a numpy array."""
+
+    def _fit_scaling(self, X):
+        """Per-feature ``(mean, scale)`` used to standardise inputs."""
+        return _nan_statistics(X)
+
+    def _after_fit(self, X, mask):
+        """Called with the standardised training data after each fit."""
+
+    # ------------------------------------------------------------ validation
+    def _validate_X(self, X, *, reset, min_samples=1):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            ensure_min_samples=min_samples,
+        )
+        _check_rows_observed(X)
+        return X
+
+    def _standardise(self, X):
+        """Standardised float32-ready rows with NaN set to 0, and the mask."""
+        mask = observed_mask(X)
+        Xs = (X - self.mean_) / self.scale_
+        if mask is not None:
+            Xs = np.where(mask, Xs, 0.0)
+        return Xs.astype(np.float32, copy=False), mask
+
+    def _unstandardise(self, Xs, dtype):
+        return (Xs * self.scale_ + self.mean_).astype(dtype, copy=False)
+
+    # ------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model to X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. Missing values encoded as NaN are allowed: the
+            loss is computed on observed entries only.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "module_")
+        X = self._validate_X(X, reset=not warm, min_samples=2)
+        if not warm:
+            self._initialize(X)
+        self._train(X, max_epochs=self.max_iter, incremental=False)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on X, keeping the optimiser state.
+
+        The first call sets the standardisation statistics from its chunk
+        and builds the network; later calls continue training it. Early
+        stopping does not apply to ``partial_fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data; NaN marks missing entries.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        first = not hasattr(self, "module_")
+        X = self._validate_X(X, reset=first, min_samples=2 if first else 1)
+        if first:
+            self._initialize(X)
+        self._train(X, max_epochs=1, incremental=True)
+        return self
+
+    def _initialize(self, X):
+        """Fresh state: scaling, network, optimiser, history and random streams."""
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if any(s <= 0 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must contain only positive sizes, got {sizes}."
+            )
+        self._device = resolve_device(self.device)
+        self._rng = np.random.RandomState(
+            check_random_state(self.random_state).randint(_SEED_MAX)
+        )
+        self._dtype = X.dtype
+        self.mean_, self.scale_ = self._fit_scaling(X)
+        generator = make_generator(self._rng.randint(_SEED_MAX), self._device)
+        self.module_ = self._make_module(X.shape[1], tuple(sizes), generator)
+        self._optimizer = None
+        self._optimizer_state = None
+        self._history = _training.History()
+
+    def _get_optimizer(self):
+        """Adam with L2 on the weights (as ``alpha`` in MLP), fused when possible."""
+        if self._optimizer is None:
+            weights, others = [], []
+            for name, param in self.module_.named_parameters():
+                (weights if name.endswith("weight") else others).append(param)
+            groups = [{"params": weights}, {"params": others, "weight_decay": 0.0}]
+            self._optimizer = torch.optim.Adam(
+                groups,
+                lr=self.learning_rate_init,
+                fused=self._device.type in ("cpu", "cuda"),
+            )
+            if self._optimizer_state is not None:
+                self._optimizer.load_state_dict(self._optimizer_state)
+                self._optimizer_state = None
+        weights, others = self._optimizer.param_groups
+        weights["weight_decay"] = self.alpha / self._batch_size
+        for group in (weights, others):
+            group["lr"] = self.learning_rate_init
+        return self._optimizer
+
+    def _split_validation(self, n_samples):
+        """Row indices for training and validation (early stopping only)."""
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        if n_val < 1 or n_val >= n_samples:
+            raise ValueError(
+                f"early_stopping with validation_fraction={self.validation_fraction} "
+                f"leaves no rows to train or to validate on with n_samples="
+                f"{n_samples}. Use more samples, another validation_fraction, or "
+                "early_stopping=False."
+            )
+        order = self._rng.permutation(n_samples)
+        return order[n_val:], order[:n_val]
+
+    def _train(self, X, *, max_epochs, incremental):
+        n_samples = X.shape[0]
+        self._batch_size = (
+            min(256, n_samples) if self.batch_size == "auto" else self.batch_size
+        )
+        Xs, mask = self._standardise(X)
+        mask = None if mask is None else mask.astype(np.float32)
+        validate = None
+        if self.early_stopping and not incremental:
+            train_idx, val_idx = self._split_validation(n_samples)
+            validate = self._validation_scorer(Xs[val_idx], _rows(mask, val_idx))
+            Xs, mask = Xs[train_idx], _rows(mask, train_idx)
+            self._batch_size = min(self._batch_size, len(train_idx))
+        X_t = to_tensor(Xs, self._device)
+        mask_t = None if mask is None else to_tensor(mask, self._device)
+        generator = make_generator(self._rng.randint(_SEED_MAX), self._device)
+        progress = tqdm(
+            total=max_epochs, desc=type(self).__name__, unit="epoch",
+            disable=not self.verbose or incremental,
+        )
+        threads = training_threads(self.module_, self._batch_size, self._device)
+        with torch_threads(threads), progress:
+            status = _training.fit_loop(
+                self.module_,
+                self._get_optimizer(),
+                lambda x, m, epoch: self._batch_loss(x, m, epoch, generator),
+                X_t,
+                mask_t,
+                history=self._history,
+                max_epochs=max_epochs,
+                batch_size=self._batch_size,
+                shuffle=self.shuffle,
+                generator=generator,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                validate=validate,
+            )
+        self._record(status, early_stopping=validate is not None, incremental=incremental)
+        self.module_.eval()
+        self._after_fit(X_t, mask_t)
+
+    def _validation_scorer(self, Xs_val, mask_val):
+        """A callable giving minus the loss on held-out rows (higher is better)."""
+        X_val = to_tensor(Xs_val, self._device)
+        mask_val = None if mask_val is None else to_tensor(mask_val, self._device)
+        seed = self._rng.randint(_SEED_MAX)
+
+        def score():
+            self.module_.eval()
+            generator = make_generator(seed, self._device)
+            with torch.inference_mode():
+                return -self._batch_loss(X_val, mask_val, None, generator).item()
+
+        return score
+
+    def _record(self, status, *, early_stopping, incremental):
+        """Publish the loop's history as MLP-style fitted attributes and warn."""
+        history = self._history
+        self.n_iter_ = len(history.loss_curve)
+        self.loss_curve_ = list(history.loss_curve)
+        if early_stopping:
+            self.validation_scores_ = list(history.validation_scores)
+            self.best_validation_score_ = history.best_validation_score
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = history.best_loss
+        if status == _training.INTERRUPTED:
+            warnings.warn(
+                f"Training interrupted by the user after {self.n_iter_} epochs; "
+                "the model keeps "
+                + ("its best validation weights." if early_stopping else "its weights."),
+                ConvergenceWarning,
+            )
+        elif status == _training.MAX_ITER and not incremental:
+            warnings.warn(
+                f"Maximum iterations ({self.max_iter}) reached and the "
+                f"{'validation score' if early_stopping else 'training loss'} has "
+                "not converged yet. Increase max_iter or tol.",
+                ConvergenceWarning,
+            )
+
+    # ------------------------------------------------------------- inference
+    def _map(self, fn, *arrays, chunk=INFERENCE_CHUNK):
+        self.module_.eval()
+        return map_chunks(fn, arrays, self._device, chunk=chunk)
+
+    def transform(self, X):
+        """Encode X into the latent space.
+
+        Deterministic and independent of batching.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode; NaN marks missing entries.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Latent codes, in the float dtype of X.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        Xs, mask = self._standardise(X)
+        return self._map(self._encode, Xs, mask).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        """Decode latent codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Latent codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features)
+            Expected reconstruction in the units of the training data.
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but {type(self).__name__} decodes "
+                f"codes of n_components={self.n_components} features."
+            )
+        return self._unstandardise(self._map(self._decode, Z), Z.dtype)
+
+    def score_samples(self, X):
+        """Per-row score: higher for rows more typical of the training data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score; rows with NaN are scored on their observed part.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            See the class documentation for the units.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._score_samples(X)
+
+    def _score_samples(self, X):
+        Xs, mask = self._standardise(X)
+        return self._map(self._score_rows, Xs, mask).astype(np.float64)
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` over X.
+
+        Lets model selection such as :class:`~sklearn.model_selection.GridSearchCV`
+        work without a scorer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean per-row score.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Generate new rows from the fitted model.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to generate.
+
+        random_state : int, RandomState instance or None, default=None
+            Controls the draws. Pass an int for reproducible output.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Generated rows in the units and float dtype of the training data.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(
+                f"n_samples must be a positive integer, got {n_samples!r}."
+            )
+        rng = check_random_state(random_state)
+        self.module_.eval()
+        with torch.inference_mode():
+            Xs = self._sample_standardised(int(n_samples), rng)
+        return self._unstandardise(Xs, self._dtype)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # ------------------------------------------------------------ pickling
+    def __getstate__(self):
+        """Move tensors to the CPU so a model fitted on a GPU loads anywhere."""
+        state = super().__getstate__()
+        if "module_" not in state:
+            return state
+        state = dict(state)
+        if self._device.type != "cpu":
+            state["module_"] = copy.deepcopy(self.module_).cpu()
+        if state.get("_optimizer") is not None:
+            state["_optimizer_state"] = _optimizer_state_to_cpu(self._optimizer)
+        state["_optimizer"] = None
+        history = copy.copy(self._history)
+        history.best_state = _tensor_dict_to_cpu(history.best_state)
+        state["_history"] = history
+        state["_device"] = str(self._device)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "module_" not in state:
+            return
+        device = torch.device(self._device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            device = torch.device("cpu")
+        self._device = device
+        self.module_ = self.module_.to(device)
+
+
+def _rows(mask, idx):
+    return None if mask is None else mask[idx]
+
+
+def _optimizer_state_to_cpu(optimizer):
+    state = optimizer.state_dict()
+    state["state"] = {
+        key: {
+            name: value.cpu() if torch.is_tensor(value) else value
+            for name, value in param_state.items()
+        }
+        for key, param_state in state["state"].items()
+    }
+    return state

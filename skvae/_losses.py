@@ -1,0 +1,97 @@
+"""Loss terms as pure torch functions over tensors.
+
+Every function reduces over features only and returns one value per row
+(shape ``(..., N)``), so callers choose how to average. ``mask`` is a float
+tensor with 1 for observed and 0 for missing entries (missing entries of
+``x`` must already be filled with a finite value); ``None`` means all
+entries are observed and skips the masking work.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def _row_sum(values, mask):
+    if mask is not None:
+        values = values * mask
+    return values.sum(-1)
+
+
+def squared_error(x, x_hat, mask=None):
+    """Mean squared error over the observed features of each row."""
+    error = (x_hat - x).square()
+    if mask is None:
+        return error.mean(-1)
+    return _row_sum(error, mask) / mask.sum(-1)
+
+
+def mean_squared_error(x, x_hat, mask=None):
+    """Mean squared error over all observed entries of a batch (a scalar)."""
+    if mask is None:
+        return F.mse_loss(x_hat, x)
+    return ((x_hat - x).square() * mask).sum() / mask.sum()
+
+
+def gaussian_log_likelihood(x, mean, log_scale, mask=None):
+    """log N(x | mean, diag(exp(log_scale))^2) summed over observed features.
+
+    Equals ``Normal(mean, log_scale.exp()).log_prob(x)`` summed over the last
+    axis, without building a distribution object.
+    """
+    z = (x - mean) * torch.exp(-log_scale)
+    return _row_sum(-0.5 * z.square() - log_scale - 0.5 * LOG_2PI, mask)
+
+
+def bernoulli_log_likelihood(x, logits, mask=None):
+    """log Bernoulli(x | sigmoid(logits)) summed over observed features.
+
+    Equals ``Bernoulli(logits=logits).log_prob(x)``; ``x`` may lie anywhere in
+    [0, 1] (the continuous relaxation used for grey-level data).
+    """
+    log_prob = -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    return _row_sum(log_prob, mask)
+
+
+def kl_standard_normal(mean, log_var):
+    """KL(N(mean, diag(exp(log_var))) || N(0, I)) per row, in closed form.
+
+    Kingma & Welling (2014), Auto-Encoding Variational Bayes, Appendix B:
+    ``-KL = 1/2 * sum(1 + log_var - mean^2 - exp(log_var))``.
+    """
+    return 0.5 * (log_var.exp() + mean.square() - 1.0 - log_var).sum(-1)
+
+
+def gaussian_log_density(z, mean, log_var):
+    """log N(z | mean, diag(exp(log_var))) summed over the last axis."""
+    return -0.5 * ((z - mean).square() * torch.exp(-log_var) + log_var + LOG_2PI).sum(
+        -1
+    )
+
+
+def standard_normal_log_density(z):
+    """log N(z | 0, I) summed over the last axis."""
+    return -0.5 * (z.square() + LOG_2PI).sum(-1)
+
+
+def elbo(log_likelihood, kl, beta=1.0):
+    """Evidence lower bound per row, ``E_q[log p(x|z)] - beta * KL(q || p)``.
+
+    Kingma & Welling (2014), eq. 3, with the KL weight of Higgins et al.
+    (2017), beta-VAE.
+    """
+    return log_likelihood - beta * kl
+
+
+def log_mean_exp(log_weights, dim=0):
+    """``log(mean(exp(log_weights)))`` along ``dim``, computed stably.
+
+    Applied to importance log-weights ``log p(x, z_k) - log q(z_k | x)`` over
+    ``k`` it is the importance-weighted bound of Burda, Grosse &
+    Salakhutdinov (2016), eq. 8: a lower bound on ``log p(x)`` that tightens
+    as the number of samples grows.
+    """
+    return torch.logsumexp(log_weights, dim=dim) - math.log(log_weights.shape[dim])

@@ -1,0 +1,337 @@
+"""VAETransformer: a variational autoencoder as a transformer and density."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+
+from ._base import BaseAutoencoder, Interval, StrOptions
+from ._losses import (
+    bernoulli_log_likelihood,
+    elbo,
+    gaussian_log_density,
+    gaussian_log_likelihood,
+    kl_standard_normal,
+    log_mean_exp,
+    standard_normal_log_density,
+)
+from ._nn import VariationalAutoencoder, build
+from ._utils import make_generator
+
+# Entries (rows x importance samples x widest layer) held at once when scoring.
+_SCORE_BUDGET = 2**23
+
+
+class VAETransformer(BaseAutoencoder):
+    """Variational autoencoder for dimensionality reduction, density and sampling.
+
+    A Gaussian encoder gives each row a posterior ``q(z | x)`` over
+    ``n_components`` latent variables with a standard normal prior; the
+    decoder gives a likelihood ``p(x | z)``. Training maximises the evidence
+    lower bound with the KL term weighted by ``beta``. Inputs are
+    standardised inside the model (with statistics that ignore NaN) unless
+    the likelihood is Bernoulli; missing values (NaN) are allowed
+    everywhere, and the likelihood counts observed entries only.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of the latent space.
+
+    hidden_layer_sizes : array-like of shape (n_layers,), default=(128, 64)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+
+    activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
+            "elu", "gelu", "silu"}, default="relu"
+        Activation of the hidden layers.
+
+    beta : float, default=1.0
+        Weight of the KL term in the training objective (beta-VAE).
+
+    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
+        Decoder distribution. ``"gaussian"``: a normal with a learned
+        standard deviation per feature, on standardised data.
+        ``"bernoulli"``: for data in [0, 1] (binary or grey levels), which
+        is then not standardised.
+
+    n_importance_samples : int, default=50
+        Importance samples per row used by :meth:`score_samples`.
+
+    kl_warmup : int, default=0
+        Number of epochs over which the KL weight rises linearly from
+        ``beta / kl_warmup`` to ``beta``; 0 disables the warm-up.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the weights, as in
+        :class:`~sklearn.neural_network.MLPRegressor`.
+
+    batch_size : int or "auto", default="auto"
+        Rows per optimiser step; ``"auto"`` means ``min(256, n_samples)``.
+
+    learning_rate_init : float, default=1e-3
+        Learning rate of the Adam optimiser.
+
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data).
+
+    tol : float, default=1e-4
+        Training stops when the loss (or, with ``early_stopping``, the
+        validation score) does not improve by at least ``tol`` for
+        ``n_iter_no_change`` consecutive epochs. The loss is in nats per row.
+
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the rows, stop when
+        their ELBO stops improving and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement by ``tol`` before training stops.
+
+    shuffle : bool, default=True
+        Whether to shuffle the rows at each epoch.
+
+    warm_start : bool, default=False
+        When True, ``fit`` continues training the previous network instead
+        of starting anew.
+
+    random_state : int, RandomState instance or None, default=None
+        Controls weight initialisation, shuffling, the reparameterisation
+        noise, the validation split and the scoring noise. Pass an int for
+        reproducible results; on the CPU they are then identical bit for bit.
+
+    verbose : int, default=0
+        Whether to show a progress bar with the epoch and the loss.
+
+    device : str or torch.device, default="auto"
+        Where to compute: ``"auto"`` picks CUDA when available, else the
+        CPU; any device torch accepts works. Resolved at fit.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network.
+
+    mean_ : ndarray of shape (n_features_in_,)
+        Per-feature mean used to standardise inputs (0 for Bernoulli).
+
+    scale_ : ndarray of shape (n_features_in_,)
+        Per-feature standard deviation used to standardise inputs (1 for
+        Bernoulli).
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Mean training loss (negative beta-weighted ELBO, in nats per row of
+        standardised data) at each epoch.
+
+    best_loss_ : float or None
+        Lowest training loss; None with ``early_stopping``.
+
+    validation_scores_ : list of float or None
+        Validation ELBO per row at each epoch with ``early_stopping``, else
+        None.
+
+    best_validation_score_ : float or None
+        Best validation score with ``early_stopping``, else None.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    AutoencoderTransformer : Deterministic autoencoder.
+    sklearn.decomposition.FactorAnalysis : Linear Gaussian latent model.
+
+    Notes
+    -----
+    :meth:`transform` returns the posterior mean, so it is deterministic.
+    :meth:`score_samples` is the importance-weighted estimate of
+    ``log p(x)`` of Burda et al. (2016) with ``n_importance_samples``
+    samples, in nats and in the units of the input (the standardisation's
+    Jacobian is included), over the observed entries of each row. The noise
+    is fixed per importance-sample index, so a row's score does not depend
+    on the other rows, the batch or the call. :meth:`score` is its mean: the
+    held-out log-likelihood that model selection maximises.
+    :meth:`sample` draws ``z`` from the prior and ``x`` from ``p(x | z)``;
+    ``inverse_transform`` of prior draws gives the decoder means instead.
+
+    References
+    ----------
+    .. [1] Kingma, D. P. and Welling, M. (2014). Auto-encoding variational
+       Bayes. ICLR.
+    .. [2] Burda, Y., Grosse, R. and Salakhutdinov, R. (2016). Importance
+       weighted autoencoders. ICLR.
+    .. [3] Higgins, I. et al. (2017). beta-VAE: Learning basic visual
+       concepts with a constrained variational framework. ICLR.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skvae import VAETransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> vae = VAETransformer(n_components=2, max_iter=5, random_state=0)
+    >>> vae.fit_transform(X).shape  # doctest: +SKIP
+    (1797, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+        "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "kl_warmup": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(128, 64),
+        activation="relu",
+        beta=1.0,
+        likelihood="gaussian",
+        n_importance_samples=50,
+        kl_warmup=0,
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        super().__init__(
+            n_components=n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+        )
+        self.beta = beta
+        self.likelihood = likelihood
+        self.n_importance_samples = n_importance_samples
+        self.kl_warmup = kl_warmup
+
+    # ----------------------------------------------------------- the model
+    def _fit_scaling(self, X):
+        if self.likelihood == "gaussian":
+            return super()._fit_scaling(X)
+        if np.nanmin(X) < 0 or np.nanmax(X) > 1:
+            raise ValueError(
+                "likelihood='bernoulli' needs data in [0, 1], got values from "
+                f"{np.nanmin(X):g} to {np.nanmax(X):g}. Scale the data to [0, 1] "
+                "(e.g. MinMaxScaler) or use likelihood='gaussian'."
+            )
+        return np.zeros(X.shape[1]), np.ones(X.shape[1])
+
+    def _initialize(self, X):
+        super()._initialize(X)
+        self._score_seed = self._rng.randint(2**31 - 1)
+
+    def _make_module(self, n_features, hidden_layer_sizes, generator):
+        return build(
+            VariationalAutoencoder,
+            self._device,
+            generator,
+            n_features=n_features,
+            n_components=self.n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=self.activation,
+            likelihood=self.likelihood,
+        )
+
+    def _log_likelihood(self, x, decoded, mask):
+        """log p(x | z) over observed entries, given the decoder's output."""
+        if self.likelihood == "bernoulli":
+            return bernoulli_log_likelihood(x, decoded, mask)
+        log_scale = self.module_.scale().log()
+        return gaussian_log_likelihood(x, decoded, log_scale, mask)
+
+    def _kl_weight(self, epoch):
+        if not self.kl_warmup or epoch is None:
+            return self.beta
+        return self.beta * min(1.0, (epoch + 1) / self.kl_warmup)
+
+    def _batch_loss(self, x, mask, epoch, generator):
+        mean, log_var = self.module_.encode(x)
+        noise = torch.randn(
+            mean.shape, generator=generator, device=mean.device, dtype=mean.dtype
+        )
+        z = mean + torch.exp(0.5 * log_var) * noise
+        log_likelihood = self._log_likelihood(x, self.module_.decode(z), mask)
+        kl = kl_standard_normal(mean, log_var)
+        return -elbo(log_likelihood, kl, self._kl_weight(epoch)).mean()
+
+    def _encode(self, x, mask):
+        return self.module_.encode(x)[0]
+
+    def _decode(self, z):
+        return self.module_.mean(z)
+
+    # ------------------------------------------------------------- scoring
+    def _importance_noise(self, device):
+        """Standard normal noise, one row per importance-sample index."""
+        generator = make_generator(self._score_seed, "cpu")
+        noise = torch.randn(
+            self.n_importance_samples, self.n_components, generator=generator
+        )
+        return noise.to(device)
+
+    def _log_weights(self, x, mask, noise):
+        """Importance log-weights ``log p(x, z_k) - log q(z_k | x)``, ``(K, N)``."""
+        mean, log_var = self.module_.encode(x)
+        z = mean + torch.exp(0.5 * log_var) * noise[:, None, :]
+        log_likelihood = self._log_likelihood(x, self.module_.decode(z), mask)
+        return (
+            log_likelihood
+            + standard_normal_log_density(z)
+            - gaussian_log_density(z, mean, log_var)
+        )
+
+    def _score_rows(self, x, mask):
+        noise = self._importance_noise(x.device)
+        log_px = log_mean_exp(self._log_weights(x, mask, noise), dim=0)
+        log_scale = torch.as_tensor(np.log(self.scale_), dtype=x.dtype, device=x.device)
+        jacobian = log_scale.sum() if mask is None else mask @ log_scale
+        return log_px - jacobian
+
+    def _score_samples(self, X):
+        Xs, mask = self._standardise(X)
+        widest = max(X.shape[1], *np.atleast_1d(self.hidden_layer_sizes), 1)
+        chunk = max(1, _SCORE_BUDGET // (self.n_importance_samples * int(widest)))
+        scores = self._map(self._score_rows, Xs, mask, chunk=chunk)
+        return scores.astype(np.float64)
+
+    # ------------------------------------------------------------ sampling
+    def _sample_standardised(self, n_samples, rng):
+        z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
+        decoded = self._map(self.module_.decode, z)
+        if self.likelihood == "bernoulli":
+            probability = 1.0 / (1.0 + np.exp(-decoded.astype(np.float64)))
+            return (rng.random_sample(decoded.shape) < probability).astype(np.float32)
+        scale = self.module_.scale().cpu().numpy()
+        return decoded + scale * rng.standard_normal(decoded.shape)
