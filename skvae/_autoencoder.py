@@ -218,7 +218,12 @@ class AutoencoderTransformer(BaseAutoencoder):
         return -squared_error(x, self.module_(x), mask)
 
     def _after_fit(self, X, mask):
-        """Fit the code density on (a subsample of) the training codes."""
+        """Fit the code density on (a subsample of) the training codes.
+
+        A one-row ``partial_fit`` chunk keeps the previous density.
+        """
+        if X.shape[0] < 2:
+            return
         rows = X
         if X.shape[0] > _DENSITY_MAX_ROWS:
             rows = X[self._rng.choice(X.shape[0], _DENSITY_MAX_ROWS, replace=False)]

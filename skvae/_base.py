@@ -320,15 +320,17 @@ class BaseAutoencoder(
             min(256, n_samples) if self.batch_size == "auto" else self.batch_size
         )
         Xs, mask = self._standardise(X)
-        mask = None if mask is None else mask.astype(np.float32)
-        validate = None
+        X_all = to_tensor(Xs, self._device)
+        mask_all = None if mask is None else to_tensor(mask, self._device)
+        X_t, mask_t, validate = X_all, mask_all, None
         if self.early_stopping and not incremental:
-            train_idx, val_idx = self._split_validation(n_samples)
-            validate = self._validation_scorer(Xs[val_idx], _rows(mask, val_idx))
-            Xs, mask = Xs[train_idx], _rows(mask, train_idx)
+            train_idx, val_idx = (
+                torch.as_tensor(i, device=self._device)
+                for i in self._split_validation(n_samples)
+            )
+            validate = self._validation_scorer(X_all[val_idx], _rows(mask_all, val_idx))
+            X_t, mask_t = X_all[train_idx], _rows(mask_all, train_idx)
             self._batch_size = min(self._batch_size, len(train_idx))
-        X_t = to_tensor(Xs, self._device)
-        mask_t = None if mask is None else to_tensor(mask, self._device)
         generator = make_generator(self._rng.randint(_SEED_MAX), self._device)
         progress = tqdm(
             total=max_epochs, desc=type(self).__name__, unit="epoch",
@@ -350,15 +352,14 @@ class BaseAutoencoder(
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
                 validate=validate,
+                progress=progress,
             )
         self._record(status, early_stopping=validate is not None, incremental=incremental)
         self.module_.eval()
-        self._after_fit(X_t, mask_t)
+        self._after_fit(X_all, mask_all)
 
-    def _validation_scorer(self, Xs_val, mask_val):
+    def _validation_scorer(self, X_val, mask_val):
         """A callable giving minus the loss on held-out rows (higher is better)."""
-        X_val = to_tensor(Xs_val, self._device)
-        mask_val = None if mask_val is None else to_tensor(mask_val, self._device)
         seed = self._rng.randint(_SEED_MAX)
 
         def score():

@@ -52,6 +52,7 @@ def bernoulli_log_likelihood(x, logits, mask=None):
     Equals ``Bernoulli(logits=logits).log_prob(x)``; ``x`` may lie anywhere in
     [0, 1] (the continuous relaxation used for grey-level data).
     """
+    x = x.expand_as(logits)  # the torch function does not broadcast
     log_prob = -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
     return _row_sum(log_prob, mask)
 

@@ -1,0 +1,29 @@
+"""scikit-learn's common estimator checks over small instances of every model."""
+
+import warnings
+
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skvae import AutoencoderTransformer, VAETransformer
+
+SMALL = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
+
+ESTIMATORS = [
+    AutoencoderTransformer(**SMALL),
+    VAETransformer(n_importance_samples=5, **SMALL),
+    VAETransformer(train_importance_samples=3, kl_warmup=2, **SMALL),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_allow_nan_tag(estimator):
+    assert estimator.__sklearn_tags__().input_tags.allow_nan

@@ -1,0 +1,356 @@
+"""Behaviour of the two models: units, determinism, NaN, sampling, errors."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.stats import multivariate_normal
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skvae import AutoencoderTransformer, VAETransformer
+
+MODELS = [AutoencoderTransformer, VAETransformer]
+FAST = dict(hidden_layer_sizes=(16,), random_state=0, device="cpu")
+# columns on very different scales, far from zero: standardisation matters
+OFFSET = np.array([1000.0, -5.0, 0.0, 20.0, 3.0, 1e4])
+SCALE = np.array([100.0, 0.01, 1.0, 5.0, 1.0, 1e3])
+
+
+MIXING = np.random.RandomState(0).normal(size=(2, 6))
+
+
+def _data(n_samples=400, seed=0):
+    """Rows from one fixed distribution; ``seed`` picks the draws."""
+    rng = np.random.RandomState(seed)
+    latent = rng.normal(size=(n_samples, 2))
+    X = np.tanh(latent @ MIXING) + 0.1 * rng.normal(size=(n_samples, 6))
+    return X * SCALE + OFFSET
+
+
+def _fit(model, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X)
+
+
+@pytest.fixture(scope="module", params=MODELS, ids=lambda c: c.__name__)
+def fitted(request):
+    return _fit(request.param(n_components=2, max_iter=200, **FAST), _data())
+
+
+# ------------------------------------------------------------------ shapes
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("Model", MODELS)
+def test_outputs_keep_the_float_dtype(Model, dtype):
+    X = _data().astype(dtype)
+    model = _fit(Model(max_iter=2, **FAST), X)
+    codes = model.transform(X)
+    assert codes.shape == (400, 2) and codes.dtype == dtype
+    assert model.inverse_transform(codes).dtype == dtype
+    assert model.sample(3).dtype == dtype
+    assert model.score_samples(X).dtype == np.float64
+
+
+def test_integer_input_gives_float64():
+    X = np.round(_data()).astype(np.int64)
+    model = _fit(AutoencoderTransformer(max_iter=2, **FAST), X)
+    assert model.transform(X).dtype == np.float64
+
+
+# -------------------------------------------------------------- semantics
+def test_reconstruction_is_in_the_input_units(fitted):
+    X = _data(seed=1)
+    X_hat = fitted.inverse_transform(fitted.transform(X))
+    assert X_hat.shape == X.shape
+    # a 2-D code of 2-D data: the error is a fraction of each column's spread
+    relative = ((X_hat - X) ** 2).mean(0) / X.var(0)
+    assert (relative < 0.8).all() and relative.mean() < 0.3
+    np.testing.assert_allclose(X_hat.mean(0), X.mean(0), atol=0.3 * X.std(0).max())
+
+
+def test_transform_is_deterministic_and_batch_independent(fitted):
+    X = _data(seed=2)
+    full = fitted.transform(X)
+    np.testing.assert_array_equal(full, fitted.transform(X))
+    np.testing.assert_allclose(fitted.transform(X[::-1])[::-1], full, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fitted.transform(X[7:8]), full[7:8], rtol=1e-5, atol=1e-6)
+
+
+def test_score_samples_depends_only_on_the_row(fitted):
+    X = _data(seed=3)
+    scores = fitted.score_samples(X)
+    assert np.isfinite(scores).all()
+    np.testing.assert_array_equal(scores, fitted.score_samples(X))
+    np.testing.assert_allclose(fitted.score_samples(X[5:6]), scores[5:6], rtol=1e-5)
+    np.testing.assert_allclose(fitted.score_samples(X[::-1])[::-1], scores, rtol=1e-5)
+    assert fitted.score(X) == pytest.approx(scores.mean())
+
+
+def test_typical_rows_score_higher(fitted):
+    X = _data(seed=4)
+    far = X + 8 * X.std(0)
+    assert np.median(fitted.score_samples(X)) > np.median(fitted.score_samples(far))
+
+
+def test_sample_is_reproducible_and_in_the_input_units(fitted):
+    X = _data()
+    draws = fitted.sample(2000, random_state=0)
+    assert draws.shape == (2000, 6)
+    np.testing.assert_array_equal(draws, fitted.sample(2000, random_state=0))
+    assert not np.array_equal(draws, fitted.sample(2000, random_state=1))
+    np.testing.assert_allclose(draws.mean(0), X.mean(0), atol=0.5 * X.std(0).max())
+    np.testing.assert_allclose(draws.std(0), X.std(0), rtol=0.6)
+
+
+def test_vae_log_likelihood_matches_the_exact_linear_gaussian_marginal():
+    # A linear VAE with a diagonal Gaussian decoder is factor analysis: its
+    # marginal p(x) is Gaussian in closed form. The importance-weighted
+    # estimate, in the input's units, must match it, and stay below the
+    # best Gaussian fit of the data.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3000, 1)) @ rng.normal(size=(1, 4)) + 0.3 * rng.normal(
+        size=(3000, 4)
+    )
+    X = X * np.array([1.0, 10.0, 100.0, 0.1]) + 50
+    linear = {**FAST, "hidden_layer_sizes": ()}
+    vae = _fit(
+        VAETransformer(
+            n_components=1, activation="identity", max_iter=100,
+            n_importance_samples=500, learning_rate_init=1e-2, **linear,
+        ),
+        X,
+    )
+    decoder = vae.module_.decoder[0]
+    weight = decoder.weight.detach().double().numpy()
+    variance = vae.module_.scale().detach().double().numpy() ** 2
+    marginal = multivariate_normal(
+        decoder.bias.detach().double().numpy(), weight @ weight.T + np.diag(variance)
+    )
+    exact = marginal.logpdf((X - vae.mean_) / vae.scale_) - np.log(vae.scale_).sum()
+    np.testing.assert_allclose(vae.score_samples(X), exact, atol=0.02)
+    assert vae.score(X) == pytest.approx(exact.mean(), abs=2e-3)
+    best_gaussian = multivariate_normal(X.mean(0), np.cov(X.T, bias=True))
+    assert vae.score(X) < best_gaussian.logpdf(X).mean() + 1e-3
+
+
+def test_more_importance_samples_tighten_the_score():
+    X = _data()
+    vae = _fit(VAETransformer(max_iter=30, n_importance_samples=1, **FAST), X)
+    elbo_like = vae.score(X)
+    vae.set_params(n_importance_samples=200)
+    assert vae.score(X) > elbo_like
+
+
+def test_autoencoder_score_is_minus_the_standardised_error(fitted):
+    if not isinstance(fitted, AutoencoderTransformer):
+        pytest.skip("the VAE score is a log-likelihood")
+    X = _data(seed=5)
+    X[0, 1] = np.nan
+    X_hat = fitted.inverse_transform(fitted.transform(X))
+    error = ((X_hat - X) / fitted.scale_) ** 2
+    np.testing.assert_allclose(
+        fitted.score_samples(X), -np.nanmean(error, axis=1), rtol=1e-4
+    )
+
+
+# ------------------------------------------------------------------- NaN
+@pytest.mark.parametrize("Model", MODELS)
+def test_missing_values_are_accepted_everywhere(Model):
+    X = _data()
+    rng = np.random.RandomState(0)
+    X[rng.uniform(size=X.shape) < 0.3] = np.nan
+    X[np.isnan(X).all(1), 0] = 1.0
+    model = _fit(Model(max_iter=5, **FAST), X)
+    model.partial_fit(X)
+    assert np.isfinite(model.mean_).all() and np.isfinite(model.loss_curve_).all()
+    assert np.isfinite(model.transform(X)).all()
+    assert np.isfinite(model.score_samples(X)).all()
+
+
+def test_statistics_ignore_missing_values():
+    X = _data()
+    X_nan = X.copy()
+    X_nan[:200, 0] = np.nan
+    model = _fit(AutoencoderTransformer(max_iter=1, **FAST), X_nan)
+    np.testing.assert_allclose(model.mean_[0], X[200:, 0].mean())
+    np.testing.assert_allclose(model.scale_[0], X[200:, 0].std())
+
+
+@pytest.mark.parametrize("method", ["fit", "transform", "score_samples"])
+def test_rows_with_nothing_observed_are_refused(method):
+    X = _data()
+    model = _fit(AutoencoderTransformer(max_iter=1, **FAST), X)
+    X[3] = np.nan
+    with pytest.raises(ValueError, match="1 row.* no observed value .*row 3"):
+        getattr(model, method)(X)
+
+
+# ----------------------------------------------------------------- errors
+@pytest.mark.parametrize("Model", MODELS)
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        ([["a", "b"], ["c", "d"]], "could not convert|dtype='numeric'"),
+        ([[np.inf, 1.0], [0.0, 1.0]], "Input X contains infinity"),
+        (np.empty((0, 3)), "0 sample"),
+        ([[1.0, 2.0]], "1 sample"),
+        (np.empty((3, 0)), "0 feature"),
+        ([1.0, 2.0, 3.0], "Expected 2D array"),
+    ],
+)
+def test_bad_input_is_refused(Model, X, match):
+    with pytest.raises(ValueError, match=match):
+        Model(**FAST).fit(X)
+
+
+def test_sparse_input_is_refused_with_advice():
+    with pytest.raises(TypeError, match="Sparse data was passed.*toarray"):
+        AutoencoderTransformer(**FAST).fit(sp.random(20, 4, density=0.5, format="csr"))
+
+
+def test_wrong_width_is_refused(fitted):
+    with pytest.raises(ValueError, match="X has 5 features, but .* is expecting 6"):
+        fitted.transform(np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="X has 3 features, but .*n_components=2"):
+        fitted.inverse_transform(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_components": 0}, "'n_components' parameter"),
+        ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes must contain only positive"),
+        ({"hidden_layer_sizes": -3}, "hidden_layer_sizes"),
+        ({"batch_size": 0}, "'batch_size' parameter"),
+        ({"max_iter": 0}, "'max_iter' parameter"),
+        ({"learning_rate_init": 0.0}, "'learning_rate_init' parameter"),
+        ({"activation": "swish"}, "'activation' parameter"),
+        ({"device": "gpu"}, "device='gpu' is not a device torch knows"),
+        ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
+    ],
+)
+@pytest.mark.parametrize("Model", MODELS)
+def test_bad_parameters_are_refused(Model, params, match):
+    with pytest.raises(ValueError, match=match):
+        Model(**{**FAST, **params}).fit(_data())
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"likelihood": "poisson"}, "'likelihood' parameter"),
+        ({"beta": -1.0}, "'beta' parameter"),
+        ({"n_importance_samples": 0}, "'n_importance_samples' parameter"),
+    ],
+)
+def test_bad_vae_parameters_are_refused(params, match):
+    with pytest.raises(ValueError, match=match):
+        VAETransformer(**{**FAST, **params}).fit(_data())
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_unavailable_device_is_refused():
+    with pytest.raises(ValueError, match="'cuda' was requested but is not available"):
+        AutoencoderTransformer(**{**FAST, "device": "cuda"}).fit(_data())
+
+
+def test_bernoulli_needs_data_in_unit_interval():
+    with pytest.raises(ValueError, match=r"needs data in \[0, 1\]"):
+        VAETransformer(likelihood="bernoulli", **FAST).fit(_data())
+
+
+def test_early_stopping_needs_rows_to_validate():
+    with pytest.raises(ValueError, match="leaves no rows to train or to validate"):
+        AutoencoderTransformer(
+            early_stopping=True, validation_fraction=0.9, **FAST
+        ).fit(_data()[:2])
+
+
+@pytest.mark.parametrize("n_samples", [0, -1, 2.5])
+def test_sample_needs_a_positive_count(fitted, n_samples):
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        fitted.sample(n_samples)
+
+
+# -------------------------------------------------------------- bernoulli
+def test_bernoulli_vae_on_binary_data():
+    rng = np.random.RandomState(0)
+    prototypes = rng.uniform(size=(3, 20)) < 0.5
+    X = prototypes[rng.randint(3, size=500)] ^ (rng.uniform(size=(500, 20)) < 0.05)
+    X = X.astype(np.float64)
+    vae = _fit(VAETransformer(likelihood="bernoulli", max_iter=40, **FAST), X)
+    np.testing.assert_array_equal(vae.mean_, 0.0)
+    np.testing.assert_array_equal(vae.scale_, 1.0)
+    assert set(np.unique(vae.sample(50, random_state=0))) <= {0.0, 1.0}
+    probabilities = vae.inverse_transform(vae.transform(X))
+    assert ((probabilities > 0) & (probabilities < 1)).all()
+    assert -20 * np.log(2) < vae.score(X) < 0
+
+
+# ------------------------------------------------------- sklearn plumbing
+def test_device_parameter_is_not_rewritten():
+    model = _fit(AutoencoderTransformer(max_iter=1, random_state=0), _data())
+    assert model.device == "auto"
+    assert model._device.type == ("cuda" if torch.cuda.is_available() else "cpu")
+    model = _fit(
+        AutoencoderTransformer(max_iter=1, random_state=0, device=torch.device("cpu")),
+        _data(),
+    )
+    assert model._device == torch.device("cpu")
+
+
+def test_pickle_round_trip_keeps_predictions_and_training_state(fitted):
+    X = _data(seed=6)
+    clone = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(clone.transform(X), fitted.transform(X))
+    np.testing.assert_array_equal(clone.score_samples(X), fitted.score_samples(X))
+    clone.partial_fit(X)
+    assert clone.n_iter_ == fitted.n_iter_ + 1
+    assert all(s["step"].item() > 1 for s in clone._optimizer.state.values())
+
+
+def test_a_model_pickled_on_a_gpu_loads_on_the_cpu(fitted):
+    state = fitted.__getstate__()
+    state["_device"] = "cuda:0"
+    clone = type(fitted).__new__(type(fitted))
+    clone.__setstate__(state)
+    expected = "cuda:0" if torch.cuda.is_available() else "cpu"
+    assert str(clone._device) == expected
+    X = _data(seed=7)
+    np.testing.assert_allclose(clone.transform(X), fitted.transform(X), rtol=1e-5)
+
+
+def test_pandas_in_and_out(fitted):
+    X = pd.DataFrame(_data(), columns=[f"c{i}" for i in range(6)])
+    model = _fit(type(fitted)(max_iter=2, **FAST), X)
+    np.testing.assert_array_equal(model.feature_names_in_, X.columns)
+    model.set_output(transform="pandas")
+    codes = model.transform(X)
+    name = type(fitted).__name__.lower()
+    assert list(codes.columns) == [f"{name}0", f"{name}1"]
+    assert codes.index.equals(X.index)
+    assert list(model.get_feature_names_out()) == list(codes.columns)
+
+
+def test_pipeline_grid_search_and_cross_validation():
+    X = _data()
+    search = GridSearchCV(
+        VAETransformer(max_iter=20, **FAST), {"n_components": [1, 2]}, cv=2
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X)
+        scores = cross_val_score(
+            make_pipeline(StandardScaler(), AutoencoderTransformer(max_iter=5, **FAST)),
+            X, cv=3,
+        )
+    assert search.best_params_["n_components"] in (1, 2)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert scores.shape == (3,) and (scores < 0).all()

@@ -1,0 +1,273 @@
+"""The training loop: convergence, early stopping, reproducibility, resumption."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+
+from skvae import AutoencoderTransformer, VAETransformer
+from skvae._training import (
+    CONVERGED,
+    INTERRUPTED,
+    MAX_ITER,
+    History,
+    fit_loop,
+    run_epoch,
+)
+
+MODELS = [AutoencoderTransformer, VAETransformer]
+FAST = dict(hidden_layer_sizes=(16,), random_state=0, device="cpu")
+
+
+def _data(n_samples=300, n_features=6, seed=0):
+    rng = np.random.RandomState(seed)
+    latent = rng.normal(size=(n_samples, 2))
+    return np.tanh(latent @ rng.normal(size=(2, n_features))) + 0.05 * rng.normal(
+        size=(n_samples, n_features)
+    )
+
+
+def _fit_quietly(model, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X)
+
+
+def _toy_problem(n_samples=64, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    module = torch.nn.Linear(3, 3)
+    X = torch.randn(n_samples, 3, generator=generator)
+    optimizer = torch.optim.SGD(module.parameters(), lr=0.1)
+
+    def loss_fn(x, mask, epoch):
+        return torch.nn.functional.mse_loss(module(x), x)
+
+    return module, optimizer, loss_fn, X, generator
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_loss_decreases(Model):
+    model = _fit_quietly(Model(max_iter=30, **FAST), _data())
+    assert model.n_iter_ == 30 == len(model.loss_curve_)
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    assert model.best_loss_ == min(model.loss_curve_)
+
+
+def test_run_epoch_returns_mean_loss_over_rows():
+    module, optimizer, loss_fn, X, generator = _toy_problem(n_samples=10)
+    for p in module.parameters():
+        p.requires_grad_(False)
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.0)
+    expected = loss_fn(X, None, 0).item()
+    loss = run_epoch(
+        module, optimizer, lambda x, m, e: loss_fn(x, m, e).requires_grad_(), X,
+        None, batch_size=3, shuffle=False, generator=generator, epoch=0,
+    )
+    # batches of 3, 3, 3, 1 rows, weighted by their sizes
+    batch_losses = [loss_fn(X[i : i + 3], None, 0).item() for i in range(0, 10, 3)]
+    weighted = np.average(batch_losses, weights=[3, 3, 3, 1])
+    assert loss == pytest.approx(weighted, rel=1e-6)
+    assert loss == pytest.approx(expected, rel=0.2)
+
+
+def test_early_stopping_restores_the_best_weights():
+    module, optimizer, loss_fn, X, generator = _toy_problem()
+    scores = iter([1.0, 3.0, 2.0, 2.5, 0.0, 0.0, 0.0])
+    snapshots = []
+
+    def validate():
+        snapshots.append({k: v.clone() for k, v in module.state_dict().items()})
+        return next(scores)
+
+    history = History()
+    status = fit_loop(
+        module, optimizer, loss_fn, X, None, history=history, max_epochs=7,
+        batch_size=16, shuffle=True, generator=generator, tol=0.0,
+        n_iter_no_change=2, validate=validate,
+    )
+    assert status == CONVERGED
+    # as in MLP: stop once more than n_iter_no_change epochs did not improve
+    assert history.validation_scores == [1.0, 3.0, 2.0, 2.5, 0.0]
+    assert history.best_validation_score == 3.0
+    for name, value in module.state_dict().items():
+        torch.testing.assert_close(value, snapshots[1][name], rtol=0, atol=0)
+        assert not torch.equal(value, snapshots[-1][name])
+
+
+def test_interrupt_keeps_the_best_weights():
+    module, optimizer, loss_fn, X, generator = _toy_problem()
+    calls = {"n": 0}
+
+    def interrupting_loss(x, mask, epoch):
+        calls["n"] += 1
+        if epoch == 3:
+            raise KeyboardInterrupt
+        return loss_fn(x, mask, epoch)
+
+    scores = iter([1.0, 5.0, 2.0])
+    best = {}
+
+    def validate():
+        score = next(scores)
+        if score == 5.0:
+            best.update({k: v.clone() for k, v in module.state_dict().items()})
+        return score
+
+    status = fit_loop(
+        module, optimizer, interrupting_loss, X, None, history=History(),
+        max_epochs=10, batch_size=16, shuffle=False, generator=generator, tol=0.0,
+        n_iter_no_change=5, validate=validate,
+    )
+    assert status == INTERRUPTED
+    for name, value in module.state_dict().items():
+        torch.testing.assert_close(value, best[name], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_estimator_warns_and_keeps_weights_on_interrupt(Model, monkeypatch):
+    model = Model(max_iter=50, **FAST)
+    original = Model._batch_loss
+    calls = {"n": 0}
+
+    def interrupting(self, x, mask, epoch, generator):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise KeyboardInterrupt
+        return original(self, x, mask, epoch, generator)
+
+    monkeypatch.setattr(Model, "_batch_loss", interrupting)
+    with pytest.warns(ConvergenceWarning, match="interrupted by the user"):
+        model.fit(_data())
+    assert 1 <= model.n_iter_ < 50
+    assert np.isfinite(model.transform(_data()[:5])).all()
+
+
+def test_max_iter_gives_convergence_warning():
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(2\) reached"):
+        AutoencoderTransformer(max_iter=2, **FAST).fit(_data())
+
+
+def test_stops_when_the_loss_stops_improving():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = AutoencoderTransformer(
+            max_iter=100, tol=1e9, n_iter_no_change=3, **FAST
+        ).fit(_data())
+    # the first epoch improves on +inf; four more without improvement stop it
+    assert model.n_iter_ == 5
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_early_stopping_attributes(Model):
+    model = _fit_quietly(
+        Model(max_iter=200, early_stopping=True, n_iter_no_change=3, tol=1e-2, **FAST),
+        _data(),
+    )
+    assert model.best_loss_ is None
+    assert len(model.validation_scores_) == model.n_iter_ == len(model.loss_curve_)
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert model.n_iter_ < 200
+
+
+def test_fit_loop_reports_max_iter():
+    module, optimizer, loss_fn, X, generator = _toy_problem()
+    status = fit_loop(
+        module, optimizer, loss_fn, X, None, history=History(), max_epochs=3,
+        batch_size=8, shuffle=True, generator=generator, tol=0.0,
+        n_iter_no_change=10,
+    )
+    assert status == MAX_ITER
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_random_state_makes_training_reproducible(Model):
+    X = _data()
+    first = _fit_quietly(Model(max_iter=5, **FAST), X)
+    second = _fit_quietly(Model(max_iter=5, **FAST), X)
+    assert first.loss_curve_ == second.loss_curve_
+    np.testing.assert_array_equal(first.transform(X), second.transform(X))
+    np.testing.assert_array_equal(first.score_samples(X), second.score_samples(X))
+    np.testing.assert_array_equal(
+        first.sample(5, random_state=1), second.sample(5, random_state=1)
+    )
+    other = _fit_quietly(Model(max_iter=5, **{**FAST, "random_state": 1}), X)
+    assert not np.array_equal(first.transform(X), other.transform(X))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_global_random_state_is_untouched(Model):
+    X = _data()
+    np.random.seed(123)
+    torch.manual_seed(123)
+    numpy_state = np.random.get_state()[1].copy()
+    torch_state = torch.get_rng_state().clone()
+    model = _fit_quietly(Model(max_iter=3, early_stopping=True, **FAST), X)
+    model.transform(X)
+    model.score_samples(X)
+    model.partial_fit(X)
+    model.sample(3, random_state=0)
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_partial_fit_improves_and_keeps_the_optimiser(Model):
+    X = _data(n_samples=600)
+    model = Model(**FAST)
+    scores = []
+    for epoch in range(8):
+        for chunk in np.array_split(X, 3):
+            model.partial_fit(chunk)
+        scores.append(model.score(X))
+        if epoch == 0:
+            steps = {id(p): s["step"].item() for p, s in model._optimizer.state.items()}
+    assert model.n_iter_ == 24 == len(model.loss_curve_)
+    assert scores[-1] > scores[0]
+    assert all(s["step"].item() > steps[id(p)] for p, s in model._optimizer.state.items())
+
+
+def test_partial_fit_checks_the_width():
+    model = AutoencoderTransformer(**FAST).partial_fit(_data())
+    with pytest.raises(ValueError, match="X has 4 features"):
+        model.partial_fit(_data(n_features=4))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_warm_start_continues_training(Model):
+    X = _data()
+    model = _fit_quietly(Model(max_iter=4, warm_start=True, **FAST), X)
+    first_curve = list(model.loss_curve_)
+    module = model.module_
+    _fit_quietly(model, X)
+    assert model.module_ is module
+    assert model.n_iter_ == 8
+    assert model.loss_curve_[:4] == first_curve
+    assert model.loss_curve_[4] < first_curve[0]
+    cold = _fit_quietly(Model(max_iter=4, **FAST), X)
+    assert cold.loss_curve_ == first_curve
+
+
+def test_without_warm_start_fit_starts_anew():
+    X = _data()
+    model = _fit_quietly(AutoencoderTransformer(max_iter=3, **FAST), X)
+    curve = list(model.loss_curve_)
+    _fit_quietly(model, X)
+    assert model.n_iter_ == 3
+    assert model.loss_curve_ == curve
+
+
+def test_verbose_shows_a_progress_bar(capsys):
+    _fit_quietly(AutoencoderTransformer(max_iter=3, verbose=1, **FAST), _data())
+    err = capsys.readouterr().err
+    assert "AutoencoderTransformer" in err and "3/3" in err and "loss=" in err
+    _fit_quietly(AutoencoderTransformer(max_iter=3, verbose=0, **FAST), _data())
+    assert capsys.readouterr() == ("", "")
+
+
+def test_diverging_training_raises():
+    X = _data()
+    X[0] = 1e30
+    with pytest.raises(ValueError, match="Training diverged"):
+        VAETransformer(max_iter=5, learning_rate_init=1e3, **FAST).fit(X)
