@@ -1,13 +1,11 @@
 """AutoencoderTransformer: a deterministic autoencoder as a transformer."""
 
 import numpy as np
-import torch
 from sklearn.mixture import GaussianMixture
 
 from ._base import BaseAutoencoder
 from ._losses import mean_squared_error, squared_error
 from ._nn import Autoencoder, build
-from ._utils import map_chunks
 
 # Ex-post density on the codes (Ghosh et al. 2020): a 10-component Gaussian
 # mixture fitted on at most this many training codes.
@@ -97,9 +95,6 @@ class AutoencoderTransformer(BaseAutoencoder):
     scale_ : ndarray of shape (n_features_in_,)
         Per-feature standard deviation used to standardise inputs.
 
-    density_ : GaussianMixture
-        Density of the training codes, used by :meth:`sample`.
-
     n_iter_ : int
         Number of epochs run.
 
@@ -134,8 +129,10 @@ class AutoencoderTransformer(BaseAutoencoder):
     :meth:`score_samples` is minus the mean squared reconstruction error of
     each row over its observed features, in units of each feature's
     training standard deviation (so every feature weighs the same).
-    :meth:`sample` decodes draws from a Gaussian mixture fitted to the codes
-    of the training rows (ex-post density estimation, Ghosh et al. 2020).
+    :meth:`sample` decodes draws from a 10-component Gaussian mixture fitted
+    to the codes of (at most 10,000 of) the training rows: ex-post density
+    estimation, Ghosh et al. (2020). The mixture is fitted on the first call
+    to :meth:`sample` and kept until the next fit.
 
     References
     ----------
@@ -218,25 +215,34 @@ class AutoencoderTransformer(BaseAutoencoder):
         return -squared_error(x, self.module_(x), mask)
 
     def _after_fit(self, X, mask):
-        """Fit the code density on (a subsample of) the training codes.
+        """Keep (a subsample of) the training codes for the code density.
 
-        A one-row ``partial_fit`` chunk keeps the previous density.
+        The mixture itself is fitted on the first call to :meth:`sample`, so
+        ``fit`` does not pay for it. A one-row ``partial_fit`` chunk keeps
+        the previous codes.
         """
         if X.shape[0] < 2:
             return
         rows = X
         if X.shape[0] > _DENSITY_MAX_ROWS:
             rows = X[self._rng.choice(X.shape[0], _DENSITY_MAX_ROWS, replace=False)]
-        with torch.inference_mode():
-            codes = map_chunks(self.module_.encode, [rows], self._device)
-        self.density_ = GaussianMixture(
-            n_components=min(_DENSITY_COMPONENTS, codes.shape[0]),
-            reg_covar=1e-4,
-            random_state=self._rng.randint(2**31 - 1),
-        ).fit(codes.astype(np.float64))
+        self._codes = self._map(self._encode, rows, None).astype(np.float64)
+        self._density_seed = self._rng.randint(2**31 - 1)
+        self._density = None
+
+    def _code_density(self):
+        """The Gaussian mixture of the training codes, fitted once and cached."""
+        if self._density is None:
+            self._density = GaussianMixture(
+                n_components=min(_DENSITY_COMPONENTS, self._codes.shape[0]),
+                reg_covar=1e-4,
+                init_params="k-means++",
+                random_state=self._density_seed,
+            ).fit(self._codes)
+        return self._density
 
     def _sample_standardised(self, n_samples, rng):
-        mix = self.density_
+        mix = self._code_density()
         component = rng.choice(mix.n_components, size=n_samples, p=mix.weights_)
         noise = rng.standard_normal((n_samples, mix.means_.shape[1]))
         chol = np.linalg.cholesky(mix.covariances_)
