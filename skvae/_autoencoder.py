@@ -148,7 +148,7 @@ class AutoencoderTransformer(BaseAutoencoder):
     >>> from skvae import AutoencoderTransformer
     >>> X, _ = load_digits(return_X_y=True)
     >>> ae = AutoencoderTransformer(n_components=2, max_iter=5, random_state=0)
-    >>> ae.fit_transform(X).shape  # doctest: +SKIP
+    >>> ae.fit_transform(X).shape
     (1797, 2)
     """
 
