@@ -13,9 +13,11 @@ import torch
 # small enough to keep memory bounded on wide inputs.
 INFERENCE_CHUNK = 4096
 
-# A CPU training step below this many multiply-adds is dominated by overhead,
-# which extra OpenMP threads only add to (measured on 2 cores, see DESIGN).
-_SINGLE_THREAD_MACS = 2**24
+# A CPU training step below this many multiply-adds (about 10 ms of work)
+# runs on one thread: small ops gain nothing from more, and when another
+# process holds a core every op waits for the descheduled thread, which made
+# epochs 20-40x slower at batch 512 on 2 shared cores.
+_SINGLE_THREAD_MACS = 2**27
 
 
 def resolve_device(device):
