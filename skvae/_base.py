@@ -31,13 +31,13 @@ from . import _training
 from ._nn import ACTIVATIONS
 from ._utils import (
     INFERENCE_CHUNK,
+    cpu_threads,
     make_generator,
     map_chunks,
     observed_mask,
     resolve_device,
     to_tensor,
     torch_threads,
-    training_threads,
 )
 
 __all__ = ["BaseAutoencoder", "Interval", "StrOptions", "_fit_context", "validate_data"]
@@ -198,13 +198,17 @@ class BaseAutoencoder(
     def _standardise(self, X):
         """Standardised float32-ready rows with NaN set to 0, and the mask."""
         mask = observed_mask(X)
-        Xs = (X - self.mean_) / self.scale_
+        # in the input's precision: float32 input gains nothing from float64
+        Xs = (X - self.mean_.astype(X.dtype)) / self.scale_.astype(X.dtype)
         if mask is not None:
             Xs = np.where(mask, Xs, 0.0)
         return Xs.astype(np.float32, copy=False), mask
 
     def _unstandardise(self, Xs, dtype):
-        return (Xs * self.scale_ + self.mean_).astype(dtype, copy=False)
+        dtype = np.dtype(dtype)
+        return Xs.astype(dtype, copy=False) * self.scale_.astype(dtype) + self.mean_.astype(
+            dtype
+        )
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -336,7 +340,7 @@ class BaseAutoencoder(
             total=max_epochs, desc=type(self).__name__, unit="epoch",
             disable=not self.verbose or incremental,
         )
-        threads = training_threads(self.module_, self._batch_size, self._device)
+        threads = cpu_threads(self.module_, self._batch_size, self._device)
         with torch_threads(threads), progress:
             status = _training.fit_loop(
                 self.module_,
@@ -400,8 +404,32 @@ class BaseAutoencoder(
 
     # ------------------------------------------------------------- inference
     def _map(self, fn, *arrays, chunk=INFERENCE_CHUNK):
+        """``fn`` over row chunks of ``arrays`` (numpy, tensors or None)."""
+
+        def get_chunk(start, stop):
+            return [
+                None if a is None else to_tensor(a[start:stop], self._device)
+                for a in arrays
+            ]
+
+        n_rows = next(a for a in arrays if a is not None).shape[0]
+        return self._map_chunks(fn, n_rows, get_chunk, chunk)
+
+    def _map_rows(self, fn, X, chunk=INFERENCE_CHUNK):
+        """``fn(x, mask)`` over row chunks of raw X, standardised chunk by chunk."""
+
+        def get_chunk(start, stop):
+            Xs, mask = self._standardise(X[start:stop])
+            mask = None if mask is None else to_tensor(mask, self._device)
+            return to_tensor(Xs, self._device), mask
+
+        return self._map_chunks(fn, X.shape[0], get_chunk, chunk)
+
+    def _map_chunks(self, fn, n_rows, get_chunk, chunk):
         self.module_.eval()
-        return map_chunks(fn, arrays, self._device, chunk=chunk)
+        threads = cpu_threads(self.module_, min(chunk, n_rows), self._device)
+        with torch_threads(threads):
+            return map_chunks(fn, n_rows, get_chunk, chunk)
 
     def transform(self, X):
         """Encode X into the latent space.
@@ -420,8 +448,7 @@ class BaseAutoencoder(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        Xs, mask = self._standardise(X)
-        return self._map(self._encode, Xs, mask).astype(X.dtype, copy=False)
+        return self._map_rows(self._encode, X).astype(X.dtype, copy=False)
 
     def inverse_transform(self, X):
         """Decode latent codes back to the input space.
@@ -462,9 +489,8 @@ class BaseAutoencoder(
         X = self._validate_X(X, reset=False)
         return self._score_samples(X)
 
-    def _score_samples(self, X):
-        Xs, mask = self._standardise(X)
-        return self._map(self._score_rows, Xs, mask).astype(np.float64)
+    def _score_samples(self, X, chunk=INFERENCE_CHUNK):
+        return self._map_rows(self._score_rows, X, chunk).astype(np.float64)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` over X.

@@ -13,11 +13,11 @@ import torch
 # small enough to keep memory bounded on wide inputs.
 INFERENCE_CHUNK = 4096
 
-# A CPU training step below this many multiply-adds (about 10 ms of work)
-# runs on one thread: small ops gain nothing from more, and when another
-# process holds a core every op waits for the descheduled thread, which made
-# epochs 20-40x slower at batch 512 on 2 shared cores.
-_SINGLE_THREAD_MACS = 2**27
+# CPU ops below this many multiply-adds (a few ms of work) run on one thread:
+# small ops gain nothing from more, and when another process holds a core
+# every op waits for the descheduled thread. On 2 shared cores two threads
+# made training epochs 20-40x slower (batch 512) and inference 2.4x slower.
+_SINGLE_THREAD_MACS = 2**28
 
 
 def resolve_device(device):
@@ -66,18 +66,16 @@ def torch_threads(n_threads):
         torch.set_num_threads(previous)
 
 
-def training_threads(module, batch_size, device):
-    """Intra-op threads for a training step: one unless the step is large.
+def cpu_threads(module, n_rows, device):
+    """Intra-op threads for ``n_rows`` rows through ``module``: None to keep.
 
-    Small steps are bound by per-op overhead; more threads only add
-    synchronisation, and collapse when another process holds a core.
+    One thread unless the largest layer's product is big enough for more
+    threads to pay (see ``_SINGLE_THREAD_MACS``); None off the CPU.
     """
     if device.type != "cpu":
         return None
-    n_weights = sum(p.numel() for p in module.parameters())
-    if batch_size * n_weights < _SINGLE_THREAD_MACS:
-        return 1
-    return None
+    largest = max((p.numel() for p in module.parameters()), default=0)
+    return 1 if n_rows * largest < _SINGLE_THREAD_MACS else None
 
 
 def to_tensor(array, device):
@@ -95,21 +93,16 @@ def observed_mask(X):
     return ~missing
 
 
-def map_chunks(fn, arrays, device, chunk=INFERENCE_CHUNK):
-    """Apply ``fn`` to row chunks of ``arrays`` and stack the results.
+def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK):
+    """Apply ``fn`` to consecutive row chunks and stack the results.
 
-    Each chunk is moved to ``device`` only while it is processed, so memory
-    stays bounded; ``fn`` runs under :func:`torch.inference_mode`. ``arrays``
-    may hold numpy arrays, tensors or None (passed through as None). Returns
-    a float32 numpy array, rows in input order.
+    ``get_chunk(start, stop)`` returns the arguments of ``fn`` for those rows
+    (tensors on the device), so only one chunk is prepared at a time and
+    memory stays bounded. Runs under :func:`torch.inference_mode`; returns a
+    float32 numpy array, rows in input order.
     """
-    n_rows = next(a for a in arrays if a is not None).shape[0]
     outputs = []
     with torch.inference_mode():
         for start in range(0, n_rows, chunk):
-            parts = [
-                None if a is None else to_tensor(a[start : start + chunk], device)
-                for a in arrays
-            ]
-            outputs.append(fn(*parts).cpu().numpy())
+            outputs.append(fn(*get_chunk(start, start + chunk)).cpu().numpy())
     return np.concatenate(outputs, axis=0)

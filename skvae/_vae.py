@@ -358,11 +358,9 @@ class VAETransformer(BaseAutoencoder):
         return log_mean_exp(log_w, dim=0) - jacobian
 
     def _score_samples(self, X):
-        Xs, mask = self._standardise(X)
         widest = max(X.shape[1], *np.atleast_1d(self.hidden_layer_sizes), 1)
         chunk = max(1, _SCORE_BUDGET // (self.n_importance_samples * int(widest)))
-        scores = self._map(self._score_rows, Xs, mask, chunk=chunk)
-        return scores.astype(np.float64)
+        return super()._score_samples(X, chunk=chunk)
 
     # ------------------------------------------------------------ sampling
     def _sample_standardised(self, n_samples, rng):
