@@ -7,7 +7,6 @@ its loss through a handful of ``_`` hooks. scikit-learn's private
 validation helpers are imported here and nowhere else.
 """
 
-import copy
 import math
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -29,11 +28,14 @@ from tqdm.std import tqdm
 
 from . import _training
 from ._nn import ACTIVATIONS
+from ._persistence import TorchStateMixin
 from ._utils import (
     INFERENCE_CHUNK,
+    check_rows_observed,
     cpu_threads,
     make_generator,
     map_chunks,
+    nan_statistics,
     observed_mask,
     resolve_device,
     to_tensor,
@@ -45,41 +47,12 @@ __all__ = ["BaseAutoencoder", "Interval", "StrOptions", "_fit_context", "validat
 _SEED_MAX = 2**31 - 1
 
 
-def _check_rows_observed(X):
-    """Raise if a row has no observed value: nothing can be inferred for it."""
-    empty = np.flatnonzero(np.isnan(X).all(axis=1))
-    if empty.size:
-        raise ValueError(
-            f"X has {empty.size} row(s) with no observed value (the first is row "
-            f"{empty[0]}). Every row needs at least one non-missing entry: drop "
-            "those rows or fill them before calling this method."
-        )
-
-
-def _nan_statistics(X):
-    """Per-feature mean and standard deviation over observed entries.
-
-    A feature that is constant gets scale 1; one with nothing observed gets
-    mean 0 and scale 1 (it never enters the loss).
-    """
-    if observed_mask(X) is None:
-        mean, std = X.mean(axis=0), X.std(axis=0)
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean, std = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
-    mean = np.nan_to_num(mean.astype(np.float64), nan=0.0)
-    std = np.nan_to_num(std.astype(np.float64), nan=1.0)
-    std[std < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
-    return mean, std
-
-
-def _tensor_dict_to_cpu(state):
-    return None if state is None else {k: v.cpu() for k, v in state.items()}
-
-
 class BaseAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    TorchStateMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
 ):
     """Base class for the autoencoder models.
 
@@ -177,7 +150,7 @@ class BaseAutoencoder(
 
     def _fit_scaling(self, X):
         """Per-feature ``(mean, scale)`` used to standardise inputs."""
-        return _nan_statistics(X)
+        return nan_statistics(X)
 
     def _after_fit(self, X, mask):
         """Called with the standardised training data after each fit."""
@@ -192,7 +165,7 @@ class BaseAutoencoder(
             ensure_all_finite="allow-nan",
             ensure_min_samples=min_samples,
         )
-        _check_rows_observed(X)
+        check_rows_observed(X)
         return X
 
     def _standardise(self, X):
@@ -285,24 +258,21 @@ class BaseAutoencoder(
         self._history = _training.History()
 
     def _get_optimizer(self):
-        """Adam with L2 on the weights (as ``alpha`` in MLP), fused when possible."""
+        """The Adam optimiser, built or restored on first use.
+
+        ``alpha`` is an L2 penalty on the weights scaled as in MLP (divided
+        by the batch size, as the loss is a mean over the batch).
+        """
         if self._optimizer is None:
-            weights, others = [], []
-            for name, param in self.module_.named_parameters():
-                (weights if name.endswith("weight") else others).append(param)
-            groups = [{"params": weights}, {"params": others, "weight_decay": 0.0}]
-            self._optimizer = torch.optim.Adam(
-                groups,
-                lr=self.learning_rate_init,
-                fused=self._device.type in ("cpu", "cuda"),
+            self._optimizer = _training.make_optimizer(
+                self.module_, self._device, self._optimizer_state
             )
-            if self._optimizer_state is not None:
-                self._optimizer.load_state_dict(self._optimizer_state)
-                self._optimizer_state = None
-        weights, others = self._optimizer.param_groups
-        weights["weight_decay"] = self.alpha / self._batch_size
-        for group in (weights, others):
-            group["lr"] = self.learning_rate_init
+            self._optimizer_state = None
+        _training.set_hyperparameters(
+            self._optimizer,
+            lr=self.learning_rate_init,
+            weight_decay=self.alpha / self._batch_size,
+        )
         return self._optimizer
 
     def _split_validation(self, n_samples):
@@ -550,46 +520,6 @@ class BaseAutoencoder(
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
-    # ------------------------------------------------------------ pickling
-    def __getstate__(self):
-        """Move tensors to the CPU so a model fitted on a GPU loads anywhere."""
-        state = super().__getstate__()
-        if "module_" not in state:
-            return state
-        state = dict(state)
-        if self._device.type != "cpu":
-            state["module_"] = copy.deepcopy(self.module_).cpu()
-        if state.get("_optimizer") is not None:
-            state["_optimizer_state"] = _optimizer_state_to_cpu(self._optimizer)
-        state["_optimizer"] = None
-        history = copy.copy(self._history)
-        history.best_state = _tensor_dict_to_cpu(history.best_state)
-        state["_history"] = history
-        state["_device"] = str(self._device)
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "module_" not in state:
-            return
-        device = torch.device(self._device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            device = torch.device("cpu")
-        self._device = device
-        self.module_ = self.module_.to(device)
-
 
 def _rows(mask, idx):
     return None if mask is None else mask[idx]
-
-
-def _optimizer_state_to_cpu(optimizer):
-    state = optimizer.state_dict()
-    state["state"] = {
-        key: {
-            name: value.cpu() if torch.is_tensor(value) else value
-            for name, value in param_state.items()
-        }
-        for key, param_state in state["state"].items()
-    }
-    return state

@@ -134,3 +134,43 @@ def fit_loop(
     if validate is not None and history.best_state is not None:
         module.load_state_dict(history.best_state)
     return status
+
+
+def make_optimizer(module, device, state=None):
+    """Adam over ``module``: weight matrices in the first group, the rest in
+    the second (never decayed); fused kernels where torch has them.
+
+    ``state`` is an optimiser ``state_dict`` to resume from (e.g. after
+    unpickling); :func:`set_hyperparameters` sets the learning rate and L2.
+    """
+    weights, others = [], []
+    for name, param in module.named_parameters():
+        (weights if name.endswith("weight") else others).append(param)
+    optimizer = torch.optim.Adam(
+        [{"params": weights}, {"params": others}],
+        fused=device.type in ("cpu", "cuda"),
+    )
+    if state is not None:
+        optimizer.load_state_dict(state)
+    return optimizer
+
+
+def set_hyperparameters(optimizer, lr, weight_decay):
+    """Learning rate of every group and L2 penalty of the weight group."""
+    weights, others = optimizer.param_groups
+    weights["weight_decay"], others["weight_decay"] = weight_decay, 0.0
+    for group in (weights, others):
+        group["lr"] = lr
+
+
+def optimizer_state_to_cpu(optimizer):
+    """The optimiser's ``state_dict`` with every tensor on the CPU."""
+    state = optimizer.state_dict()
+    state["state"] = {
+        key: {
+            name: value.cpu() if torch.is_tensor(value) else value
+            for name, value in param_state.items()
+        }
+        for key, param_state in state["state"].items()
+    }
+    return state

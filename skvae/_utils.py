@@ -5,6 +5,7 @@ Nothing here knows about scikit-learn: these helpers take plain values
 """
 
 import contextlib
+import warnings
 
 import numpy as np
 import torch
@@ -91,6 +92,35 @@ def observed_mask(X):
     if not missing.any():
         return None
     return ~missing
+
+
+def check_rows_observed(X):
+    """Raise if a row has no observed value: nothing can be inferred for it."""
+    empty = np.flatnonzero(np.isnan(X).all(axis=1))
+    if empty.size:
+        raise ValueError(
+            f"X has {empty.size} row(s) with no observed value (the first is row "
+            f"{empty[0]}). Every row needs at least one non-missing entry: drop "
+            "those rows or fill them before calling this method."
+        )
+
+
+def nan_statistics(X):
+    """Per-feature mean and standard deviation over observed entries.
+
+    A feature that is constant gets scale 1; one with nothing observed gets
+    mean 0 and scale 1 (it never enters the loss).
+    """
+    if observed_mask(X) is None:
+        mean, std = X.mean(axis=0), X.std(axis=0)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, std = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+    mean = np.nan_to_num(mean.astype(np.float64), nan=0.0)
+    std = np.nan_to_num(std.astype(np.float64), nan=1.0)
+    std[std < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+    return mean, std
 
 
 def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK):
