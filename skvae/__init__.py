@@ -1,8 +1,14 @@
 """Autoencoders and variational autoencoders as scikit-learn estimators."""
 
 from ._autoencoder import AutoencoderTransformer
+from ._impute import AutoencoderImputer
 from ._vae import VAETransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["AutoencoderTransformer", "VAETransformer", "__version__"]
+__all__ = [
+    "AutoencoderImputer",
+    "AutoencoderTransformer",
+    "VAETransformer",
+    "__version__",
+]

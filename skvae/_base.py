@@ -22,8 +22,13 @@ from sklearn.base import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils._param_validation import HasMethods, Interval, MissingValues, StrOptions
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 from tqdm.std import tqdm
 
 from . import _training
@@ -42,7 +47,16 @@ from ._utils import (
     torch_threads,
 )
 
-__all__ = ["BaseAutoencoder", "Interval", "StrOptions", "_fit_context", "validate_data"]
+__all__ = [
+    "BaseAutoencoder",
+    "HasMethods",
+    "Interval",
+    "MissingValues",
+    "StrOptions",
+    "_check_feature_names_in",
+    "_fit_context",
+    "validate_data",
+]
 
 _SEED_MAX = 2**31 - 1
 

@@ -1,0 +1,494 @@
+"""AutoencoderImputer: fill missing values with an autoencoder or a VAE."""
+
+import math
+import sys
+import warnings
+from functools import partial
+from numbers import Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.impute import MissingIndicator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._autoencoder import AutoencoderTransformer
+from ._base import (
+    MissingValues,
+    _check_feature_names_in,
+    _fit_context,
+    validate_data,
+)
+from ._utils import make_generator
+from ._vae import VAETransformer
+
+# Entries (rows x importance samples x widest layer) held at once when imputing.
+_IMPUTE_BUDGET = 2**23
+
+_SEED_MAX = 2**31 - 1
+
+
+def _default_estimator(n_features, random_state):
+    """The VAE used when ``estimator=None``, sized for ``n_features`` columns."""
+    return VAETransformer(
+        n_components=max(1, min(10, n_features - 1)),
+        hidden_layer_sizes=(128,),
+        activation="tanh",
+        train_importance_samples=10,
+        n_importance_samples=1000,
+        learning_rate_init=3e-3,
+        max_iter=300,
+        early_stopping=True,
+        n_iter_no_change=20,
+        random_state=random_state,
+    )
+
+
+def _is_nan(value):
+    return isinstance(value, Real) and math.isnan(value)
+
+
+def _is_dataframe(X):
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(X, pd.DataFrame)
+
+
+def _check_numeric_columns(X):
+    """Raise a ValueError naming the columns of a DataFrame that are not numeric."""
+    if not _is_dataframe(X):
+        return
+    bad = [
+        (name, dtype) for name, dtype in X.dtypes.items() if dtype.kind not in "iufb"
+    ]
+    if bad:
+        listed = ", ".join(f"{name!r} ({dtype})" for name, dtype in bad)
+        raise ValueError(
+            f"AutoencoderImputer imputes numeric columns only; X has "
+            f"{len(bad)} non-numeric column(s): {listed}. Encode them as numbers "
+            "first (e.g. with OrdinalEncoder) or impute only the numeric columns "
+            "with a ColumnTransformer."
+        )
+
+
+def _integer_range(dtype):
+    """Smallest and largest value of an integer or boolean (pandas) dtype."""
+    if dtype.kind == "b":
+        return 0, 1
+    info = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
+    return info.min, info.max
+
+
+def _frame_like(frame, positions, fills, missing, indicator=None, indicator_names=()):
+    """``frame``'s columns at ``positions`` with missing entries filled.
+
+    Observed entries are taken from ``frame`` itself, so they keep their
+    exact values; ``fills`` (a float array as wide as ``frame``) is cast to
+    each column's dtype, rounded (and clipped to the type's range) first for
+    integer and boolean columns. Boolean ``indicator`` columns named
+    ``indicator_names`` are appended. Index, names and dtypes are kept.
+    """
+    pd = sys.modules["pandas"]
+    columns = {}
+    for j, position in enumerate(positions):
+        original = frame.iloc[:, position]
+        fill = fills[:, position]
+        if original.dtype.kind in "iub":
+            fill = np.clip(np.round(fill), *_integer_range(original.dtype))
+        fill = pd.Series(fill, index=frame.index).astype(original.dtype)
+        columns[j] = original.mask(missing[:, position], fill).astype(original.dtype)
+    names = list(frame.columns[positions])
+    if indicator is not None:
+        for k, name in enumerate(indicator_names):
+            columns[len(names)] = pd.Series(indicator[:, k], index=frame.index)
+            names.append(name)
+    out = pd.DataFrame(columns, index=frame.index)
+    out.columns = names
+    return out
+
+
+def _importance_chunk(vae, n_features):
+    widest = max(n_features, *np.atleast_1d(vae.hidden_layer_sizes), 1)
+    return max(1, _IMPUTE_BUDGET // (vae.n_importance_samples * int(widest)))
+
+
+def _vae_conditional_mean(vae, x, mask, noise):
+    """Self-normalised importance estimate of ``E[x | x_obs]`` (MIWAE)."""
+    log_w, decoded = vae._importance_sample(x, mask, noise)
+    if vae.likelihood == "bernoulli":
+        decoded = torch.sigmoid(decoded)
+    weights = torch.softmax(log_w, dim=0).unsqueeze(-1)
+    return (weights * decoded).sum(0)
+
+
+def _vae_posterior_draw(vae, x, mask, generator):
+    """One draw of ``x`` from ``p(x | x_obs)`` by sampling importance resampling."""
+    shape = (vae.n_importance_samples, x.shape[0], vae.n_components)
+    noise = torch.randn(shape, generator=generator, device=x.device)
+    log_w, decoded = vae._importance_sample(x, mask, noise)
+    k = torch.multinomial(torch.softmax(log_w, dim=0).T, 1, generator=generator)
+    index = k.T.unsqueeze(-1).expand(1, *decoded.shape[1:])
+    location = decoded.gather(0, index)[0]
+    if vae.likelihood == "bernoulli":
+        return torch.bernoulli(torch.sigmoid(location), generator=generator)
+    noise = torch.randn(location.shape, generator=generator, device=x.device)
+    return location + vae.module_.scale() * noise
+
+
+def _ae_reconstruction(ae, x, mask):
+    """The autoencoder's reconstruction where ``mask`` is 0, ``x`` elsewhere."""
+    return torch.where(mask.bool(), x, ae.module_(x))
+
+
+class AutoencoderImputer(TransformerMixin, BaseEstimator):
+    """Multivariate imputer that fills missing values with an autoencoder.
+
+    The autoencoder or VAE in ``estimator`` is trained on the observed
+    entries only (its loss ignores missing ones), then completes each row.
+    With a :class:`VAETransformer` the fill is the importance-weighted
+    conditional mean of the missing entries given the observed ones (MIWAE,
+    Mattei & Frellsen 2019); ``sample_posterior=True`` draws one plausible
+    completion instead, so that imputing with several ``random_state`` gives
+    multiple imputation. With an :class:`AutoencoderTransformer` the missing
+    entries are filled by its reconstruction. Observed entries are returned
+    unchanged, bit for bit.
+
+    Parameters
+    ----------
+    estimator : AutoencoderTransformer, VAETransformer or None, default=None
+        The model to train, cloned at :term:`fit`. None means a
+        :class:`VAETransformer` sized for imputation (see Notes).
+
+    missing_values : int, float or np.nan, default=np.nan
+        The placeholder for the missing values. All occurrences of
+        `missing_values` will be imputed. For pandas' dataframes with
+        nullable integer dtypes with missing values, `missing_values`
+        should be set to `np.nan`, since `pd.NA` will be converted to `np.nan`.
+
+    add_indicator : bool, default=False
+        If True, a :class:`~sklearn.impute.MissingIndicator` transform will
+        stack onto the output of the imputer's transform. This allows a
+        predictive estimator to account for missingness despite imputation.
+        If a feature has no missing values at fit/train time, the feature
+        won't appear on the missing indicator even if there are missing
+        values at transform/test time.
+
+    keep_empty_features : bool, default=False
+        If True, features that consist exclusively of missing values when
+        `fit` is called are returned in results when `transform` is called.
+        The imputed value is always `0`.
+
+    sample_posterior : bool, default=False
+        Whether to draw each completion from the model's conditional
+        distribution of the missing entries instead of filling in its
+        mean. Needs a :class:`VAETransformer`. Set to True to use the imputer
+        for multiple imputation.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the cloned ``estimator`` when its own ``random_state`` is None,
+        and the draws of ``sample_posterior=True``. Pass an int for
+        reproducible output across multiple function calls; imputing with
+        several ints gives several completions.
+        See :term:`Glossary <random_state>`.
+
+    Attributes
+    ----------
+    estimator_ : AutoencoderTransformer or VAETransformer
+        The fitted model, trained on the features that have at least one
+        observed value.
+
+    indicator_ : :class:`~sklearn.impute.MissingIndicator`
+        Indicator used to add binary indicators for missing values.
+        `None` if `add_indicator=False`.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    sklearn.impute.IterativeImputer : Multivariate imputer that estimates
+        each feature from all the others.
+    sklearn.impute.KNNImputer : Multivariate imputer that estimates missing
+        features using nearest samples.
+    sklearn.impute.SimpleImputer : Univariate imputer for completing missing
+        values with simple strategies.
+
+    Notes
+    -----
+    ``estimator=None`` stands for ``VAETransformer(n_components=min(10,
+    n_features - 1), hidden_layer_sizes=(128,), activation="tanh",
+    train_importance_samples=10, n_importance_samples=1000,
+    learning_rate_init=3e-3, max_iter=300, early_stopping=True,
+    n_iter_no_change=20)`` (at least one component): a MIWAE trained on the
+    importance-weighted bound with 10 samples and stopped when the bound on a
+    held-out 10% of the rows stops improving. These settings were chosen on
+    the five data sets of the MIWAE protocol in
+    ``benchmarks/bench_impute.py`` and are the same for all of them. More
+    importance samples at imputation lower the error (about 2% from 100 to
+    1000); training is where the time goes, so for large data consider a
+    smaller ``max_iter`` or ``train_importance_samples``.
+
+    With a VAE, the fill is the self-normalised importance-weighted mean
+    ``sum_k w_k E[x_miss | z_k]`` over the estimator's
+    ``n_importance_samples`` draws ``z_k`` from ``q(z | x_obs)``, with
+    weights ``w_k`` proportional to ``p(x_obs | z_k) p(z_k) / q(z_k |
+    x_obs)``. The noise is fixed per sample index, so :meth:`transform` is
+    deterministic and a row's fill does not depend on the other rows. With
+    ``sample_posterior=True`` a completion is drawn by sampling importance
+    resampling: one of fresh draws ``z_k`` is picked with probability
+    ``w_k`` and the missing entries are drawn from ``p(x_miss | z_k)``.
+    ``sample_posterior`` and ``random_state`` are read again by
+    :meth:`transform`, so a fitted imputer gives several completions through
+    ``set_params(sample_posterior=True, random_state=i)`` without refitting.
+
+    With an :class:`AutoencoderTransformer`, missing entries are set to the
+    feature means (as in training) and filled with the reconstruction, once.
+    Feeding the filled rows back for more rounds was measured on the
+    benchmark sets: a second round changed the error by under 1% on four of
+    them and made it 15% worse on breast cancer, and further rounds diverge,
+    as the inputs drift away from those the autoencoder was trained on.
+
+    The model is trained on the rows with at least one observed value. A
+    row with no observed value (among the features kept) is filled with the
+    training mean of each feature; with ``sample_posterior=True`` and a VAE
+    it is drawn from the model's prior, its posterior given nothing.
+
+    Pandas input gives pandas output with the same index, column names and
+    dtypes: integer and boolean columns (nullable or not) receive rounded
+    values, and indicator columns are boolean. Array input gives a float
+    array; with ``set_output(transform="pandas")`` its columns are named
+    ``x0, x1, ...``, as in scikit-learn's imputers.
+
+    References
+    ----------
+    .. [1] Mattei, P.-A. and Frellsen, J. (2019). MIWAE: Deep generative
+       modelling and imputation of incomplete data sets. ICML.
+    .. [2] Burda, Y., Grosse, R. and Salakhutdinov, R. (2016). Importance
+       weighted autoencoders. ICLR.
+    .. [3] Rubin, D. B. (1987). Multiple imputation for nonresponse in
+       surveys. Wiley.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae import AutoencoderImputer, VAETransformer
+    >>> X = [[1, 2, np.nan], [3, 4, 3], [np.nan, 6, 5], [8, 8, 7]]
+    >>> imputer = AutoencoderImputer(VAETransformer(max_iter=5), random_state=0)
+    >>> imputer.fit_transform(X).shape
+    (4, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [AutoencoderTransformer, VAETransformer, None],
+        "missing_values": [MissingValues(numeric_only=True)],
+        "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
+        "sample_posterior": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        missing_values=np.nan,
+        add_indicator=False,
+        keep_empty_features=False,
+        sample_posterior=False,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.missing_values = missing_values
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+        self.sample_posterior = sample_posterior
+        self.random_state = random_state
+
+    def _validate_input(self, X, *, reset):
+        """The validated float array and its missing-entry mask."""
+        _check_numeric_columns(X)
+        nan_marks_missing = _is_nan(self.missing_values)
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan" if nan_marks_missing else True,
+        )
+        missing = np.isnan(X) if nan_marks_missing else X == self.missing_values
+        return X, missing
+
+    def _check_sample_posterior(self, estimator):
+        if self.sample_posterior and isinstance(estimator, AutoencoderTransformer):
+            raise ValueError(
+                "sample_posterior=True needs a VAETransformer estimator: an "
+                "AutoencoderTransformer has no distribution to sample from."
+            )
+
+    def _make_estimator(self, n_features):
+        if self.random_state is None:
+            seed = None
+        else:
+            seed = check_random_state(self.random_state).randint(_SEED_MAX)
+        if self.estimator is None:
+            return _default_estimator(n_features, seed)
+        estimator = clone(self.estimator)
+        if estimator.random_state is None and seed is not None:
+            estimator.set_params(random_state=seed)
+        return estimator
+
+    @_fit_context(
+        # AutoencoderImputer.estimator is not validated yet
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y=None):
+        """Fit the imputer on X.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Input data with missing values; the model is trained on the
+            observed entries.
+
+        y : Ignored
+            Not used, present here for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        self._check_sample_posterior(self.estimator)
+        X, missing = self._validate_input(X, reset=True)
+        X = np.where(missing, np.nan, X)
+        if self.add_indicator:
+            self.indicator_ = MissingIndicator(error_on_new=False)
+            self.indicator_.set_output(transform="default").fit(X)
+        else:
+            self.indicator_ = None
+        self._empty_features = missing.all(axis=0)
+        if self._empty_features.all():
+            raise ValueError(
+                "X has no observed value: every feature is missing in every "
+                "row, so there is nothing to learn from."
+            )
+        X = X[:, ~self._empty_features]
+        self._training_means = np.nanmean(X, axis=0)
+        self.estimator_ = self._make_estimator(X.shape[1])
+        self.estimator_.fit(X[~np.isnan(X).all(axis=1)])
+        return self
+
+    def transform(self, X):
+        """Impute all missing values in X.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            The input data to complete.
+
+        Returns
+        -------
+        X_imputed : {ndarray, DataFrame} of shape (n_samples, n_features_out)
+            X with imputed values (and the missing indicator when
+            ``add_indicator=True``). A DataFrame when X is one, with the
+            same index, column names and dtypes.
+        """
+        check_is_fitted(self)
+        self._check_sample_posterior(self.estimator_)
+        frame = X if _is_dataframe(X) else None
+        X, missing = self._validate_input(X, reset=False)
+        X_nan = np.where(missing, np.nan, X)
+        fills = self._impute(X_nan, missing)
+        kept = self._kept_features()
+        indicator = None
+        if self.indicator_ is not None:
+            indicator = self.indicator_.transform(X_nan)
+        if frame is not None:
+            names = self.get_feature_names_out()[len(kept) :]
+            return _frame_like(frame, kept, fills, missing, indicator, names)
+        X_imputed = np.where(missing, fills, X)[:, kept]
+        if indicator is None:
+            return X_imputed
+        return np.hstack((X_imputed, indicator.astype(X_imputed.dtype)))
+
+    def _kept_features(self):
+        """Indices of the output features; warns when empty ones are dropped."""
+        if self.keep_empty_features or not self._empty_features.any():
+            return np.arange(self.n_features_in_)
+        empty = _check_feature_names_in(self, None)[self._empty_features]
+        warnings.warn(
+            f"Skipping features without any observed values: {empty}. At least "
+            "one non-missing value is needed for imputation."
+        )
+        return np.flatnonzero(~self._empty_features)
+
+    def _impute(self, X, missing):
+        """Values for every entry of the NaN-marked X (used where missing)."""
+        fills = np.zeros_like(X)
+        kept = ~self._empty_features
+        if not missing[:, kept].any():
+            return fills
+        estimator = self.estimator_
+        Xs, mask = estimator._standardise(X[:, kept])
+        if isinstance(estimator, VAETransformer):
+            filled = self._vae_fill(Xs, mask)
+        else:
+            filled = estimator._map(partial(_ae_reconstruction, estimator), Xs, mask)
+        filled = estimator._unstandardise(filled, X.dtype)
+        if not self.sample_posterior:
+            empty_rows = ~mask.any(axis=1)
+            filled[empty_rows] = self._training_means
+        fills[:, kept] = filled
+        return fills
+
+    def _vae_fill(self, Xs, mask):
+        vae = self.estimator_
+        chunk = _importance_chunk(vae, Xs.shape[1])
+        if not self.sample_posterior:
+            noise = vae._importance_noise(vae._device)
+            fill = partial(_vae_conditional_mean, vae, noise=noise)
+        else:
+            seed = check_random_state(self.random_state).randint(_SEED_MAX)
+            generator = make_generator(seed, vae._device)
+            fill = partial(_vae_posterior_draw, vae, generator=generator)
+        return vae._map(fill, Xs, mask, chunk=chunk)
+
+    def get_feature_names_out(self, input_features=None):
+        """Get output feature names for transformation.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input features.
+
+            - If `input_features` is `None`, then `feature_names_in_` is
+              used as feature names in. If `feature_names_in_` is not defined,
+              then the following input feature names are generated:
+              `["x0", "x1", ..., "x(n_features_in_ - 1)"]`.
+            - If `input_features` is an array-like, then `input_features` must
+              match `feature_names_in_` if `feature_names_in_` is defined.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            Transformed feature names.
+        """
+        check_is_fitted(self, "n_features_in_")
+        input_features = _check_feature_names_in(self, input_features)
+        names = input_features
+        if not self.keep_empty_features:
+            names = input_features[~self._empty_features]
+        if self.indicator_ is None:
+            return names
+        indicator_names = self.indicator_.get_feature_names_out(input_features)
+        return np.concatenate([names, indicator_names])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = _is_nan(self.missing_values)
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
