@@ -24,6 +24,11 @@ ACTIVATIONS = {
 # Lower bound on the Gaussian decoder's standard deviation, in standardised
 # units: keeps the likelihood finite on (near-)constant features.
 MIN_LOG_SCALE = math.log(1e-3)
+# Range of the encoder's posterior log-variance. Training stays well inside
+# it (the KL term pulls the variance towards 1); it keeps the
+# reparameterisation finite on rows far outside the training data, which an
+# outlier detector has to score.
+LOG_VAR_RANGE = (-30.0, 10.0)
 
 
 def make_mlp(sizes, activation, activate_last=False):
@@ -147,7 +152,8 @@ class VariationalAutoencoder(nn.Module):
 
     def encode(self, x):
         """Posterior mean and log-variance, each ``(N, n_components)``."""
-        return self.head(self.encoder(x)).chunk(2, dim=-1)
+        mean, log_var = self.head(self.encoder(x)).chunk(2, dim=-1)
+        return mean, log_var.clamp(*LOG_VAR_RANGE)
 
     def decode(self, z):
         """Decoder location: Gaussian mean or Bernoulli logits."""

@@ -99,6 +99,16 @@ def test_typical_rows_score_higher(fitted):
     assert np.median(fitted.score_samples(X)) > np.median(fitted.score_samples(far))
 
 
+def test_rows_far_outside_the_data_get_finite_scores(fitted):
+    # what an outlier detector meets: up to a billion standard deviations out
+    X = _data(seed=5)[:4]
+    far = X + np.array([[1e3], [1e5], [1e7], [1e9]]) * X.std(0)
+    scores = fitted.score_samples(far)
+    assert np.isfinite(scores).all()
+    assert (np.diff(scores) < 0).all()
+    assert np.isfinite(fitted.transform(far)).all()
+
+
 def test_sample_is_reproducible_and_in_the_input_units(fitted):
     X = _data()
     draws = fitted.sample(2000, random_state=0)
