@@ -214,6 +214,16 @@ class AutoencoderTransformer(BaseAutoencoder):
     def _score_rows(self, x, mask):
         return -squared_error(x, self.module_(x), mask)
 
+    def _feature_scores(self, x, mask):
+        """Squared error of each observed entry over the row's observed count.
+
+        A row's terms sum to its mean squared error: minus ``_score_rows``.
+        """
+        error = (self.module_(x) - x).square()
+        if mask is None:
+            return error / x.shape[-1]
+        return error * mask / mask.sum(-1, keepdim=True)
+
     def _after_fit(self, X, mask):
         """Keep (a subsample of) the training codes for the code density.
 

@@ -159,6 +159,14 @@ class BaseAutoencoder(
         """Per-row score of standardised rows, higher is more typical."""
 
     @abstractmethod
+    def _feature_scores(self, x, mask):
+        """Per-entry abnormality terms of standardised rows, 0 where missing.
+
+        Shape ``(N, n_features)``, higher is more abnormal; each model says
+        how a row's terms add up to (part of) minus its ``_score_rows``.
+        """
+
+    @abstractmethod
     def _sample_standardised(self, n_samples, rng):
         """``n_samples`` draws of standardised rows, a numpy array."""
 
@@ -475,6 +483,10 @@ class BaseAutoencoder(
 
     def _score_samples(self, X, chunk=INFERENCE_CHUNK):
         return self._map_rows(self._score_rows, X, chunk).astype(np.float64)
+
+    def _score_features(self, X, chunk=INFERENCE_CHUNK):
+        """:meth:`_feature_scores` of validated rows X, a float64 array."""
+        return self._map_rows(self._feature_scores, X, chunk).astype(np.float64)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` over X.

@@ -36,25 +36,41 @@ def mean_squared_error(x, x_hat, mask=None):
     return ((x_hat - x).square() * mask).sum() / mask.sum()
 
 
+def gaussian_log_prob(x, mean, log_scale):
+    """log N(x | mean, exp(log_scale)^2) of each entry (no reduction).
+
+    Equals ``Normal(mean, log_scale.exp()).log_prob(x)`` without building a
+    distribution object.
+    """
+    z = (x - mean) * torch.exp(-log_scale)
+    return -0.5 * z.square() - log_scale - 0.5 * LOG_2PI
+
+
 def gaussian_log_likelihood(x, mean, log_scale, mask=None):
     """log N(x | mean, diag(exp(log_scale))^2) summed over observed features.
 
-    Equals ``Normal(mean, log_scale.exp()).log_prob(x)`` summed over the last
-    axis, without building a distribution object.
+    :func:`gaussian_log_prob` summed over the last axis.
     """
-    z = (x - mean) * torch.exp(-log_scale)
-    return _row_sum(-0.5 * z.square() - log_scale - 0.5 * LOG_2PI, mask)
+    return _row_sum(gaussian_log_prob(x, mean, log_scale), mask)
+
+
+def bernoulli_log_prob(x, logits):
+    """log Bernoulli(x | sigmoid(logits)) of each entry (no reduction).
+
+    Equals ``Bernoulli(logits=logits).log_prob(x)``; ``x`` may lie anywhere in
+    [0, 1] (the continuous relaxation used for grey-level data). ``x``
+    broadcasts against ``logits``, as in the Gaussian case.
+    """
+    x = x.expand_as(logits)  # the torch function does not broadcast
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
 
 
 def bernoulli_log_likelihood(x, logits, mask=None):
     """log Bernoulli(x | sigmoid(logits)) summed over observed features.
 
-    Equals ``Bernoulli(logits=logits).log_prob(x)``; ``x`` may lie anywhere in
-    [0, 1] (the continuous relaxation used for grey-level data).
+    :func:`bernoulli_log_prob` summed over the last axis.
     """
-    x = x.expand_as(logits)  # the torch function does not broadcast
-    log_prob = -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
-    return _row_sum(log_prob, mask)
+    return _row_sum(bernoulli_log_prob(x, logits), mask)
 
 
 def kl_standard_normal(mean, log_var):

@@ -8,9 +8,11 @@ import torch
 from ._base import BaseAutoencoder, Interval, StrOptions
 from ._losses import (
     bernoulli_log_likelihood,
+    bernoulli_log_prob,
     elbo,
     gaussian_log_density,
     gaussian_log_likelihood,
+    gaussian_log_prob,
     kl_standard_normal,
     log_mean_exp,
     standard_normal_log_density,
@@ -357,10 +359,35 @@ class VAETransformer(BaseAutoencoder):
         jacobian = log_scale.sum() if mask is None else mask @ log_scale
         return log_mean_exp(log_w, dim=0) - jacobian
 
+    def _feature_scores(self, x, mask):
+        """Posterior expectation of ``-log p(x_j | z)`` for each entry.
+
+        Estimated with the importance samples of ``_score_rows`` and their
+        self-normalised weights, in nats, on standardised entries (no
+        Jacobian). A row's terms sum to the reconstruction part of
+        ``-log p(x) = E_p(z|x)[-log p(x | z)] + KL(p(z | x) || p(z))``.
+        """
+        log_w, decoded = self._importance_sample(
+            x, mask, self._importance_noise(x.device)
+        )
+        if self.likelihood == "bernoulli":
+            log_prob = bernoulli_log_prob(x, decoded)
+        else:
+            log_prob = gaussian_log_prob(x, decoded, self.module_.scale().log())
+        weights = torch.softmax(log_w, dim=0).unsqueeze(-1)
+        terms = -(weights * log_prob).sum(0)
+        return terms if mask is None else terms * mask
+
+    def _score_chunk(self, n_features):
+        """Rows per inference chunk that keep importance sampling in budget."""
+        widest = max(n_features, *np.atleast_1d(self.hidden_layer_sizes), 1)
+        return max(1, _SCORE_BUDGET // (self.n_importance_samples * int(widest)))
+
     def _score_samples(self, X):
-        widest = max(X.shape[1], *np.atleast_1d(self.hidden_layer_sizes), 1)
-        chunk = max(1, _SCORE_BUDGET // (self.n_importance_samples * int(widest)))
-        return super()._score_samples(X, chunk=chunk)
+        return super()._score_samples(X, chunk=self._score_chunk(X.shape[1]))
+
+    def _score_features(self, X):
+        return super()._score_features(X, chunk=self._score_chunk(X.shape[1]))
 
     # ------------------------------------------------------------ sampling
     def _sample_standardised(self, n_samples, rng):
