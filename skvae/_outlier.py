@@ -1,0 +1,402 @@
+"""AutoencoderOutlierDetector: outlier detection with calibrated p-values."""
+
+import math
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import HasMethods, Interval, StrOptions, _fit_context, validate_data
+from ._vae import VAETransformer
+
+# With contamination="auto", a row is an outlier when its conformal p-value
+# is at most this level: at most this share of new normal rows is flagged.
+AUTO_LEVEL = 0.05
+
+_SEED_MAX = 2**31 - 1
+
+
+def _default_estimator():
+    """The model used when ``estimator=None`` (chosen on ADBench, see
+    benchmarks/README.md)."""
+    return VAETransformer(early_stopping=True)
+
+
+def _auto_offset(calibration_scores, level):
+    """The score below which a row's conformal p-value is at most ``level``.
+
+    With ``n`` sorted calibration scores ``c_1 <= ... <= c_n`` and
+    ``k = floor(level * (n + 1))``, ``p(x) <= level`` exactly when
+    ``score(x) < c_k``; when ``k = 0`` no p-value is that small (``-inf``).
+    """
+    n_cal = calibration_scores.shape[0]
+    k = math.floor(round(level * (n_cal + 1), 9))
+    return calibration_scores[k - 1] if k >= 1 else -np.inf
+
+
+def _estimator_has_feature_scores(detector):
+    estimator = getattr(detector, "estimator_", detector._get_estimator())
+    return hasattr(estimator, "_score_features")
+
+
+class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
+    """Outlier detection from an autoencoder's scores, with calibrated p-values.
+
+    The detector fits a clone of ``estimator`` on part of the training rows
+    and scores rows with the model's :meth:`score_samples` (higher is more
+    typical). The other training rows, which the model never saw, are
+    scored too: their scores calibrate the model, giving every new row a
+    conformal p-value (:meth:`score_pvalues`) and the default threshold.
+    :meth:`feature_contributions` says which features make a row abnormal.
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        The model whose ``score_samples`` scores the rows, typically an
+        :class:`AutoencoderTransformer` or a :class:`VAETransformer`; any
+        estimator with ``fit`` and ``score_samples`` works (for instance
+        :class:`~sklearn.mixture.GaussianMixture`), but
+        :meth:`feature_contributions` needs one of skvae's models. It is
+        cloned; if its ``random_state`` is None, the clone gets a seed drawn
+        from this detector's ``random_state``. None means
+        ``VAETransformer(early_stopping=True)``, whose scores are
+        log-likelihoods; training stops when the likelihood of a validation
+        split stops improving.
+
+    contamination : "auto" or float, default="auto"
+        The threshold on the scores that :meth:`predict` and
+        :meth:`decision_function` use.
+
+        - If "auto", a row is an outlier when its conformal p-value is at
+          most 0.05, so at most 5% of new normal rows are flagged (see
+          Notes). This needs no guess of the share of outliers.
+        - If float, the share of the training rows that falls below the
+          threshold, in (0, 0.5].
+
+    calibration_fraction : float, default=0.2
+        Share of the training rows held out from the model's training to
+        calibrate its scores (at least one row). More rows give finer
+        p-values, fewer leave more rows to train the model on.
+
+    random_state : int, RandomState instance or None, default=None
+        Controls the choice of the calibration rows and, when the
+        estimator's own ``random_state`` is None, the estimator's seed. Pass
+        an int for reproducible results.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted clone of ``estimator``, trained on the rows that were not
+        held out for calibration.
+
+    calibration_scores_ : ndarray of shape (n_calibration,)
+        Scores of the held-out calibration rows, in increasing order.
+
+    offset_ : float
+        Offset used to define the decision function from the scores:
+        ``decision_function = score_samples - offset_``. With
+        ``contamination="auto"`` it is the calibration score below which a
+        p-value is at most 0.05 (``-inf`` when there are fewer than 19
+        calibration rows, as no p-value can then be that small); with a
+        float, the ``contamination`` quantile of the scores of all the
+        training rows.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    VAETransformer : The default model; its scores are log-likelihoods.
+    AutoencoderTransformer : A model whose scores are minus the
+        reconstruction error.
+    sklearn.ensemble.IsolationForest : Outlier detection by random
+        partitioning.
+    sklearn.neighbors.LocalOutlierFactor : Outlier detection by local
+        density.
+
+    Notes
+    -----
+    The p-values are split-conformal [1]_ [2]_: with ``n`` calibration
+    scores ``c_i``, a row with score ``s`` gets
+    ``p = (1 + #{i : c_i <= s}) / (n + 1)``. If the row and the calibration
+    rows are exchangeable (drawn from the same distribution as the
+    training data), ``P(p <= a) <= a`` for every level ``a``, whatever the
+    model and however well it was trained: a threshold on p-values controls
+    the share of false alarms. The model is not refitted on the calibration
+    rows, which would break this guarantee. When the training data contain
+    outliers, the p-values are relative to that contaminated distribution.
+    p-values of the rows the model was trained on are not valid (they are
+    too large). The method is named :meth:`score_pvalues` because a p-value
+    is a calibrated, order-preserving rescaling of :meth:`score_samples`
+    (lower is more abnormal), not a prediction of a label.
+
+    ``contamination="auto"`` thresholds the p-values at 0.05, the
+    conventional level: it states the rate of false alarms on normal data,
+    which the user can choose, rather than the share of outliers, which is
+    rarely known. ``predict(X) == -1`` exactly where
+    ``score_pvalues(X) <= 0.05``. Other levels are one comparison away:
+    ``score_pvalues(X) <= level``.
+
+    The scores are those of the model. :class:`AutoencoderTransformer`:
+    minus the mean squared reconstruction error of the row in units of each
+    feature's training standard deviation [3]_. :class:`VAETransformer`:
+    the importance-weighted estimate of ``log p(x)`` [4]_. Rows with
+    missing values (NaN) are scored on their observed part.
+
+    In a :class:`~sklearn.pipeline.Pipeline`, ``predict``,
+    ``decision_function`` and ``score_samples`` are available on the
+    pipeline; :meth:`score_pvalues` and :meth:`feature_contributions` are
+    called on the last step with the transformed data,
+    ``pipe[-1].score_pvalues(pipe[:-1].transform(X))``.
+
+    References
+    ----------
+    .. [1] Vovk, V., Gammerman, A. and Shafer, G. (2005). Algorithmic
+       Learning in a Random World. Springer.
+    .. [2] Bates, S., Candès, E., Lei, L., Romano, Y. and Sesia, M. (2023).
+       Testing for outliers with conformal p-values. The Annals of
+       Statistics, 51(1), 149-178.
+    .. [3] Sakurada, M. and Yairi, T. (2014). Anomaly detection using
+       autoencoders with nonlinear dimensionality reduction. MLSDA
+       Workshop.
+    .. [4] An, J. and Cho, S. (2015). Variational autoencoder based anomaly
+       detection using reconstruction probability. SNU Data Mining Center,
+       Special Lecture on IE, 2(1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae import AutoencoderOutlierDetector
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(500, 4))
+    >>> detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+    >>> detector.calibration_scores_.shape
+    (100,)
+    >>> detector.predict([[0.0, 0.0, 0.0, 0.0], [6.0, -6.0, 6.0, -6.0]])
+    array([ 1, -1])
+    >>> detector.score_pvalues([[6.0, -6.0, 6.0, -6.0]])
+    array([0.00990099])
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "score_samples"]), None],
+        "contamination": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, 0.5, closed="right"),
+        ],
+        "calibration_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        contamination="auto",
+        calibration_fraction=0.2,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.contamination = contamination
+        self.calibration_fraction = calibration_fraction
+        self.random_state = random_state
+
+    def _get_estimator(self):
+        return _default_estimator() if self.estimator is None else self.estimator
+
+    def _validate_X(self, X, *, reset):
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            ensure_min_samples=3 if reset else 1,
+        )
+
+    def _split(self, n_samples, rng):
+        """Row indices to fit the model on and to calibrate it with."""
+        n_cal = math.ceil(self.calibration_fraction * n_samples)
+        if n_samples - n_cal < 2:
+            raise ValueError(
+                f"calibration_fraction={self.calibration_fraction} leaves "
+                f"{n_samples - n_cal} row(s) to fit the model with n_samples="
+                f"{n_samples}; at least 2 are needed. Use more samples or a "
+                "smaller calibration_fraction."
+            )
+        order = rng.permutation(n_samples)
+        return order[n_cal:], order[:n_cal]
+
+    @_fit_context(
+        # the estimator's parameters are validated by its own fit
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y=None):
+        """Fit the model on part of X and calibrate it on the rest.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, normal rows (semi-supervised use) or rows that
+            contain some outliers. NaN marks missing entries.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X = self._validate_X(X, reset=True)
+        rng = check_random_state(self.random_state)
+        fit_idx, cal_idx = self._split(X.shape[0], rng)
+        estimator = clone(self._get_estimator())
+        if estimator.get_params().get("random_state", False) is None:
+            estimator.set_params(random_state=rng.randint(_SEED_MAX))
+        self.estimator_ = estimator.fit(X[fit_idx])
+        if self.contamination == "auto":
+            self.calibration_scores_ = np.sort(self._score_samples(X[cal_idx]))
+            self.offset_ = _auto_offset(self.calibration_scores_, AUTO_LEVEL)
+        else:
+            scores = self._score_samples(X)
+            self.calibration_scores_ = np.sort(scores[cal_idx])
+            self.offset_ = np.percentile(scores, 100.0 * self.contamination)
+        if self.offset_ == -np.inf:
+            warnings.warn(
+                f"With {cal_idx.size} calibration rows no p-value can be as "
+                f"low as {AUTO_LEVEL}, so contamination='auto' flags no row. "
+                "Use more samples, a larger calibration_fraction or a float "
+                "contamination.",
+                UserWarning,
+            )
+        return self
+
+    def _score_samples(self, X):
+        return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
+
+    def score_samples(self, X):
+        """Score of each row: the lower, the more abnormal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows to score; those with NaN are scored on their observed
+            part.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            The model's :meth:`score_samples`: minus the reconstruction error
+            (:class:`AutoencoderTransformer`) or ``log p(x)``
+            (:class:`VAETransformer`).
+        """
+        check_is_fitted(self)
+        return self._score_samples(self._validate_X(X, reset=False))
+
+    def decision_function(self, X):
+        """Shifted score: negative for outliers, non-negative for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Predict whether each row is an outlier (-1) or an inlier (+1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows to label.
+
+        Returns
+        -------
+        is_inlier : ndarray of shape (n_samples,)
+            -1 where ``decision_function(X) < 0``, else +1.
+        """
+        decision = self.decision_function(X)
+        is_inlier = np.ones(decision.shape[0], dtype=int)
+        is_inlier[decision < 0] = -1
+        return is_inlier
+
+    def score_pvalues(self, X):
+        """Conformal p-value of each row against the calibration rows.
+
+        Small p-values mark rows that score lower than almost every held-out
+        training row. For a new row drawn like the training rows,
+        ``P(p <= a) <= a`` for every level ``a`` (see Notes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows to test; not rows the model was trained on.
+
+        Returns
+        -------
+        pvalues : ndarray of shape (n_samples,)
+            ``(1 + #{calibration scores <= score}) / (n_calibration + 1)``,
+            in ``[1 / (n_calibration + 1), 1]``.
+        """
+        scores = self.score_samples(X)
+        below = np.searchsorted(self.calibration_scores_, scores, side="right")
+        return (1.0 + below) / (self.calibration_scores_.shape[0] + 1.0)
+
+    @available_if(_estimator_has_feature_scores)
+    def feature_contributions(self, X):
+        """How much each feature adds to each row's abnormality.
+
+        Higher is more abnormal; missing entries contribute 0. What a
+        contribution is depends on the model:
+
+        - :class:`AutoencoderTransformer`: the squared reconstruction error
+          of the entry, in units of the feature's training standard
+          deviation, divided by the row's number of observed features. A
+          row's contributions sum to ``-score_samples``.
+        - :class:`VAETransformer`: the negative log-likelihood of the
+          standardised entry, ``-log p(x_j | z)`` in nats, averaged over
+          the importance samples of ``score_samples`` with their
+          self-normalised weights (an estimate of its posterior
+          expectation). A row's contributions sum to the reconstruction
+          part of ``-log p(x)``; the latent part ``KL(p(z | x) || p(z))``
+          and the standardisation's Jacobian belong to no feature. With the
+          Gaussian likelihood a contribution can be negative.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows to explain; NaN marks missing entries.
+
+        Returns
+        -------
+        contributions : ndarray or DataFrame of shape (n_samples, n_features)
+            A pandas DataFrame with the index and columns of X when X is
+            one, else an ndarray.
+        """
+        check_is_fitted(self)
+        values = self.estimator_._score_features(self._validate_X(X, reset=False))
+        if hasattr(X, "columns") and hasattr(X, "index"):
+            import pandas as pd
+
+            return pd.DataFrame(values, index=X.index, columns=X.columns)
+        return values
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = get_tags(self._get_estimator()).input_tags.allow_nan
+        return tags

@@ -1,0 +1,269 @@
+"""AutoencoderOutlierDetector: sklearn's outlier contract, p-values, attributions."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.ensemble import IsolationForest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skvae import AutoencoderOutlierDetector, AutoencoderTransformer, VAETransformer
+
+TINY = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
+FAST = dict(hidden_layer_sizes=(16,), max_iter=60, device="cpu")
+MODELS = [
+    AutoencoderTransformer(n_components=2, **FAST),
+    VAETransformer(n_components=2, n_importance_samples=10, **FAST),
+]
+MODEL_IDS = ["AE", "VAE"]
+MIXING = np.random.RandomState(0).normal(size=(2, 5))
+FAR = np.array([[6.0, -6.0, 6.0, -6.0, 6.0], [-8.0, 0.0, 8.0, 0.0, -8.0]])
+
+
+def _normal(n_samples=400, seed=0):
+    """Inliers: a noisy 2-d structure in 5 features."""
+    rng = np.random.RandomState(seed)
+    return rng.normal(size=(n_samples, 2)) @ MIXING + 0.1 * rng.normal(
+        size=(n_samples, 5)
+    )
+
+
+def _fit(detector, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return detector.fit(X)
+
+
+@pytest.fixture(scope="module", params=MODELS, ids=MODEL_IDS)
+def fitted(request):
+    return _fit(AutoencoderOutlierDetector(request.param, random_state=0), _normal())
+
+
+# ---------------------------------------------------------- common checks
+@parametrize_with_checks(
+    [
+        AutoencoderOutlierDetector(AutoencoderTransformer(**TINY), random_state=0),
+        AutoencoderOutlierDetector(
+            VAETransformer(n_importance_samples=5, **TINY), random_state=0
+        ),
+    ]
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+def test_tags():
+    tags = AutoencoderOutlierDetector().__sklearn_tags__()
+    assert tags.estimator_type == "outlier_detector"
+    assert tags.input_tags.allow_nan
+
+
+# ------------------------------------------------------------ conventions
+def test_conventions_match_isolation_forest(fitted):
+    X = np.vstack([_normal(200, seed=1), FAR])
+    forest = IsolationForest(random_state=0).fit(_normal())
+    for detector in (fitted, forest):
+        scores = detector.score_samples(X)
+        assert scores[-2:].max() < np.percentile(scores[:-2], 5)  # lower: abnormal
+        np.testing.assert_allclose(
+            detector.decision_function(X), scores - detector.offset_
+        )
+        labels = detector.predict(X)
+        assert labels.dtype.kind == "i" and set(labels) <= {-1, 1}
+        np.testing.assert_array_equal(labels[-2:], [-1, -1])
+        np.testing.assert_array_equal(
+            labels, np.where(detector.decision_function(X) < 0, -1, 1)
+        )
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.1, 0.25])
+def test_offset_from_contamination(contamination):
+    X = _normal(300)
+    detector = AutoencoderOutlierDetector(
+        AutoencoderTransformer(**TINY), contamination=contamination, random_state=0
+    )
+    labels = detector.fit_predict(X)
+    assert np.mean(labels == -1) == pytest.approx(contamination, abs=1 / 300)
+    np.testing.assert_array_equal(labels, detector.predict(X))
+
+
+def test_auto_flags_pvalues_at_most_005(fitted):
+    X = np.vstack([_normal(500, seed=2), FAR])
+    flagged = fitted.predict(X) == -1
+    np.testing.assert_array_equal(flagged, fitted.score_pvalues(X) <= 0.05)
+    assert flagged[-2:].all()
+
+
+# ---------------------------------------------------------------- p-values
+def test_pvalues_follow_the_conformal_formula(fitted):
+    X = np.vstack([_normal(50, seed=3), FAR])
+    scores = fitted.score_samples(X)
+    cal = fitted.calibration_scores_
+    expected = [(1 + np.sum(cal <= s)) / (cal.size + 1) for s in scores]
+    np.testing.assert_allclose(fitted.score_pvalues(X), expected)
+    assert cal.size == 80 and np.all(np.diff(cal) >= 0)
+
+
+@pytest.mark.parametrize("level", [0.02, 0.05, 0.1, 0.25, 0.5])
+def test_pvalues_are_valid_for_normal_rows(level):
+    # Pooled over calibration draws, P(p <= a) = floor(a (n + 1)) / (n + 1).
+    rates = []
+    for seed in range(16):
+        detector = _fit(
+            AutoencoderOutlierDetector(
+                AutoencoderTransformer(hidden_layer_sizes=(), max_iter=5),
+                calibration_fraction=0.5,
+                random_state=seed,
+            ),
+            _normal(400, seed=10 + seed),
+        )
+        pvalues = detector.score_pvalues(_normal(2000, seed=100 + seed))
+        rates.append(np.mean(pvalues <= level))
+    exact = np.floor(level * 201) / 201
+    assert np.mean(rates) <= level + 0.03
+    assert np.mean(rates) == pytest.approx(exact, abs=0.03)
+
+
+# ----------------------------------------------------------- attributions
+def test_ae_contributions_sum_to_the_error_with_names():
+    columns = list("abcde")
+    X = pd.DataFrame(_normal(), columns=columns, index=np.arange(400) + 7)
+    detector = _fit(
+        AutoencoderOutlierDetector(MODELS[0], random_state=0), X
+    )
+    contributions = detector.feature_contributions(X.iloc[:20])
+    assert isinstance(contributions, pd.DataFrame)
+    assert list(contributions.columns) == columns
+    np.testing.assert_array_equal(contributions.index, X.index[:20])
+    assert (contributions.to_numpy() >= 0).all()
+    np.testing.assert_allclose(
+        contributions.sum(axis=1), -detector.score_samples(X.iloc[:20]), rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize("feature", [0, 3])
+def test_contributions_point_at_the_broken_feature(fitted, feature):
+    X = _normal(10, seed=4)
+    X[:, feature] += 5.0
+    contributions = fitted.feature_contributions(X)
+    assert contributions.shape == (10, 5) and isinstance(contributions, np.ndarray)
+    np.testing.assert_array_equal(contributions.argmax(axis=1), feature)
+
+
+def test_vae_contributions_are_the_reconstruction_part():
+    detector = _fit(AutoencoderOutlierDetector(MODELS[1], random_state=0), _normal())
+    X = np.vstack([_normal(20, seed=5), FAR])
+    total = detector.feature_contributions(X).sum(axis=1)
+    # -score_samples = reconstruction part + KL(posterior || prior) + Jacobian:
+    # what is left after the contributions is a KL, >= 0 up to sampling error.
+    jacobian = np.log(detector.estimator_.scale_).sum()
+    latent = -detector.score_samples(X) - jacobian - total
+    assert latent.min() > -0.5 and latent.mean() > 0
+    assert total[-2:].min() > total[:-2].max()
+
+
+# --------------------------------------------------------------------- NaN
+def test_rows_with_nan_are_scored_on_their_observed_part(fitted):
+    X = np.vstack([_normal(5, seed=6), FAR])
+    X_nan = X.copy()
+    X_nan[0, 1] = X_nan[5, 0] = X_nan[6, 4] = np.nan
+    scores = fitted.score_samples(X_nan)
+    pvalues = fitted.score_pvalues(X_nan)
+    contributions = fitted.feature_contributions(X_nan)
+    assert np.isfinite(scores).all() and np.isfinite(pvalues).all()
+    assert contributions[0, 1] == contributions[5, 0] == contributions[6, 4] == 0
+    np.testing.assert_array_equal(fitted.predict(X_nan)[-2:], [-1, -1])
+    np.testing.assert_allclose(scores[1:5], fitted.score_samples(X[1:5]), rtol=1e-5)
+
+
+def test_fit_accepts_nan():
+    X = _normal(200)
+    X[::7, 2] = np.nan
+    detector = _fit(AutoencoderOutlierDetector(MODELS[0], random_state=0), X)
+    assert np.isfinite(detector.calibration_scores_).all()
+
+
+# --------------------------------------------------------- composition
+def test_pipeline_and_nested_parameters():
+    pipe = make_pipeline(
+        StandardScaler(),
+        AutoencoderOutlierDetector(clone(MODELS[0]), random_state=0),
+    )
+    pipe.set_params(autoencoderoutlierdetector__estimator__max_iter=20)
+    X = np.vstack([_normal(300), FAR])
+    labels = _fit(pipe, X).predict(X)
+    assert labels.shape == (302,)
+    np.testing.assert_array_equal(pipe.fit_predict(X), labels)
+    assert pipe[-1].estimator_.max_iter == 20
+    assert pipe.decision_function(FAR).max() < 0
+    pvalues = pipe[-1].score_pvalues(pipe[:-1].transform(FAR))
+    assert pvalues.max() <= 0.05
+
+
+@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+def test_estimator_is_cloned_and_seeded(model):
+    detector = AutoencoderOutlierDetector(model, random_state=3)
+    first = _fit(detector, _normal(200)).score_samples(FAR)
+    assert detector.estimator_ is not model and model.random_state is None
+    assert isinstance(detector.estimator_.random_state, int)
+    second = _fit(clone(detector), _normal(200)).score_samples(FAR)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_default_estimator():
+    detector = _fit(AutoencoderOutlierDetector(random_state=0), _normal(200))
+    assert type(detector.estimator_).__name__ in {
+        "AutoencoderTransformer", "VAETransformer"
+    }
+    assert detector.estimator is None
+
+
+def test_any_density_estimator_works():
+    detector = AutoencoderOutlierDetector(
+        GaussianMixture(n_components=2), random_state=0
+    ).fit(_normal())
+    np.testing.assert_array_equal(detector.predict(FAR), [-1, -1])
+    assert not hasattr(detector, "feature_contributions")
+
+
+# ------------------------------------------------------------------ errors
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(contamination=0.6), "'contamination' parameter"),
+        (dict(contamination="high"), "'contamination' parameter"),
+        (dict(calibration_fraction=1.0), "'calibration_fraction' parameter"),
+        (dict(estimator=StandardScaler()), "'estimator' parameter"),
+    ],
+)
+def test_invalid_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        AutoencoderOutlierDetector(**params).fit(_normal(50))
+
+
+def test_too_few_rows_to_fit():
+    detector = AutoencoderOutlierDetector(calibration_fraction=0.9)
+    with pytest.raises(ValueError, match="leaves 1 row"):
+        detector.fit(_normal(10))
+
+
+def test_too_few_calibration_rows_warns():
+    detector = AutoencoderOutlierDetector(AutoencoderTransformer(**TINY))
+    with pytest.warns(UserWarning, match="no p-value can be as low as 0.05"):
+        detector.fit(_normal(50))
+    assert detector.offset_ == -np.inf
+    assert (detector.predict(FAR) == 1).all()
+
+
+def test_unfitted_raises():
+    with pytest.raises(ValueError, match="not fitted yet"):
+        AutoencoderOutlierDetector().score_pvalues(FAR)
