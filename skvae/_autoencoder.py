@@ -6,6 +6,7 @@ from sklearn.mixture import GaussianMixture
 from ._base import BaseAutoencoder
 from ._losses import mean_squared_error, squared_error
 from ._nn import Autoencoder, build
+from ._utils import SEED_MAX
 
 # Ex-post density on the codes (Ghosh et al. 2020): a 10-component Gaussian
 # mixture fitted on at most this many training codes.
@@ -237,7 +238,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         if X.shape[0] > _DENSITY_MAX_ROWS:
             rows = X[self._rng.choice(X.shape[0], _DENSITY_MAX_ROWS, replace=False)]
         self._codes = self._map(self._encode, rows, None).astype(np.float64)
-        self._density_seed = self._rng.randint(2**31 - 1)
+        self._density_seed = self._rng.randint(SEED_MAX)
         self._density = None
 
     def _code_density(self):

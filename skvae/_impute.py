@@ -8,7 +8,7 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -18,15 +18,11 @@ from ._base import (
     MissingValues,
     _check_feature_names_in,
     _fit_context,
+    clone_with_seed,
     validate_data,
 )
-from ._utils import make_generator
+from ._utils import SEED_MAX, make_generator
 from ._vae import VAETransformer
-
-# Entries (rows x importance samples x widest layer) held at once when imputing.
-_IMPUTE_BUDGET = 2**23
-
-_SEED_MAX = 2**31 - 1
 
 
 def _default_estimator(n_features, random_state):
@@ -105,11 +101,6 @@ def _frame_like(frame, positions, fills, missing, indicator=None, indicator_name
     out = pd.DataFrame(columns, index=frame.index)
     out.columns = names
     return out
-
-
-def _importance_chunk(vae, n_features):
-    widest = max(n_features, *np.atleast_1d(vae.hidden_layer_sizes), 1)
-    return max(1, _IMPUTE_BUDGET // (vae.n_importance_samples * int(widest)))
 
 
 def _vae_conditional_mean(vae, x, mask, noise):
@@ -333,13 +324,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         if self.random_state is None:
             seed = None
         else:
-            seed = check_random_state(self.random_state).randint(_SEED_MAX)
+            seed = check_random_state(self.random_state).randint(SEED_MAX)
         if self.estimator is None:
             return _default_estimator(n_features, seed)
-        estimator = clone(self.estimator)
-        if estimator.random_state is None and seed is not None:
-            estimator.set_params(random_state=seed)
-        return estimator
+        return clone_with_seed(self.estimator, seed)
 
     @_fit_context(
         # AutoencoderImputer.estimator is not validated yet
@@ -447,12 +435,12 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
 
     def _vae_fill(self, Xs, mask):
         vae = self.estimator_
-        chunk = _importance_chunk(vae, Xs.shape[1])
+        chunk = vae._score_chunk(Xs.shape[1])
         if not self.sample_posterior:
             noise = vae._importance_noise(vae._device)
             fill = partial(_vae_conditional_mean, vae, noise=noise)
         else:
-            seed = check_random_state(self.random_state).randint(_SEED_MAX)
+            seed = check_random_state(self.random_state).randint(SEED_MAX)
             generator = make_generator(seed, vae._device)
             fill = partial(_vae_posterior_draw, vae, generator=generator)
         return vae._map(fill, Xs, mask, chunk=chunk)

@@ -5,19 +5,25 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import HasMethods, Interval, StrOptions, _fit_context, validate_data
+from ._base import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+    clone_with_seed,
+    validate_data,
+)
+from ._utils import SEED_MAX
 from ._vae import VAETransformer
 
 # With contamination="auto", a row is an outlier when its conformal p-value
 # is at most this level: at most this share of new normal rows is flagged.
 AUTO_LEVEL = 0.05
-
-_SEED_MAX = 2**31 - 1
 
 
 def _default_estimator():
@@ -259,9 +265,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         X = self._validate_X(X, reset=True)
         rng = check_random_state(self.random_state)
         fit_idx, cal_idx = self._split(X.shape[0], rng)
-        estimator = clone(self._get_estimator())
-        if estimator.get_params().get("random_state", False) is None:
-            estimator.set_params(random_state=rng.randint(_SEED_MAX))
+        estimator = clone_with_seed(self._get_estimator(), rng.randint(SEED_MAX))
         self.estimator_ = estimator.fit(X[fit_idx])
         if self.contamination == "auto":
             self.calibration_scores_ = np.sort(self._score_samples(X[cal_idx]))

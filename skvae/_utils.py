@@ -10,6 +10,9 @@ import warnings
 import numpy as np
 import torch
 
+# Seeds drawn for torch generators and child estimators: numpy's int32 range.
+SEED_MAX = 2**31 - 1
+
 # Rows per chunk for inference: large enough to amortise per-call overhead,
 # small enough to keep memory bounded on wide inputs.
 INFERENCE_CHUNK = 4096

@@ -18,9 +18,10 @@ from ._losses import (
     standard_normal_log_density,
 )
 from ._nn import VariationalAutoencoder, build
-from ._utils import make_generator
+from ._utils import SEED_MAX, make_generator
 
-# Entries (rows x importance samples x widest layer) held at once when scoring.
+# Entries (rows x importance samples x widest layer) held at once when
+# importance sampling: scoring, attributing, imputing.
 _SCORE_BUDGET = 2**23
 
 
@@ -261,7 +262,7 @@ class VAETransformer(BaseAutoencoder):
 
     def _initialize(self, X):
         super()._initialize(X)
-        self._score_seed = self._rng.randint(2**31 - 1)
+        self._score_seed = self._rng.randint(SEED_MAX)
 
     def _make_module(self, n_features, hidden_layer_sizes, generator):
         return build(
@@ -379,15 +380,9 @@ class VAETransformer(BaseAutoencoder):
         return terms if mask is None else terms * mask
 
     def _score_chunk(self, n_features):
-        """Rows per inference chunk that keep importance sampling in budget."""
+        """Rows per chunk that keep importance sampling in budget."""
         widest = max(n_features, *np.atleast_1d(self.hidden_layer_sizes), 1)
         return max(1, _SCORE_BUDGET // (self.n_importance_samples * int(widest)))
-
-    def _score_samples(self, X):
-        return super()._score_samples(X, chunk=self._score_chunk(X.shape[1]))
-
-    def _score_features(self, X):
-        return super()._score_features(X, chunk=self._score_chunk(X.shape[1]))
 
     # ------------------------------------------------------------ sampling
     def _sample_standardised(self, n_samples, rng):
