@@ -18,7 +18,7 @@ from ._base import (
     clone_with_seed,
     validate_data,
 )
-from ._utils import SEED_MAX
+from ._utils import SEED_MAX, check_rows_observed
 from ._vae import VAETransformer
 
 # With contamination="auto", a row is an outlier when its conformal p-value
@@ -393,7 +393,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             one, else an ndarray.
         """
         check_is_fitted(self)
-        values = self.estimator_._score_features(self._validate_X(X, reset=False))
+        X_valid = self._validate_X(X, reset=False)
+        check_rows_observed(X_valid)
+        values = self.estimator_._score_features(X_valid)
         if hasattr(X, "columns") and hasattr(X, "index"):
             import pandas as pd
 

@@ -185,6 +185,13 @@ def test_rows_with_nan_are_scored_on_their_observed_part(fitted):
     np.testing.assert_allclose(scores[1:5], fitted.score_samples(X[1:5]), rtol=1e-5)
 
 
+@pytest.mark.parametrize("method", ["score_samples", "feature_contributions"])
+def test_rows_with_nothing_observed_are_refused(fitted, method):
+    X = np.vstack([_normal(3, seed=7), np.full(5, np.nan)])
+    with pytest.raises(ValueError, match="1 row.*no observed value"):
+        getattr(fitted, method)(X)
+
+
 def test_fit_accepts_nan():
     X = _normal(200)
     X[::7, 2] = np.nan
