@@ -10,12 +10,15 @@ finds the best *linear* 2-D view; :class:`~skvae.AutoencoderTransformer` and
 models standardise inside.
 
 We also decode a few codes back into images with ``inverse_transform`` and
-generate new digits with ``sample``.
+generate new digits with ``sample``. Without a display (on a server, or with
+``MPLBACKEND=Agg``), the script saves the figure of the latent spaces to
+``digits_latent.png`` in the current directory.
 """
 
 # %%
 # Fit the three models
 # --------------------
+import sys
 import time
 
 import matplotlib.pyplot as plt
@@ -47,7 +50,7 @@ for name, model in models.items():
 # separate the classes that PCA's projection overlaps. A few pixels are almost
 # always blank, so after standardisation the rare images that use them sit far
 # out in the latent space; the axes show the central 98% of the codes.
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
+latent_figure, axes = plt.subplots(1, 3, figsize=(15, 4.8))
 for ax, (name, Z) in zip(axes, codes.items()):
     points = ax.scatter(Z[:, 0], Z[:, 1], c=y, cmap="tab10", s=6)
     low, high = np.percentile(Z, [1, 99], axis=0)
@@ -57,7 +60,7 @@ for ax, (name, Z) in zip(axes, codes.items()):
     ax.set_title(name)
     ax.set_xticks([])
     ax.set_yticks([])
-fig.colorbar(points, ax=axes, label="digit")
+_ = latent_figure.colorbar(points, ax=axes, label="digit")
 
 # %%
 # Decode and generate
@@ -94,4 +97,11 @@ pca = models["PCA"]
 error = np.mean((pca.inverse_transform(codes["PCA"]) - X) ** 2)
 print(f"{'PCA':>24}: reconstruction MSE {error:.2f}")
 
+# %%
+# With a non-interactive backend ``plt.show()`` shows nothing, so the figure
+# of the latent spaces is saved as well (the documentation's gallery keeps
+# the figures itself).
+if plt.get_backend().lower() == "agg" and "sphinx_gallery" not in sys.modules:
+    latent_figure.savefig("digits_latent.png", dpi=100)
+    print("No display: saved the latent spaces to digits_latent.png")
 plt.show()

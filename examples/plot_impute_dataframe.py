@@ -23,7 +23,7 @@ from sklearn.datasets import load_wine
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer
 
-from skvae import AutoencoderImputer
+from skvae import AutoencoderImputer, TrainingHistoryDisplay
 
 wine = load_wine(as_frame=True).frame.drop(columns="target")
 wine = wine.astype({"magnesium": "Int64", "proline": "Int64"})
@@ -44,6 +44,14 @@ vae_imputer = AutoencoderImputer(random_state=0)
 wine_vae = vae_imputer.fit_transform(wine_missing)
 print(wine_vae.dtypes.value_counts())
 
+# %%
+# The imputer trains its model with early stopping on a held-out tenth of
+# the rows; :class:`~skvae.TrainingHistoryDisplay` shows how that went, from
+# the fitted imputer.
+history = TrainingHistoryDisplay.from_estimator(vae_imputer)
+
+# %%
+# scikit-learn's :class:`~sklearn.impute.IterativeImputer` for comparison:
 ice_imputer = IterativeImputer(max_iter=20, random_state=0)
 ice_imputer.set_output(transform="pandas")
 wine_ice = ice_imputer.fit_transform(wine_missing)

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from skvae import AutoencoderOutlierDetector
+from skvae import AutoencoderOutlierDetector, OutlierDisplay
 
 SENSORS = ["temperature", "pressure", "flow", "vibration", "power"]
 rng = np.random.RandomState(0)
@@ -85,6 +85,17 @@ ax.set_xlabel("conformal p-value")
 ax.set_ylabel("rows")
 ax.legend()
 fig.tight_layout()
+
+# %%
+# All at once
+# -----------
+# :class:`~skvae.OutlierDisplay` draws the scores of the new rows with the
+# threshold ``offset_``, their p-values, and the contributions of the
+# sensors to the five most abnormal rows, which are all faulty ones (rows
+# 400 and above). The raw contributions mix the broken sensor with those
+# that are hard to predict on any row; the next section removes that
+# baseline.
+display = OutlierDisplay.from_estimator(detector, X_new)
 
 # %%
 # Which sensor broke?

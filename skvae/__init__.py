@@ -1,6 +1,12 @@
 """Autoencoders and variational autoencoders as scikit-learn estimators."""
 
 from ._autoencoder import AutoencoderTransformer
+from ._display import (
+    LatentSpaceDisplay,
+    OutlierDisplay,
+    ReconstructionDisplay,
+    TrainingHistoryDisplay,
+)
 from ._impute import AutoencoderImputer
 from ._outlier import AutoencoderOutlierDetector
 from ._vae import VAETransformer
@@ -11,6 +17,10 @@ __all__ = [
     "AutoencoderImputer",
     "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
+    "LatentSpaceDisplay",
+    "OutlierDisplay",
+    "ReconstructionDisplay",
+    "TrainingHistoryDisplay",
     "VAETransformer",
     "__version__",
 ]

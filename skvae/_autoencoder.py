@@ -90,10 +90,10 @@ class AutoencoderTransformer(BaseAutoencoder):
     module_ : torch.nn.Module
         The trained network.
 
-    mean_ : ndarray of shape (n_features_in_,)
+    mean_ : ndarray of shape (`n_features_in_`,)
         Per-feature mean used to standardise inputs (NaN ignored).
 
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (`n_features_in_`,)
         Per-feature standard deviation used to standardise inputs.
 
     n_iter_ : int

@@ -122,10 +122,10 @@ class VAETransformer(BaseAutoencoder):
     module_ : torch.nn.Module
         The trained network.
 
-    mean_ : ndarray of shape (n_features_in_,)
+    mean_ : ndarray of shape (`n_features_in_`,)
         Per-feature mean used to standardise inputs (0 for Bernoulli).
 
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (`n_features_in_`,)
         Per-feature standard deviation used to standardise inputs (1 for
         Bernoulli).
 

@@ -1,0 +1,316 @@
+"""Tests of the displays: data stored, artists drawn, axes honoured, errors."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.mixture import GaussianMixture
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import Normalizer, StandardScaler
+
+from skvae import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    LatentSpaceDisplay,
+    OutlierDisplay,
+    ReconstructionDisplay,
+    TrainingHistoryDisplay,
+    VAETransformer,
+)
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+SMALL = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu")
+X = np.random.RandomState(0).normal(size=(60, 4))
+COLUMNS = ["a", "b", "c", "d"]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def fit(estimator, data=X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(data)
+
+
+@pytest.fixture(scope="module")
+def ae():
+    return fit(AutoencoderTransformer(**SMALL))
+
+
+@pytest.fixture(scope="module")
+def vae():
+    return fit(VAETransformer(n_components=3, early_stopping=True, **SMALL))
+
+
+@pytest.fixture(scope="module")
+def frame():
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame(X, columns=COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def detector(frame):
+    estimator = AutoencoderTransformer(**SMALL)
+    return fit(AutoencoderOutlierDetector(estimator, contamination=0.1), frame)
+
+
+def test_import_skvae_does_not_import_matplotlib():
+    code = "import sys, skvae; assert 'matplotlib' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_plot_without_matplotlib_raises(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    display = TrainingHistoryDisplay(loss_curve=[2.0, 1.0])
+    with pytest.raises(ImportError, match="TrainingHistoryDisplay.plot requires"):
+        display.plot()
+
+
+# ---------------------------------------------------------------- history
+def test_training_history_from_model(ae):
+    display = TrainingHistoryDisplay.from_estimator(ae)
+    assert display.loss_curve == ae.loss_curve_
+    assert display.validation_scores is None
+    assert display.best_epoch == np.argmin(ae.loss_curve_) + 1
+    assert display.name == "AutoencoderTransformer"
+    np.testing.assert_array_equal(display.loss_line_.get_ydata(), ae.loss_curve_)
+    assert display.validation_line_ is None and display.validation_ax_ is None
+    assert display.best_epoch_line_.get_xdata()[0] == display.best_epoch
+    assert display.figure_ is display.ax_.figure
+    assert display.ax_.get_title() == "AutoencoderTransformer"
+
+
+def test_training_history_with_validation_scores(vae):
+    display = TrainingHistoryDisplay.from_estimator(vae)
+    assert display.best_epoch == np.argmax(vae.validation_scores_) + 1
+    np.testing.assert_array_equal(
+        display.validation_line_.get_ydata(), vae.validation_scores_
+    )
+    assert display.validation_ax_ is not display.ax_
+    assert display.validation_ax_.get_ylabel() == "validation score"
+
+
+def test_training_history_validation_scores_on_last_epochs():
+    display = TrainingHistoryDisplay(
+        loss_curve=[4.0, 3.0, 2.0, 1.0], validation_scores=[-2.0, -1.0]
+    ).plot()
+    np.testing.assert_array_equal(display.validation_line_.get_xdata(), [3, 4])
+    assert display.best_epoch_line_ is None
+
+
+@pytest.mark.parametrize("role", ["imputer", "detector", "pipeline"])
+def test_training_history_of_role_estimators_and_pipelines(role, detector):
+    if role == "imputer":
+        X_missing = X.copy()
+        X_missing[::7, 1] = np.nan
+        estimator = fit(AutoencoderImputer(VAETransformer(**SMALL)), X_missing)
+    elif role == "detector":
+        estimator = detector
+    else:
+        pipeline = make_pipeline(StandardScaler(), AutoencoderTransformer(**SMALL))
+        estimator = fit(pipeline)
+    display = TrainingHistoryDisplay.from_estimator(estimator, name="model")
+    assert len(display.loss_curve) == 3
+    assert display.ax_.get_title() == "model"
+
+
+def test_training_history_honours_ax(ae):
+    _, ax = plt.subplots()
+    display = TrainingHistoryDisplay.from_estimator(ae, ax=ax, loss_kw={"color": "r"})
+    assert display.ax_ is ax
+    assert display.loss_line_.get_color() == "r"
+
+
+def test_training_history_errors(ae):
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        TrainingHistoryDisplay.from_estimator(VAETransformer())
+    with pytest.raises(TypeError, match="PCA has no loss_curve_"):
+        TrainingHistoryDisplay.from_estimator(PCA(1).fit(X))
+    with pytest.raises(ValueError, match="loss_curve must be a non-empty"):
+        TrainingHistoryDisplay(loss_curve=[]).plot()
+    with pytest.raises(ValueError, match="validation_scores has 3 epochs"):
+        TrainingHistoryDisplay(loss_curve=[1.0], validation_scores=[1, 2, 3]).plot()
+
+
+# ----------------------------------------------------------------- latent
+@pytest.mark.parametrize("labels", [np.arange(60) % 3, np.array(list("xyz") * 20)])
+def test_latent_space_categorical(ae, labels):
+    display = LatentSpaceDisplay.from_estimator(ae, X, labels)
+    assert display.codes.shape == (60, 2)
+    np.testing.assert_allclose(display.scatter_.get_offsets(), ae.transform(X))
+    texts = [t.get_text() for t in display.legend_.get_texts()]
+    assert texts == [str(c) for c in np.unique(labels)]
+    assert display.colorbar_ is None
+    assert display.ax_.get_xlabel() == "latent 1"
+
+
+def test_latent_space_continuous_and_unlabelled(ae):
+    display = LatentSpaceDisplay.from_estimator(ae, X, X[:, 0])
+    assert display.colorbar_ is not None and display.legend_ is None
+    display = LatentSpaceDisplay.from_estimator(ae, X)
+    assert display.colorbar_ is None and display.legend_ is None
+
+
+def test_latent_space_projects_wide_codes(vae):
+    display = LatentSpaceDisplay.from_estimator(vae, X)
+    assert display.codes.shape == (60, 2)
+    assert display.ax_.get_xlabel().startswith("latent PC 1")
+
+
+def test_latent_space_one_dimensional_strip():
+    display = LatentSpaceDisplay(codes=np.arange(6.0), y=[0, 1, 2] * 2).plot()
+    offsets = display.scatter_.get_offsets()
+    np.testing.assert_array_equal(offsets[:, 0], np.arange(6.0))
+    np.testing.assert_array_equal(np.round(offsets[:, 1]), [0, 1, 2] * 2)
+    assert [t.get_text() for t in display.ax_.get_yticklabels()] == ["0", "1", "2"]
+
+
+def test_latent_space_honours_ax_and_role_estimators(detector, frame):
+    _, ax = plt.subplots()
+    display = LatentSpaceDisplay.from_estimator(detector, frame, ax=ax, name="codes")
+    assert display.ax_ is ax and display.ax_.get_title() == "codes"
+
+
+def test_latent_space_errors(ae):
+    with pytest.raises(ValueError, match="codes must have 1 or 2 columns"):
+        LatentSpaceDisplay(codes=np.zeros((5, 3))).plot()
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        LatentSpaceDisplay.from_estimator(ae, X, y=[0, 1])
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        LatentSpaceDisplay.from_estimator(AutoencoderTransformer(), X)
+    detector = fit(AutoencoderOutlierDetector(GaussianMixture(), contamination=0.1))
+    with pytest.raises(TypeError, match="has no transform"):
+        LatentSpaceDisplay.from_estimator(detector, X)
+
+
+# --------------------------------------------------------- reconstruction
+def test_reconstruction_features(detector, frame):
+    display = ReconstructionDisplay.from_estimator(
+        detector, frame, features=["d", 0, "b"], n_cols=2
+    )
+    model = detector.estimator_
+    np.testing.assert_allclose(
+        display.X_reconstructed, model.inverse_transform(model.transform(X))
+    )
+    assert display.axes_.shape == (2, 2) and display.axes_[1, 1] is None
+    assert [ax.get_title() for ax in display.axes_.flat[:3]] == ["d", "a", "b"]
+    np.testing.assert_allclose(
+        display.scatters_[0, 0].get_offsets(),
+        np.c_[X[:, 3], display.X_reconstructed[:, 3]],
+    )
+    assert display.lines_[0, 0] is not None and display.images_ is None
+    assert display.bounding_ax_ is None
+
+
+def test_reconstruction_images_and_missing_values(ae):
+    X_missing = X.copy()
+    X_missing[0, 0] = np.nan
+    display = ReconstructionDisplay.from_estimator(
+        ae, X_missing, image_shape=(2, 2), n_images=3
+    )
+    assert display.images_.shape == (2, 3) and display.scatters_ is None
+    assert display.images_[0, 0].get_array().shape == (2, 2)
+    assert display.axes_[1, 0].get_ylabel() == "AutoencoderTransformer"
+
+
+def test_reconstruction_honours_ax():
+    X_rec = 0.5 * X
+    _, ax = plt.subplots()
+    display = ReconstructionDisplay(X=X, X_reconstructed=X_rec).plot(ax=ax)
+    assert display.bounding_ax_ is ax and display.axes_.shape == (2, 3)
+    assert display.figure_ is ax.figure
+    _, axes = plt.subplots(1, 4)
+    display = ReconstructionDisplay(X=X, X_reconstructed=X_rec).plot(ax=axes, n_cols=4)
+    assert display.axes_[0, 3] is axes[3]
+
+
+def test_reconstruction_of_other_transformers():
+    display = ReconstructionDisplay.from_estimator(PCA(2).fit(X), X)
+    assert display.name == "PCA"
+
+
+def test_reconstruction_errors(ae):
+    display = ReconstructionDisplay(X=X, X_reconstructed=X)
+    with pytest.raises(ValueError, match="Unknown feature 'e'"):
+        display.plot(features=["e"])
+    with pytest.raises(ValueError, match="Unknown feature 4"):
+        display.plot(features=[4])
+    with pytest.raises(ValueError, match=r"image_shape=\(3, 3\) holds 9 values"):
+        ReconstructionDisplay.from_estimator(ae, X, image_shape=(3, 3))
+    with pytest.raises(ValueError, match="n_images must be a positive integer"):
+        ReconstructionDisplay.from_estimator(ae, X, image_shape=(2, 2), n_images=0)
+    with pytest.raises(ValueError, match="Expected ax to have 4 axes, got 2"):
+        display.plot(ax=plt.subplots(1, 2)[1])
+    _, ax = plt.subplots()
+    display.plot(ax=ax)
+    with pytest.raises(ValueError, match="The ax was already used"):
+        display.plot(ax=ax)
+    with pytest.raises(ValueError, match="must be 2-D arrays of the same shape"):
+        ReconstructionDisplay(X=X, X_reconstructed=X[:5]).plot()
+    with pytest.raises(TypeError, match="Normalizer has no inverse_transform"):
+        ReconstructionDisplay.from_estimator(Normalizer().fit(X), X)
+
+
+# ---------------------------------------------------------------- outlier
+def test_outlier_from_detector(detector, frame):
+    display = OutlierDisplay.from_estimator(detector, frame, n_rows=3, max_features=2)
+    scores = detector.score_samples(frame)
+    np.testing.assert_allclose(display.scores, scores)
+    np.testing.assert_allclose(display.pvalues, detector.score_pvalues(frame))
+    assert display.offset == detector.offset_
+    assert display.row_labels == list(np.argsort(scores)[:3])
+    assert display.contributions.shape == (3, 4)
+    assert display.axes_.shape == (3,)
+    assert display.offset_line_.get_xdata()[0] == detector.offset_
+    outliers = sum(p.get_height() for p in display.score_bars_[1])
+    assert outliers == np.sum(scores < detector.offset_)
+    assert len(display.pvalue_bars_) == 2
+    assert display.contributions_image_.get_array().shape == (3, 2)
+    assert display.colorbar_ is not None
+
+
+def test_outlier_chosen_rows_and_ax(detector, frame):
+    frame = frame.set_index(frame.index + 100)
+    _, ax = plt.subplots()
+    display = OutlierDisplay.from_estimator(detector, frame, rows=[4, 2], ax=ax)
+    assert display.row_labels == [104, 102]
+    assert display.feature_names == COLUMNS
+    assert display.bounding_ax_ is ax
+    np.testing.assert_allclose(
+        display.contributions, detector.feature_contributions(frame.iloc[[4, 2]])
+    )
+
+
+def test_outlier_of_other_detectors():
+    display = OutlierDisplay.from_estimator(IsolationForest(random_state=0).fit(X), X)
+    assert display.pvalues is None and display.contributions is None
+    assert display.axes_.shape == (1,) and display.pvalue_bars_ is None
+    detector = fit(AutoencoderOutlierDetector(GaussianMixture(), contamination=0.1))
+    display = OutlierDisplay.from_estimator(detector, X)
+    assert display.axes_.shape == (2,) and display.contributions_image_ is None
+
+
+def test_outlier_errors(detector, frame):
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        OutlierDisplay.from_estimator(AutoencoderOutlierDetector(), X)
+    with pytest.raises(TypeError, match="PCA is not an outlier detector"):
+        OutlierDisplay.from_estimator(PCA(1).fit(X), X)
+    with pytest.raises(ValueError, match=r"rows must be positions of rows of X"):
+        OutlierDisplay.from_estimator(detector, frame, rows=[60])
+    with pytest.raises(ValueError, match="n_rows must be a positive integer"):
+        OutlierDisplay.from_estimator(detector, frame, n_rows=0)
+    with pytest.raises(ValueError, match="max_features must be a positive integer"):
+        OutlierDisplay(scores=X[:, 0], offset=0.0).plot(max_features=0)
