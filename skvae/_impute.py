@@ -11,16 +11,11 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._autoencoder import AutoencoderTransformer
-from ._base import (
-    MissingValues,
-    _check_feature_names_in,
-    _fit_context,
-    clone_with_seed,
-    validate_data,
-)
+from ._base import clone_with_seed
+from ._compat import MissingValues, _check_feature_names_in, _fit_context
 from ._utils import SEED_MAX, make_generator
 from ._vae import VAETransformer
 
@@ -115,14 +110,16 @@ def _vae_conditional_mean(vae, x, mask, noise):
 def _vae_posterior_draw(vae, x, mask, generator):
     """One draw of ``x`` from ``p(x | x_obs)`` by sampling importance resampling."""
     shape = (vae.n_importance_samples, x.shape[0], vae.n_components)
-    noise = torch.randn(shape, generator=generator, device=x.device)
+    noise = torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
     log_w, decoded = vae._importance_sample(x, mask, noise)
     k = torch.multinomial(torch.softmax(log_w, dim=0).T, 1, generator=generator)
     index = k.T.unsqueeze(-1).expand(1, *decoded.shape[1:])
     location = decoded.gather(0, index)[0]
     if vae.likelihood == "bernoulli":
         return torch.bernoulli(torch.sigmoid(location), generator=generator)
-    noise = torch.randn(location.shape, generator=generator, device=x.device)
+    noise = torch.randn(
+        location.shape, generator=generator, device=x.device, dtype=x.dtype
+    )
     return location + vae.module_.scale() * noise
 
 

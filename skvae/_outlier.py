@@ -8,16 +8,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import (
-    HasMethods,
-    Interval,
-    StrOptions,
-    _fit_context,
-    clone_with_seed,
-    validate_data,
-)
+from ._base import clone_with_seed
+from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._utils import SEED_MAX, check_rows_observed
 from ._vae import VAETransformer
 
@@ -263,6 +257,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             Fitted estimator.
         """
         X = self._validate_X(X, reset=True)
+        check_rows_observed(X)  # here, to name the user's row, not a split's
         rng = check_random_state(self.random_state)
         fit_idx, cal_idx = self._split(X.shape[0], rng)
         estimator = clone_with_seed(self._get_estimator(), rng.randint(SEED_MAX))
