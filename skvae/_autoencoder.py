@@ -38,40 +38,59 @@ class AutoencoderTransformer(BaseAutoencoder):
             "elu", "gelu", "silu"}, default="relu"
         Activation of the hidden layers.
 
+    init : {"pca", "random"}, default="pca"
+        How the network starts. ``"pca"``: encoder and decoder each have a
+        linear shortcut beside their MLP, set to the principal components of
+        the (standardised) training data, and the MLPs' output layers start
+        at zero, so that training starts from PCA and learns what it misses.
+        ``"random"``: every layer gets torch's default random
+        initialisation.
+
     alpha : float, default=1e-4
         Strength of the L2 penalty on the weights, as in
         :class:`~sklearn.neural_network.MLPRegressor`.
 
     batch_size : int or "auto", default="auto"
         Rows per optimiser step; ``"auto"`` means ``min(256, n_samples)``.
+        The last batch of an epoch may be smaller.
 
     learning_rate_init : float, default=1e-3
         Learning rate of the Adam optimiser.
 
-    max_iter : int, default=200
-        Maximum number of epochs (passes over the training data).
+    max_iter : int or "auto", default="auto"
+        Maximum number of epochs (passes over the training data). ``"auto"``
+        means 200 epochs, or as many as 20,000 optimiser steps take when
+        that is more: a small table gets enough steps to train, whatever
+        the number of rows per epoch.
 
     tol : float, default=1e-4
         Training stops when the loss (or, with ``early_stopping``, the
         validation score) does not improve by at least ``tol`` for
         ``n_iter_no_change`` consecutive epochs.
 
-    early_stopping : bool, default=False
+    early_stopping : bool, default=True
         Whether to hold out ``validation_fraction`` of the rows, stop when
-        their score stops improving and restore the best weights.
+        their score stops improving and restore the best weights (those
+        training started from compete too). On by default, unlike
+        :class:`~sklearn.neural_network.MLPRegressor`: without it a network
+        this size overfits a table of a few hundred rows (see Notes).
 
     validation_fraction : float, default=0.1
         Share of rows held out for early stopping.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or "auto", default="auto"
         Epochs without improvement by ``tol`` before training stops.
+        ``"auto"`` means 10 epochs, or as many as 2,000 optimiser steps take
+        when that is more, so that a small table does not stop in its first
+        plateau.
 
     shuffle : bool, default=True
         Whether to shuffle the rows at each epoch.
 
     warm_start : bool, default=False
         When True, ``fit`` continues training the previous network instead
-        of starting anew.
+        of starting anew. Changing ``n_components``, ``hidden_layer_sizes`` or ``activation`` in between raises a ``ValueError``:
+        a trained network cannot be reshaped.
 
     random_state : int, RandomState instance or None, default=None
         Controls weight initialisation, shuffling, the validation split and
@@ -111,7 +130,9 @@ class AutoencoderTransformer(BaseAutoencoder):
         else None.
 
     best_validation_score_ : float or None
-        Best validation score with ``early_stopping``, else None.
+        Best validation score with ``early_stopping``, that of the weights
+        kept (it may be the score of the starting weights, before the first
+        epoch), else None.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -127,6 +148,19 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     Notes
     -----
+    Training at the default settings adapts to the table. The budget counts
+    optimiser steps, not only epochs: a table of a few hundred rows is one
+    batch, so ``max_iter="auto"`` gives it up to 20,000 epochs and
+    ``n_iter_no_change="auto"`` a patience of 2,000, while a large table
+    gets the 200 and 10 epochs of
+    :class:`~sklearn.neural_network.MLPRegressor`. Training starts from
+    PCA (``init="pca"``) and early stopping keeps the weights that do
+    best on the held-out rows, the starting ones included, so the default
+    model does not fall below the linear model it contains on data like its
+    training data; without early stopping, it overfits small tables.
+    ``benchmarks/bench_defaults.py`` measures this on 16 tables of 105 to
+    200,000 rows.
+
     :meth:`score_samples` is minus the mean squared reconstruction error of
     each row over its observed features, in units of each feature's
     training standard deviation (so every feature weighs the same).
@@ -159,14 +193,15 @@ class AutoencoderTransformer(BaseAutoencoder):
         *,
         hidden_layer_sizes=(128, 64),
         activation="relu",
+        init="pca",
         alpha=1e-4,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=200,
+        max_iter="auto",
         tol=1e-4,
-        early_stopping=False,
+        early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         shuffle=True,
         warm_start=False,
         random_state=None,
@@ -177,6 +212,7 @@ class AutoencoderTransformer(BaseAutoencoder):
             n_components=n_components,
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
+            init=init,
             alpha=alpha,
             batch_size=batch_size,
             learning_rate_init=learning_rate_init,
@@ -202,6 +238,9 @@ class AutoencoderTransformer(BaseAutoencoder):
             hidden_layer_sizes=hidden_layer_sizes,
             activation=self.activation,
         )
+
+    def _start_linear(self, pca):
+        self.module_.start_at_pca(pca)
 
     def _batch_loss(self, x, mask, epoch, generator):
         return mean_squared_error(x, self.module_(x), mask)

@@ -4,10 +4,10 @@ Parameters, input validation, NaN-aware standardisation, the public methods
 and batched inference live here once; training is
 :class:`~._fitting.TrainingMixin`'s and pickling
 :class:`~._persistence.TorchStateMixin`'s. A model supplies its torch module
-and its loss through a handful of ``_`` hooks. scikit-learn's private
-validation helpers are imported here and nowhere else.
+and its loss through a handful of ``_`` hooks.
 """
 
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -15,44 +15,32 @@ import numpy as np
 import torch
 from sklearn.base import (
     BaseEstimator,
-    clone,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    _fit_context,
+    clone,
 )
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, MissingValues, StrOptions
-from sklearn.utils.validation import (
-    _check_feature_names_in,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._compat import Interval, StrOptions, _fit_context
 from ._fitting import TrainingMixin
 from ._nn import ACTIVATIONS
 from ._persistence import TorchStateMixin
 from ._utils import (
     INFERENCE_CHUNK,
+    MAX_STANDARDISED,
     check_rows_observed,
     cpu_threads,
     map_chunks,
     nan_statistics,
     observed_mask,
+    standardise,
     to_tensor,
     torch_threads,
 )
 
-__all__ = [
-    "BaseAutoencoder",
-    "clone_with_seed",
-    "HasMethods",
-    "Interval",
-    "MissingValues",
-    "StrOptions",
-    "_check_feature_names_in",
-    "_fit_context",
-    "validate_data",
-]
+__all__ = ["BaseAutoencoder", "clone_with_seed"]
 
 
 class BaseAutoencoder(
@@ -76,17 +64,21 @@ class BaseAutoencoder(
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "init": [StrOptions({"pca", "random"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "shuffle": ["boolean"],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -101,14 +93,15 @@ class BaseAutoencoder(
         *,
         hidden_layer_sizes=(128, 64),
         activation="relu",
+        init="pca",
         alpha=1e-4,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=200,
+        max_iter="auto",
         tol=1e-4,
-        early_stopping=False,
+        early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         shuffle=True,
         warm_start=False,
         random_state=None,
@@ -118,6 +111,7 @@ class BaseAutoencoder(
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.init = init
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -169,6 +163,10 @@ class BaseAutoencoder(
         """Per-feature ``(mean, scale)`` used to standardise inputs."""
         return nan_statistics(X)
 
+    @abstractmethod
+    def _start_linear(self, pca):
+        """Set ``module_`` to the linear model of ``pca`` (a ``LinearStart``)."""
+
     def _after_fit(self, X, mask):
         """Called with the standardised training data after each fit."""
 
@@ -186,19 +184,31 @@ class BaseAutoencoder(
         return X
 
     def _standardise(self, X):
-        """Standardised float32-ready rows with NaN set to 0, and the mask."""
-        mask = observed_mask(X)
-        # in the input's precision: float32 input gains nothing from float64
-        Xs = (X - self.mean_.astype(X.dtype)) / self.scale_.astype(X.dtype)
-        if mask is not None:
-            Xs = np.where(mask, Xs, 0.0)
-        return Xs.astype(np.float32, copy=False), mask
+        """Standardised float32 rows with NaN set to 0, and the observed mask.
+
+        Values more than ``MAX_STANDARDISED`` standard deviations from the
+        training mean are clipped there, with a warning.
+        """
+        Xs, n_clipped = standardise(X, self.mean_, self.scale_)
+        if n_clipped:
+            far = np.abs((X - self.mean_) / self.scale_) > MAX_STANDARDISED
+            row, column = np.argwhere(far)[0]
+            name = getattr(self, "feature_names_in_", range(X.shape[1]))[column]
+            warnings.warn(
+                f"X has {n_clipped} value(s) more than {MAX_STANDARDISED:g} "
+                "standard deviations from the training mean (the first is "
+                f"{float(X[row, column]):g} at row {row}, feature {name!r}); they are "
+                f"treated as {MAX_STANDARDISED:g} standard deviations. Values "
+                "that far out are often placeholders for missing data: if so, "
+                "replace them with NaN.",
+                DataConversionWarning,
+            )
+        return Xs, observed_mask(X)
 
     def _unstandardise(self, Xs, dtype):
-        dtype = np.dtype(dtype)
-        return Xs.astype(dtype, copy=False) * self.scale_.astype(dtype) + self.mean_.astype(
-            dtype
-        )
+        """Rows in the training units, computed in float64, as ``dtype``."""
+        X = Xs.astype(np.float64) * self.scale_ + self.mean_
+        return X.astype(dtype, copy=False)
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -220,10 +230,13 @@ class BaseAutoencoder(
             Fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "module_")
-        X = self._validate_X(X, reset=not warm, min_samples=2)
-        if not warm:
-            self._initialize(X)
-        self._train(X, max_epochs=self.max_iter, incremental=False)
+        with self._fitting():
+            X = self._validate_X(X, reset=not warm, min_samples=2)
+            if warm:
+                self._check_architecture()
+            else:
+                self._initialize(X)
+            self._train(X, incremental=False)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -248,10 +261,13 @@ class BaseAutoencoder(
             Fitted estimator.
         """
         first = not hasattr(self, "module_")
-        X = self._validate_X(X, reset=first, min_samples=2 if first else 1)
-        if first:
-            self._initialize(X)
-        self._train(X, max_epochs=1, incremental=True)
+        with self._fitting():
+            X = self._validate_X(X, reset=first, min_samples=2 if first else 1)
+            if first:
+                self._initialize(X)
+            else:
+                self._check_architecture()
+            self._train(X, incremental=True)
         return self
 
     # ------------------------------------------------------------- inference

@@ -8,16 +8,21 @@ hooks (``_fit_scaling``, ``_make_module``, ``_batch_loss``, ``_after_fit``)
 and on ``_standardise``, all defined by :class:`~._base.BaseAutoencoder`.
 """
 
+import contextlib
+import copy
 import math
 import warnings
+from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from tqdm.std import tqdm
 
 from . import _training
+from ._nn import MIN_LOG_SCALE, LinearStart
 from ._utils import (
     SEED_MAX,
     cpu_threads,
@@ -28,17 +33,97 @@ from ._utils import (
 )
 
 
+# The "auto" training budget counts optimiser steps, not epochs: a model
+# needs a few thousand steps whatever the table's size, and an epoch of a
+# small table is a handful of them (see benchmarks/README.md, "Defaults").
+# max_iter="auto": AUTO_EPOCHS epochs, or as many as AUTO_STEPS steps take.
+AUTO_EPOCHS = 200
+AUTO_STEPS = 20_000
+# n_iter_no_change="auto": AUTO_PATIENCE epochs, or as many as
+# AUTO_PATIENCE_STEPS steps take.
+AUTO_PATIENCE = 10
+AUTO_PATIENCE_STEPS = 2_000
+# batch_size="auto": at most this many rows.
+AUTO_BATCH = 256
+# init="pca": principal axes of at most this many training rows.
+PCA_MAX_ROWS = 20_000
+
+
 class TrainingMixin:
     """Training state and the path from ``fit`` to the training loop."""
 
+    @contextlib.contextmanager
+    def _fitting(self):
+        """Run a fit: with gradients on, and undone if it raises.
+
+        Gradients are enabled whatever the caller's torch mode (inference mode,
+        ``torch.no_grad``). If the block raises, the estimator is put back as
+        it was before: unfitted after a first fit, or its previous fitted
+        state (weights, optimiser and history included) after a warm start or
+        ``partial_fit``.
+        """
+        state = copy.copy(self.__dict__)
+        saved = {
+            name: copy.deepcopy(value.state_dict())
+            for name, value in (("module_", state.get("module_")),
+                                ("_optimizer", state.get("_optimizer")))
+            if value is not None
+        }
+        kept = {name: copy.deepcopy(state[name]) for name in ("_history", "_rng")
+                if name in state}
+        try:
+            with torch.inference_mode(False), torch.enable_grad():
+                yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            self.__dict__.update(kept)
+            for name, values in saved.items():
+                state[name].load_state_dict(values)
+            raise
+
+    def _architecture(self):
+        """The parameters that shape the network, checked by warm starts."""
+        return {
+            "n_components": self.n_components,
+            "hidden_layer_sizes": self._hidden_layer_sizes(),
+            "activation": self.activation,
+        }
+
+    def _check_architecture(self):
+        """Raise if the network's parameters changed since it was built."""
+        changed = {
+            name: (old, new)
+            for (name, old), new in zip(
+                self._built_for.items(), self._architecture().values()
+            )
+            if old != new
+        }
+        if changed:
+            listed = ", ".join(f"{n} from {o!r} to {v!r}" for n, (o, v) in changed.items())
+            raise ValueError(
+                f"Cannot continue training: {listed} changed since the network "
+                "was built, and a trained network cannot be reshaped. Set "
+                "warm_start=False (or call fit instead of partial_fit) to train "
+                "a new network, or set the parameters back."
+            )
+
+    def _hidden_layer_sizes(self):
+        """``hidden_layer_sizes`` as a tuple of positive ints, or a ValueError."""
+        sizes = self.hidden_layer_sizes
+        sizes = tuple(sizes) if hasattr(sizes, "__iter__") else (sizes,)
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0
+                   for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a positive integer or a sequence of "
+                f"positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
     def _initialize(self, X):
         """Fresh state: scaling, network, optimiser, history and random streams."""
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if any(s <= 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must contain only positive sizes, got {sizes}."
-            )
+        self._built_for = self._architecture()
+        sizes = self._built_for["hidden_layer_sizes"]
         self._device = resolve_device(self.device)
         self._rng = np.random.RandomState(
             check_random_state(self.random_state).randint(SEED_MAX)
@@ -46,10 +131,49 @@ class TrainingMixin:
         self._dtype = X.dtype
         self.mean_, self.scale_ = self._fit_scaling(X)
         generator = make_generator(self._rng.randint(SEED_MAX), self._device)
-        self.module_ = self._make_module(X.shape[1], tuple(sizes), generator)
+        self.module_ = self._make_module(X.shape[1], sizes, generator)
+        if self.init == "pca":
+            self._start_linear(self._linear_start(X))
         self._optimizer = None
         self._optimizer_state = None
         self._history = _training.History()
+
+    def _linear_start(self, X):
+        """PCA of the standardised rows (missing entries at the mean).
+
+        Computed in float64 on at most ``PCA_MAX_ROWS`` rows. At most
+        ``n_features - 1`` components are kept, so that some variance is left
+        for the noise (a model that starts with none cannot learn); the noise
+        variance is floored at the decoder's smallest variance.
+        """
+        Xs, _ = self._standardise(X)
+        if Xs.shape[0] > PCA_MAX_ROWS:
+            Xs = Xs[self._rng.choice(Xs.shape[0], PCA_MAX_ROWS, replace=False)]
+        Xs = Xs.astype(np.float64)
+        n_components = min(self.n_components, Xs.shape[1] - 1, Xs.shape[0] - 1)
+        if n_components < 1:
+            pca = _Moments(Xs)
+        else:
+            pca = PCA(n_components, random_state=self._rng.randint(SEED_MAX)).fit(Xs)
+        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64)  # noqa: E731
+        return LinearStart(
+            components=as_tensor(pca.components_),
+            variances=as_tensor(pca.explained_variance_),
+            noise_variance=max(float(pca.noise_variance_), math.exp(2 * MIN_LOG_SCALE)),
+            mean=as_tensor(pca.mean_),
+        )
+
+    def _budget(self, n_train):
+        """Batch size, maximum epochs and patience for ``n_train`` rows."""
+        batch_size = AUTO_BATCH if self.batch_size == "auto" else self.batch_size
+        batch_size = min(batch_size, n_train)
+        steps_per_epoch = math.ceil(n_train / batch_size)
+        max_epochs, patience = self.max_iter, self.n_iter_no_change
+        if max_epochs == "auto":
+            max_epochs = max(AUTO_EPOCHS, math.ceil(AUTO_STEPS / steps_per_epoch))
+        if patience == "auto":
+            patience = max(AUTO_PATIENCE, math.ceil(AUTO_PATIENCE_STEPS / steps_per_epoch))
+        return batch_size, max_epochs, patience
 
     def _get_optimizer(self):
         """The Adam optimiser, built or restored on first use.
@@ -82,11 +206,8 @@ class TrainingMixin:
         order = self._rng.permutation(n_samples)
         return order[n_val:], order[:n_val]
 
-    def _train(self, X, *, max_epochs, incremental):
-        n_samples = X.shape[0]
-        self._batch_size = (
-            min(256, n_samples) if self.batch_size == "auto" else self.batch_size
-        )
+    def _train(self, X, *, incremental):
+        """Train on validated rows X: ``max_iter`` epochs, or one if incremental."""
         Xs, mask = self._standardise(X)
         X_all = to_tensor(Xs, self._device)
         mask_all = None if mask is None else to_tensor(mask, self._device)
@@ -94,11 +215,14 @@ class TrainingMixin:
         if self.early_stopping and not incremental:
             train_idx, val_idx = (
                 torch.as_tensor(i, device=self._device)
-                for i in self._split_validation(n_samples)
+                for i in self._split_validation(X.shape[0])
             )
             validate = self._validation_scorer(X_all[val_idx], _rows(mask_all, val_idx))
             X_t, mask_t = X_all[train_idx], _rows(mask_all, train_idx)
-            self._batch_size = min(self._batch_size, len(train_idx))
+        self._batch_size, max_epochs, patience = self._budget(X_t.shape[0])
+        if incremental:
+            max_epochs = 1
+        self._max_epochs = max_epochs
         generator = make_generator(self._rng.randint(SEED_MAX), self._device)
         progress = tqdm(
             total=max_epochs, desc=type(self).__name__, unit="epoch",
@@ -118,13 +242,18 @@ class TrainingMixin:
                 shuffle=self.shuffle,
                 generator=generator,
                 tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
+                n_iter_no_change=patience,
+                min_epochs=self._min_epochs(),
                 validate=validate,
                 progress=progress,
             )
         self._record(status, early_stopping=validate is not None, incremental=incremental)
         self.module_.eval()
         self._after_fit(X_all, mask_all)
+
+    def _min_epochs(self):
+        """Epochs of this fit before stopping may end it (a model's warm-up)."""
+        return 0
 
     def _validation_scorer(self, X_val, mask_val):
         """A callable giving minus the loss on held-out rows (higher is better)."""
@@ -160,11 +289,21 @@ class TrainingMixin:
             )
         elif status == _training.MAX_ITER and not incremental:
             warnings.warn(
-                f"Maximum iterations ({self.max_iter}) reached and the "
+                f"Maximum iterations ({self._max_epochs}) reached and the "
                 f"{'validation score' if early_stopping else 'training loss'} has "
                 "not converged yet. Increase max_iter or tol.",
                 ConvergenceWarning,
             )
+
+
+class _Moments:
+    """What :class:`~sklearn.decomposition.PCA` gives with no component."""
+
+    def __init__(self, X):
+        self.mean_ = X.mean(axis=0)
+        self.components_ = np.zeros((0, X.shape[1]))
+        self.explained_variance_ = np.zeros(0)
+        self.noise_variance_ = X.var(axis=0).mean()
 
 
 def _rows(mask, idx):

@@ -6,6 +6,7 @@ network never touches torch's global random state.
 """
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -62,16 +63,70 @@ def reset_linear(module, generator):
 
 
 def build(cls, device, generator, **kwargs):
-    """Construct ``cls(**kwargs)`` on ``device`` without the global RNG."""
+    """Construct ``cls(**kwargs)`` in float32 on ``device``, without the global RNG.
+
+    The dtype is set explicitly: the caller's ``torch.set_default_dtype``
+    must not change the model.
+    """
     with torch.device("meta"):
         module = cls(**kwargs)
-    module = module.to_empty(device=device)
+    module = module.to_empty(device=device).to(torch.float32)
     module.reset_parameters(generator)
     return module
 
 
+class ResidualMLP(nn.Module):
+    """An MLP plus a linear shortcut from its input to its output.
+
+    ``forward(x) = mlp(x) + shortcut(x)``. The shortcut lets the network hold
+    an affine map exactly: :meth:`start_affine` sets it and zeroes the MLP's
+    output layer, so that training starts from a linear model (PCA) and the
+    MLP learns what the linear model misses. With no hidden layers the MLP
+    is itself affine and there is no shortcut.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths of the MLP, input first.
+    activation : str
+        A key of :data:`ACTIVATIONS`.
+
+    Shape
+    -----
+    - Input: ``(*, sizes[0])``; output: ``(*, sizes[-1])``.
+    """
+
+    def __init__(self, sizes, activation):
+        super().__init__()
+        self.mlp = make_mlp(sizes, activation)
+        self.shortcut = nn.Linear(sizes[0], sizes[-1]) if len(sizes) > 2 else None
+
+    def forward(self, x):
+        out = self.mlp(x)
+        return out if self.shortcut is None else out + self.shortcut(x)
+
+    def start_affine(self, weight, bias):
+        """Make the network compute ``x @ weight.T + bias``.
+
+        ``weight`` has shape ``(sizes[-1], sizes[0])``. The MLP's output layer
+        is set to zero (its other layers keep their values, so it learns as
+        soon as training starts), and the shortcut to the map.
+        """
+        last = self.mlp[-1]
+        target = last if self.shortcut is None else self.shortcut
+        with torch.no_grad():
+            if self.shortcut is not None:
+                last.weight.zero_()
+                last.bias.zero_()
+            target.weight.copy_(weight)
+            target.bias.copy_(bias)
+
+
 class Autoencoder(nn.Module):
     """Deterministic autoencoder: ``x -> code -> reconstruction``.
+
+    Encoder and decoder are residual MLPs (:class:`ResidualMLP`), so the
+    autoencoder can start from PCA (:meth:`start_at_pca`).
 
     Parameters
     ----------
@@ -92,11 +147,21 @@ class Autoencoder(nn.Module):
     def __init__(self, n_features, n_components, hidden_layer_sizes, activation):
         super().__init__()
         sizes = (n_features, *hidden_layer_sizes, n_components)
-        self.encoder = make_mlp(sizes, activation)
-        self.decoder = make_mlp(sizes[::-1], activation)
+        self.encoder = ResidualMLP(sizes, activation)
+        self.decoder = ResidualMLP(sizes[::-1], activation)
 
     def reset_parameters(self, generator):
         reset_linear(self, generator)
+
+    def start_at_pca(self, pca):
+        """Start as PCA: code the principal coordinates, decode linearly.
+
+        ``pca`` is a :class:`LinearStart`; the codes beyond its components
+        stay zero.
+        """
+        components = _pad_rows(pca.components, self.encoder.mlp[-1].out_features)
+        self.encoder.start_affine(components, -components @ pca.mean)
+        self.decoder.start_affine(components.T, pca.mean)
 
     def encode(self, x):
         return self.encoder(x)
@@ -111,10 +176,11 @@ class Autoencoder(nn.Module):
 class VariationalAutoencoder(nn.Module):
     """Gaussian-encoder VAE with a Gaussian or Bernoulli decoder.
 
-    The encoder body is followed by one ``Linear`` head giving the posterior
-    mean and log-variance. The decoder outputs the likelihood's location: the
-    mean (Gaussian, with a learned per-feature log standard deviation
-    ``log_scale``) or the logits (Bernoulli).
+    The encoder gives the posterior mean and log-variance side by side. The
+    decoder outputs the likelihood's location: the mean (Gaussian, with a
+    learned per-feature log standard deviation ``log_scale``) or the logits
+    (Bernoulli). Both are residual MLPs (:class:`ResidualMLP`), so the VAE
+    can start from probabilistic PCA (:meth:`start_at_ppca`).
 
     Parameters
     ----------
@@ -134,10 +200,10 @@ class VariationalAutoencoder(nn.Module):
     ):
         super().__init__()
         self.likelihood = likelihood
-        body = (n_features, *hidden_layer_sizes)
-        self.encoder = make_mlp(body, activation, activate_last=True)
-        self.head = nn.Linear(body[-1], 2 * n_components)
-        self.decoder = make_mlp(
+        self.encoder = ResidualMLP(
+            (n_features, *hidden_layer_sizes, 2 * n_components), activation
+        )
+        self.decoder = ResidualMLP(
             (n_components, *hidden_layer_sizes[::-1], n_features), activation
         )
         self.log_scale = nn.Parameter(torch.empty(n_features))
@@ -150,9 +216,41 @@ class VariationalAutoencoder(nn.Module):
     def extra_repr(self):
         return f"likelihood={self.likelihood!r}"
 
+    def start_at_ppca(self, pca):
+        """Start as probabilistic PCA (Tipping & Bishop, 1999).
+
+        With principal axes ``V``, variances ``lam`` and noise variance
+        ``s2`` (a :class:`LinearStart`), probabilistic PCA decodes
+        ``x = V.T @ diag(sqrt(lam - s2)) @ z + mean`` with noise ``s2``, and
+        its posterior is ``N(diag(sqrt(lam - s2) / lam) @ V @ (x - mean),
+        diag(s2 / lam))`` (eq. 6 and 7 there, with ``M`` diagonal for these
+        axes): a Gaussian encoder holds it exactly, so the VAE's bound starts
+        at probabilistic PCA's log-likelihood. Latent variables beyond the
+        components start as the prior, unused. With the Bernoulli
+        likelihood the decoder starts at the features' mean probabilities
+        and ignores the code.
+        """
+        k = self.decoder.mlp[0].in_features
+        variances = pca.variances.clamp(min=pca.noise_variance)
+        loading = (variances - pca.noise_variance).sqrt()
+        encode = _pad_rows((loading / variances)[:, None] * pca.components, k)
+        log_var = _pad_rows((pca.noise_variance / variances).log()[:, None], k)[:, 0]
+        weight = torch.cat([encode, torch.zeros_like(encode)])
+        bias = torch.cat([-encode @ pca.mean, log_var])
+        self.encoder.start_affine(weight, bias)
+        if self.likelihood == "bernoulli":
+            probability = pca.mean.clamp(1e-3, 1 - 1e-3)
+            decode = torch.zeros(len(pca.mean), k, dtype=pca.mean.dtype)
+            self.decoder.start_affine(decode, torch.logit(probability))
+            return
+        decode = _pad_rows(loading[:, None] * pca.components, k).T
+        self.decoder.start_affine(decode, pca.mean)
+        with torch.no_grad():
+            self.log_scale.fill_(0.5 * math.log(pca.noise_variance))
+
     def encode(self, x):
         """Posterior mean and log-variance, each ``(N, n_components)``."""
-        mean, log_var = self.head(self.encoder(x)).chunk(2, dim=-1)
+        mean, log_var = self.encoder(x).chunk(2, dim=-1)
         return mean, log_var.clamp(*LOG_VAR_RANGE)
 
     def decode(self, z):
@@ -167,3 +265,24 @@ class VariationalAutoencoder(nn.Module):
         """Expected reconstruction ``E[x | z]`` in the model's (scaled) units."""
         out = self.decoder(z)
         return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+
+
+@dataclass
+class LinearStart:
+    """The linear model a network starts from, as float64 tensors.
+
+    ``components`` ``(r, n_features)``: orthonormal principal axes (rows);
+    ``variances`` ``(r,)``: the variance along each; ``noise_variance``: the
+    mean variance left outside them (a float); ``mean`` ``(n_features,)``.
+    """
+
+    components: torch.Tensor
+    variances: torch.Tensor
+    noise_variance: float
+    mean: torch.Tensor
+
+
+def _pad_rows(matrix, n_rows):
+    """``matrix`` with zero rows appended up to ``n_rows`` rows."""
+    padding = matrix.new_zeros(n_rows - matrix.shape[0], *matrix.shape[1:])
+    return torch.cat([matrix, padding])

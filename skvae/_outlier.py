@@ -21,9 +21,8 @@ AUTO_LEVEL = 0.05
 
 
 def _default_estimator():
-    """The model used when ``estimator=None`` (chosen on ADBench, see
-    benchmarks/README.md)."""
-    return VAETransformer(early_stopping=True)
+    """The model used when ``estimator=None``: the VAE at its defaults."""
+    return VAETransformer()
 
 
 def _auto_offset(calibration_scores, level):
@@ -63,9 +62,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         :meth:`feature_contributions` needs one of skvae's models. It is
         cloned; if its ``random_state`` is None, the clone gets a seed drawn
         from this detector's ``random_state``. None means
-        ``VAETransformer(early_stopping=True)``, whose scores are
-        log-likelihoods; training stops when the likelihood of a validation
-        split stops improving.
+        ``VAETransformer()``, whose scores are log-likelihoods.
 
     contamination : "auto" or float, default="auto"
         The threshold on the scores that :meth:`predict` and

@@ -29,21 +29,33 @@ class History:
     no_improvement_count: int = 0
     best_state: dict = None
 
-    def update(self, loss, score, tol, module):
-        """Record one epoch, as scikit-learn's MLP does; track the best weights."""
+    def update(self, loss, score, tol, module, warming_up=False):
+        """Record one epoch, as scikit-learn's MLP does; track the best weights.
+
+        While ``warming_up``, the objective is not yet the final one: no epoch
+        counts as a lack of progress, and the training loss does not count as
+        the best (the validation score, always of the final objective, does).
+        """
         self.loss_curve.append(loss)
         if score is None:
-            improved = loss < self.best_loss - tol
-            self.best_loss = min(self.best_loss, loss)
+            improved = warming_up or loss < self.best_loss - tol
+            if not warming_up:
+                self.best_loss = min(self.best_loss, loss)
         else:
             self.validation_scores.append(score)
-            improved = score >= self.best_validation_score + tol
+            improved = warming_up or score >= self.best_validation_score + tol
             if score > self.best_validation_score:
-                self.best_validation_score = score
-                self.best_state = {
-                    k: v.detach().clone() for k, v in module.state_dict().items()
-                }
+                self.keep_best(score, module)
         self.no_improvement_count = 0 if improved else self.no_improvement_count + 1
+
+    def keep_best(self, score, module):
+        """Keep the current weights, scoring ``score``, as the best so far.
+
+        Called with the starting weights too, so that training that does not
+        beat its starting point on the validation rows ends where it began.
+        """
+        self.best_validation_score = score
+        self.best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
 def train_step(optimizer, loss_fn, x, mask, epoch):
@@ -92,6 +104,7 @@ def fit_loop(
     generator,
     tol,
     n_iter_no_change,
+    min_epochs=0,
     validate=None,
     progress=None,
 ):
@@ -99,9 +112,13 @@ def fit_loop(
 
     Parameters
     ----------
+    min_epochs : int, default=0
+        Epochs of warm-up before the training loss is watched (the
+        objective changes during a warm-up; the validation score does not).
     validate : callable or None
         ``validate() -> float``, higher is better. When given, stopping
-        watches it and the best weights are restored at the end; otherwise
+        watches it and the best weights, the starting ones included, are
+        restored at the end; otherwise
         stopping watches the training loss.
     progress : tqdm-like or None
         Receives ``update(1)`` and ``set_postfix`` once per epoch.
@@ -111,16 +128,18 @@ def fit_loop(
     status : {"converged", "max_iter", "interrupted"}
     """
     history.no_improvement_count = 0
+    if validate is not None:
+        history.keep_best(validate(), module)
     status = MAX_ITER
     try:
-        for _ in range(max_epochs):
+        for i in range(max_epochs):
             epoch = len(history.loss_curve)
             loss = run_epoch(
                 module, optimizer, loss_fn, X, mask, batch_size=batch_size,
                 shuffle=shuffle, generator=generator, epoch=epoch,
             )
             score = None if validate is None else validate()
-            history.update(loss, score, tol, module)
+            history.update(loss, score, tol, module, warming_up=i < min_epochs)
             if progress is not None:
                 postfix = {"loss": f"{loss:.4g}"}
                 if score is not None:

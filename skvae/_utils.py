@@ -5,7 +5,7 @@ Nothing here knows about scikit-learn: these helpers take plain values
 """
 
 import contextlib
-import warnings
+import threading
 
 import numpy as np
 import torch
@@ -16,6 +16,18 @@ SEED_MAX = 2**31 - 1
 # Rows per chunk for inference: large enough to amortise per-call overhead,
 # small enough to keep memory bounded on wide inputs.
 INFERENCE_CHUNK = 4096
+# Fewer rows than this are padded to it at inference: CPU kernels take
+# another path for a handful of rows, whose float32 rounding differs, and a
+# row must give the same result alone as within a batch.
+MIN_INFERENCE_ROWS = 16
+# Rows per chunk when computing statistics and standardising in float64.
+STATISTICS_CHUNK = 65536
+# Standardised values are clipped to this many standard deviations. Far
+# beyond anything a model has seen, yet small enough that every network
+# computation on it stays finite in float32; without it a row holding 1e300
+# (or float32's lowest value, a common "no data" fill) overflows to inf, and
+# scores and codes turn into NaN.
+MAX_STANDARDISED = 1e10
 
 # CPU ops below this many multiply-adds (a few ms of work) run on one thread:
 # small ops gain nothing from more, and when another process holds a core
@@ -56,18 +68,36 @@ def make_generator(seed, device):
     return torch.Generator(device=device).manual_seed(int(seed))
 
 
+_threads_lock = threading.Lock()
+_threads_state = {"users": 0, "previous": None}
+
+
 @contextlib.contextmanager
 def torch_threads(n_threads):
-    """Run the block with ``n_threads`` intra-op threads, then restore."""
-    previous = torch.get_num_threads()
-    if n_threads is None or n_threads == previous:
+    """Run the block with ``n_threads`` intra-op threads, then restore.
+
+    torch's thread count is global to the process: when blocks of several
+    Python threads overlap, the first one sets it and the last one out
+    restores the caller's setting, so that no block leaves it changed.
+    ``None`` keeps the current setting.
+    """
+    if n_threads is None:
         yield
         return
-    torch.set_num_threads(n_threads)
+    state = _threads_state
+    with _threads_lock:
+        if state["users"] == 0:
+            state["previous"] = torch.get_num_threads()
+            if n_threads != state["previous"]:
+                torch.set_num_threads(n_threads)
+        state["users"] += 1
     try:
         yield
     finally:
-        torch.set_num_threads(previous)
+        with _threads_lock:
+            state["users"] -= 1
+            if state["users"] == 0 and torch.get_num_threads() != state["previous"]:
+                torch.set_num_threads(state["previous"])
 
 
 def cpu_threads(module, n_rows, device):
@@ -108,22 +138,81 @@ def check_rows_observed(X):
         )
 
 
+class RunningMoments:
+    """Per-feature count, mean and variance of observed entries, chunk by chunk.
+
+    Accumulated in float64 whatever the data's dtype, and merged across
+    chunks with the pairwise update of Chan, Golub & LeVeque (1983), so one
+    pass over chunks of any size gives the statistics of the whole data.
+    NaN marks missing entries.
+    """
+
+    def __init__(self, n_features):
+        self.count = np.zeros(n_features)
+        self.mean = np.zeros(n_features)
+        self.m2 = np.zeros(n_features)  # sum of squared deviations
+
+    def update(self, X, chunk=STATISTICS_CHUNK):
+        """Add the rows of X (any float dtype, NaN allowed); returns self."""
+        for start in range(0, X.shape[0], chunk):
+            block = np.asarray(X[start : start + chunk], dtype=np.float64)
+            observed = ~np.isnan(block)
+            count = observed.sum(axis=0)
+            block = np.where(observed, block, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(count > 0, block.sum(axis=0) / count, 0.0)
+            m2 = (np.where(observed, block - mean, 0.0) ** 2).sum(axis=0)
+            total = self.count + count
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(total > 0, count / total, 0.0)
+            delta = mean - self.mean
+            self.m2 += m2 + delta**2 * self.count * share
+            self.mean += delta * share
+            self.count = total
+        return self
+
+    def statistics(self):
+        """``(mean, scale)`` for standardising, as :func:`nan_statistics`."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = np.where(self.count > 0, self.m2 / self.count, 0.0)
+        # scikit-learn's test for a constant feature (StandardScaler): the
+        # variance is within the rounding error of its computation
+        eps = np.finfo(np.float64).eps
+        bound = self.count * eps * var + (self.count * self.mean * eps) ** 2
+        constant = (var <= bound) | ~np.isfinite(var)
+        return self.mean.copy(), np.where(constant, 1.0, np.sqrt(var))
+
+
 def nan_statistics(X):
     """Per-feature mean and standard deviation over observed entries.
 
-    A feature that is constant gets scale 1; one with nothing observed gets
-    mean 0 and scale 1 (it never enters the loss).
+    In float64 whatever X's dtype, so that they do not depend on the units.
+    A constant feature (its variance within the rounding error of its
+    computation, as scikit-learn's ``StandardScaler`` decides) gets scale 1;
+    one with nothing observed gets mean 0 and scale 1 (it never enters the
+    loss).
     """
-    if observed_mask(X) is None:
-        mean, std = X.mean(axis=0), X.std(axis=0)
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean, std = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
-    mean = np.nan_to_num(mean.astype(np.float64), nan=0.0)
-    std = np.nan_to_num(std.astype(np.float64), nan=1.0)
-    std[std < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
-    return mean, std
+    return RunningMoments(X.shape[1]).update(X).statistics()
+
+
+def standardise(X, mean, scale, chunk=STATISTICS_CHUNK):
+    """``(X - mean) / scale`` as float32, computed in float64, NaN set to 0.
+
+    Entries more than ``MAX_STANDARDISED`` standard deviations from the
+    mean are clipped there (see its comment). Returns the array and the
+    number of entries clipped.
+    """
+    out = np.empty(X.shape, dtype=np.float32)
+    n_clipped = 0
+    for start in range(0, X.shape[0], chunk):
+        block = (np.asarray(X[start : start + chunk], dtype=np.float64) - mean) / scale
+        block = np.nan_to_num(block, nan=0.0, posinf=np.inf, neginf=-np.inf)
+        far = np.abs(block) > MAX_STANDARDISED
+        if far.any():
+            n_clipped += int(far.sum())
+            block = np.clip(block, -MAX_STANDARDISED, MAX_STANDARDISED)
+        out[start : start + chunk] = block
+    return out, n_clipped
 
 
 def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK):
@@ -131,11 +220,27 @@ def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK):
 
     ``get_chunk(start, stop)`` returns the arguments of ``fn`` for those rows
     (tensors on the device), so only one chunk is prepared at a time and
-    memory stays bounded. Runs under :func:`torch.inference_mode`; returns a
-    float32 numpy array, rows in input order.
+    memory stays bounded. A chunk of fewer than ``MIN_INFERENCE_ROWS`` rows
+    is padded to that many (and the padding dropped), so that a row's result
+    does not depend on how many rows come with it. Runs under
+    :func:`torch.inference_mode`; returns a float32 numpy array, rows in
+    input order.
     """
     outputs = []
     with torch.inference_mode():
         for start in range(0, n_rows, chunk):
-            outputs.append(fn(*get_chunk(start, start + chunk)).cpu().numpy())
+            args = get_chunk(start, start + chunk)
+            n = min(chunk, n_rows - start)
+            if n < MIN_INFERENCE_ROWS:
+                args = [_pad_rows(a, MIN_INFERENCE_ROWS) for a in args]
+            outputs.append(fn(*args)[:n].cpu().numpy())
     return np.concatenate(outputs, axis=0)
+
+
+def _pad_rows(tensor, n_rows):
+    """``tensor`` with rows of ones appended up to ``n_rows`` (None stays None)."""
+    if tensor is None or tensor.shape[0] >= n_rows:
+        return tensor
+    padding = tensor.new_ones((n_rows - tensor.shape[0], *tensor.shape[1:]))
+    return torch.cat([tensor, padding])
+

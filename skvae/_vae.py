@@ -5,7 +5,8 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
-from ._base import BaseAutoencoder, Interval, StrOptions
+from ._base import BaseAutoencoder
+from ._compat import Interval, StrOptions
 from ._losses import (
     bernoulli_log_likelihood,
     bernoulli_log_prob,
@@ -48,6 +49,14 @@ class VAETransformer(BaseAutoencoder):
             "elu", "gelu", "silu"}, default="relu"
         Activation of the hidden layers.
 
+    init : {"pca", "random"}, default="pca"
+        How the network starts. ``"pca"``: encoder and decoder each have a
+        linear shortcut beside their MLP, set to the principal components of
+        the (standardised) training data, and the MLPs' output layers start
+        at zero, so that training starts from probabilistic PCA (Tipping & Bishop, 1999) and learns what it misses.
+        ``"random"``: every layer gets torch's default random
+        initialisation.
+
     beta : float, default=1.0
         Weight of the KL term in the training objective (beta-VAE).
 
@@ -76,34 +85,45 @@ class VAETransformer(BaseAutoencoder):
 
     batch_size : int or "auto", default="auto"
         Rows per optimiser step; ``"auto"`` means ``min(256, n_samples)``.
+        The last batch of an epoch may be smaller.
 
     learning_rate_init : float, default=1e-3
         Learning rate of the Adam optimiser.
 
-    max_iter : int, default=200
-        Maximum number of epochs (passes over the training data).
+    max_iter : int or "auto", default="auto"
+        Maximum number of epochs (passes over the training data). ``"auto"``
+        means 200 epochs, or as many as 20,000 optimiser steps take when
+        that is more: a small table gets enough steps to train, whatever
+        the number of rows per epoch.
 
     tol : float, default=1e-4
         Training stops when the loss (or, with ``early_stopping``, the
         validation score) does not improve by at least ``tol`` for
         ``n_iter_no_change`` consecutive epochs. The loss is in nats per row.
 
-    early_stopping : bool, default=False
+    early_stopping : bool, default=True
         Whether to hold out ``validation_fraction`` of the rows, stop when
-        their ELBO stops improving and restore the best weights.
+        their ELBO stops improving and restore the best weights (those
+        training started from compete too). On by default, unlike
+        :class:`~sklearn.neural_network.MLPRegressor`: without it a network
+        this size overfits a table of a few hundred rows (see Notes).
 
     validation_fraction : float, default=0.1
         Share of rows held out for early stopping.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or "auto", default="auto"
         Epochs without improvement by ``tol`` before training stops.
+        ``"auto"`` means 10 epochs, or as many as 2,000 optimiser steps take
+        when that is more, so that a small table does not stop in its first
+        plateau.
 
     shuffle : bool, default=True
         Whether to shuffle the rows at each epoch.
 
     warm_start : bool, default=False
         When True, ``fit`` continues training the previous network instead
-        of starting anew.
+        of starting anew. Changing ``n_components``, ``hidden_layer_sizes``, ``activation`` or ``likelihood`` in between raises a ``ValueError``:
+        a trained network cannot be reshaped.
 
     random_state : int, RandomState instance or None, default=None
         Controls weight initialisation, shuffling, the reparameterisation
@@ -144,7 +164,9 @@ class VAETransformer(BaseAutoencoder):
         None.
 
     best_validation_score_ : float or None
-        Best validation score with ``early_stopping``, else None.
+        Best validation score with ``early_stopping``, that of the weights
+        kept (it may be the score of the starting weights, before the first
+        epoch), else None.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -160,6 +182,19 @@ class VAETransformer(BaseAutoencoder):
 
     Notes
     -----
+    Training at the default settings adapts to the table. The budget counts
+    optimiser steps, not only epochs: a table of a few hundred rows is one
+    batch, so ``max_iter="auto"`` gives it up to 20,000 epochs and
+    ``n_iter_no_change="auto"`` a patience of 2,000, while a large table
+    gets the 200 and 10 epochs of
+    :class:`~sklearn.neural_network.MLPRegressor`. Training starts from
+    probabilistic PCA (``init="pca"``) and early stopping keeps the weights that do
+    best on the held-out rows, the starting ones included, so the default
+    model does not fall below the linear model it contains on data like its
+    training data; without early stopping, it overfits small tables.
+    ``benchmarks/bench_defaults.py`` measures this on 16 tables of 105 to
+    200,000 rows.
+
     :meth:`transform` returns the posterior mean, so it is deterministic.
     :meth:`score_samples` is the importance-weighted estimate of
     ``log p(x)`` of Burda et al. (2016) with ``n_importance_samples``
@@ -205,6 +240,7 @@ class VAETransformer(BaseAutoencoder):
         *,
         hidden_layer_sizes=(128, 64),
         activation="relu",
+        init="pca",
         beta=1.0,
         likelihood="gaussian",
         n_importance_samples=50,
@@ -213,11 +249,11 @@ class VAETransformer(BaseAutoencoder):
         alpha=1e-4,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=200,
+        max_iter="auto",
         tol=1e-4,
-        early_stopping=False,
+        early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         shuffle=True,
         warm_start=False,
         random_state=None,
@@ -228,6 +264,7 @@ class VAETransformer(BaseAutoencoder):
             n_components=n_components,
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
+            init=init,
             alpha=alpha,
             batch_size=batch_size,
             learning_rate_init=learning_rate_init,
@@ -249,16 +286,23 @@ class VAETransformer(BaseAutoencoder):
         self.kl_warmup = kl_warmup
 
     # ----------------------------------------------------------- the model
-    def _fit_scaling(self, X):
-        if self.likelihood == "gaussian":
-            return super()._fit_scaling(X)
-        if np.nanmin(X) < 0 or np.nanmax(X) > 1:
+    def _validate_X(self, X, *, reset, min_samples=1):
+        X = super()._validate_X(X, reset=reset, min_samples=min_samples)
+        if self.likelihood == "bernoulli" and (np.nanmin(X) < 0 or np.nanmax(X) > 1):
             raise ValueError(
                 "likelihood='bernoulli' needs data in [0, 1], got values from "
                 f"{np.nanmin(X):g} to {np.nanmax(X):g}. Scale the data to [0, 1] "
                 "(e.g. MinMaxScaler) or use likelihood='gaussian'."
             )
+        return X
+
+    def _fit_scaling(self, X):
+        if self.likelihood == "gaussian":
+            return super()._fit_scaling(X)
         return np.zeros(X.shape[1]), np.ones(X.shape[1])
+
+    def _architecture(self):
+        return {**super()._architecture(), "likelihood": self.likelihood}
 
     def _initialize(self, X):
         super()._initialize(X)
@@ -275,6 +319,13 @@ class VAETransformer(BaseAutoencoder):
             activation=self.activation,
             likelihood=self.likelihood,
         )
+
+    def _start_linear(self, pca):
+        self.module_.start_at_ppca(pca)
+
+    def _min_epochs(self):
+        """The KL warm-up's remaining epochs."""
+        return max(0, self.kl_warmup - len(self._history.loss_curve))
 
     def _log_likelihood(self, x, decoded, mask):
         """log p(x | z) over observed entries, given the decoder's output."""
@@ -320,7 +371,8 @@ class VAETransformer(BaseAutoencoder):
         """
         generator = make_generator(self._score_seed, "cpu")
         noise = torch.randn(
-            self.n_importance_samples, 1, self.n_components, generator=generator
+            self.n_importance_samples, 1, self.n_components, generator=generator,
+            dtype=torch.float32,
         )
         return noise.to(device)
 

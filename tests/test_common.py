@@ -9,16 +9,32 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skvae import AutoencoderTransformer, VAETransformer
 
 SMALL = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
+# The default network, trained briefly: the numerics of its size matter (a row
+# alone and within a batch must agree), its training budget does not.
+BRIEF = dict(max_iter=5, random_state=0, device="cpu")
 
 ESTIMATORS = [
     AutoencoderTransformer(**SMALL),
     VAETransformer(n_importance_samples=5, **SMALL),
     VAETransformer(train_importance_samples=3, kl_warmup=2, **SMALL),
+    AutoencoderTransformer(**BRIEF),
+    VAETransformer(**BRIEF),
 ]
 
 
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks(
+    [AutoencoderTransformer(random_state=0), VAETransformer(random_state=0)]
+)
+def test_sklearn_compatible_at_default_settings(estimator, check):
+    # the whole default training on every check's data: minutes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)

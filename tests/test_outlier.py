@@ -52,9 +52,20 @@ def fitted(request):
         AutoencoderOutlierDetector(
             VAETransformer(n_importance_samples=5, **TINY), random_state=0
         ),
+        # the default network, trained briefly
+        AutoencoderOutlierDetector(VAETransformer(max_iter=5), random_state=0),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks([AutoencoderOutlierDetector(random_state=0)])
+def test_sklearn_compatible_at_default_settings(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)

@@ -210,7 +210,11 @@ class TrainingHistoryDisplay:
         loss = list(model.loss_curve_)
         scores = getattr(model, "validation_scores_", None)
         if scores:
-            best_epoch = len(loss) - len(scores) + int(np.argmax(scores)) + 1
+            # the weights the fit started from compete too: epoch 0 of the fit
+            best = int(np.argmax(scores)) + 1
+            if model.best_validation_score_ > max(scores):
+                best = 0
+            best_epoch = len(loss) - len(scores) + best
         else:
             scores, best_epoch = None, int(np.argmin(loss)) + 1
         display = cls(

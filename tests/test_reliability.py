@@ -1,0 +1,476 @@
+"""Bad and unusual input, faults and global settings, across every estimator.
+
+Each case asserts the exact behaviour: the error type and a message that
+names the problem, or a correct, finite result. The property tests at the end
+use hypothesis.
+"""
+
+import pickle
+import threading
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
+from sklearn.model_selection import cross_val_score
+
+from skvae import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    VAETransformer,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(hidden_layer_sizes=(16,), max_iter=20, random_state=0, device="cpu")
+MODELS = [AutoencoderTransformer, VAETransformer]
+FAR = [1e300, -3.4028235e38, 1e15]  # beyond the clip, float32's lowest, far
+
+
+def _data(n_samples=200, n_features=5, seed=0):
+    rng = np.random.RandomState(seed)
+    latent = rng.normal(size=(n_samples, 2))
+    X = np.tanh(latent @ rng.normal(size=(2, n_features)))
+    return X + 0.05 * rng.normal(size=X.shape)
+
+
+def _with_holes(X, rate=0.2, seed=1):
+    rng = np.random.RandomState(seed)
+    X = np.where(rng.rand(*X.shape) < rate, np.nan, X)
+    X[np.isnan(X).all(axis=1), 0] = 0.0
+    return X
+
+
+def _estimators():
+    return {
+        "ae": AutoencoderTransformer(**SMALL),
+        "vae": VAETransformer(**SMALL),
+        "imputer": AutoencoderImputer(VAETransformer(**SMALL), random_state=0),
+        "detector": AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0),
+    }
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X = _data()
+    return {name: est.fit(_with_holes(X) if name == "imputer" else X)
+            for name, est in _estimators().items()}
+
+
+def _outputs(name, estimator, X):
+    """What each estimator returns for rows X, as float arrays."""
+    if name == "imputer":
+        return [estimator.transform(X)]
+    if name == "detector":
+        return [estimator.score_samples(X), estimator.decision_function(X),
+                estimator.score_pvalues(X)]
+    return [estimator.transform(X), estimator.score_samples(X),
+            estimator.inverse_transform(estimator.transform(X))]
+
+
+# ------------------------------------------------- extreme and tiny magnitudes
+@pytest.mark.parametrize("value", FAR)
+@pytest.mark.parametrize("name", ["ae", "vae", "imputer", "detector"])
+def test_values_far_outside_give_finite_results_and_a_warning(fitted, name, value):
+    X = _data(seed=3)[:6]
+    X[2, 1] = value
+    if name == "imputer":
+        X[2, 0] = np.nan
+    with pytest.warns(DataConversionWarning, match="standard deviations from the"):
+        outputs = _outputs(name, fitted[name], X)
+    for out in outputs:
+        assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("value", FAR)
+def test_detector_calls_the_most_extreme_row_an_outlier(fitted, value):
+    detector = fitted["detector"]
+    X = _data(seed=3)[:6]
+    X[2, 1] = value
+    with pytest.warns(DataConversionWarning):
+        assert detector.predict(X)[2] == -1
+        pvalues = detector.score_pvalues(X)
+    assert pvalues[2] == pvalues.min() == 1 / (len(detector.calibration_scores_) + 1)
+
+
+@pytest.mark.parametrize("scale", [1e-20, 1e-8, 1e8, 1e30])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_results_do_not_depend_on_the_units(scale, dtype):
+    X = _data().astype(dtype)
+    if scale * np.abs(X).max() > np.finfo(dtype).max / 10 or scale < np.finfo(dtype).tiny * 1e6:
+        pytest.skip("not representable in this dtype")
+    unit = AutoencoderTransformer(**SMALL).fit(X)
+    scaled = AutoencoderTransformer(**SMALL).fit(X * dtype(scale))
+    assert np.isfinite(scaled.scale_).all()
+    np.testing.assert_allclose(scaled.scale_, unit.scale_ * scale, rtol=1e-5)
+
+    def relative_error(model, X):
+        X_hat = model.inverse_transform(model.transform(X)).astype(np.float64)
+        return np.mean((X_hat - X) ** 2) / X.astype(np.float64).var()
+
+    # training sees the same standardised rows up to float32 rounding
+    assert relative_error(scaled, X * dtype(scale)) == pytest.approx(
+        relative_error(unit, X), rel=0.2
+    )
+
+
+def test_constant_and_near_constant_features():
+    X = _data()
+    X[:, 0] = 7.0  # constant
+    X[:, 1] = 1.0 + 1e-17 * np.arange(len(X))  # below float64 resolution of 1.0
+    X[:, 2] = 1e-140 * X[:, 2]  # tiny but varying (its variance is a float64)
+    model = VAETransformer(**SMALL).fit(X)
+    assert model.scale_[0] == 1.0 and model.scale_[1] == 1.0
+    assert model.scale_[2] == pytest.approx(1e-140 * _data()[:, 2].std(), rel=1e-6)
+    assert np.isfinite(model.score_samples(X)).all()
+
+
+def test_float32_data_near_its_largest_values():
+    X = (_data() * 1e37).astype(np.float32)
+    model = AutoencoderTransformer(**SMALL).fit(X)
+    out = model.inverse_transform(model.transform(X))
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+
+
+# ------------------------------------------------------------- DataFrame dtypes
+NUMERIC_DTYPES = ["float64", "float32", "int64", "int32", "int8", "uint8", "bool",
+                  "Int64", "Float64", "boolean"]
+
+
+@pytest.mark.parametrize("dtype", NUMERIC_DTYPES)
+@pytest.mark.parametrize("name", ["ae", "vae", "imputer", "detector"])
+def test_numeric_dataframe_dtypes(name, dtype):
+    X = pd.DataFrame((_data() * 3).round(), columns=list("abcde"))
+    X = (X > 0) if dtype in ("bool", "boolean") else X
+    if dtype.startswith("u"):
+        X = X.abs()
+    X = X.astype(dtype)
+    if dtype in ("Int64", "Float64", "boolean"):
+        X.iloc[::7, 1] = pd.NA
+    estimator = _estimators()[name].fit(X)
+    for out in _outputs(name, estimator, X):
+        assert np.isfinite(np.asarray(out, dtype=float)).all()
+
+
+@pytest.mark.parametrize(
+    "column, match",
+    [
+        (pd.to_datetime(["2024-01-01"] * 200), "datetime|DType|dtype"),
+        (pd.Series(["free text"] * 200, dtype="string"), "string|str|could not convert"),
+    ],
+)
+def test_non_tabular_columns_are_refused(column, match):
+    X = pd.DataFrame(_data(), columns=list("abcde"))
+    X["when"] = column.to_numpy() if hasattr(column, "to_numpy") else column
+    with pytest.raises((ValueError, TypeError), match=match):
+        AutoencoderTransformer(**SMALL).fit(X)
+
+
+# ---------------------------------------------------------------- NaN patterns
+@pytest.mark.parametrize("Model", MODELS)
+def test_feature_missing_everywhere_is_allowed(Model):
+    X = _data()
+    X[:, 3] = np.nan
+    model = Model(**SMALL).fit(X)
+    assert model.mean_[3] == 0.0 and model.scale_[3] == 1.0
+    assert np.isfinite(model.transform(X)).all()
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_one_observed_value_per_row(Model):
+    X = _data()
+    keep = np.arange(len(X)) % X.shape[1]
+    X = np.where(np.arange(X.shape[1]) == keep[:, None], X, np.nan)
+    model = Model(**SMALL).fit(X)
+    assert np.isfinite(model.score_samples(X)).all()
+
+
+@pytest.mark.parametrize("name", ["ae", "vae", "detector"])
+def test_row_with_nothing_observed_names_the_users_row(fitted, name):
+    X = _data()
+    X[57] = np.nan
+    with pytest.raises(ValueError, match=r"the first is row 57"):
+        _estimators()[name].fit(X)
+    with pytest.raises(ValueError, match=r"the first is row 57"):
+        fitted[name].score_samples(X)
+
+
+def test_imputer_fills_rows_with_nothing_observed(fitted):
+    X = _data()[:5]
+    X[1] = np.nan
+    out = fitted["imputer"].transform(X)
+    assert np.isfinite(out).all()
+
+
+# -------------------------------------------------- divergence and failed fits
+@pytest.fixture
+def diverging(monkeypatch):
+    """Make the training loss of a model infinite from now on."""
+
+    def patch(Model):
+        original = Model._batch_loss
+
+        def loss(self, *args):
+            value = original(self, *args)
+            return value * np.inf
+
+        monkeypatch.setattr(Model, "_batch_loss", loss)
+
+    return patch
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_diverged_fit_leaves_the_model_unfitted(Model, diverging):
+    diverging(Model)
+    model = Model(**SMALL)
+    with pytest.raises(ValueError, match="Training diverged: the loss became (inf|nan)"):
+        model.fit(_data())
+    assert not hasattr(model, "module_") and not hasattr(model, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        model.transform(_data())
+
+
+@pytest.mark.parametrize("Model", MODELS)
+@pytest.mark.parametrize("how", ["fit", "partial_fit"])
+def test_failed_refit_keeps_the_previous_model(Model, how, diverging):
+    X = _data()
+    model = Model(warm_start=True, **SMALL).fit(X)
+    before = model.transform(X), list(model.loss_curve_), model.n_iter_
+    diverging(Model)
+    with pytest.raises(ValueError, match="Training diverged"):
+        getattr(model, how)(X)
+    np.testing.assert_array_equal(model.transform(X), before[0])
+    assert model.loss_curve_ == before[1] and model.n_iter_ == before[2]
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_error_inside_training_restores_the_state(Model, monkeypatch):
+    X = _data()
+    model = Model(**SMALL).fit(X)
+    codes = model.transform(X)
+
+    def broken(self, *args):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(Model, "_batch_loss", broken)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        model.partial_fit(X)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(model.transform(X), codes)
+    model.partial_fit(X)  # and it can still train
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_wrong_width_on_warm_start_keeps_the_model(Model):
+    X = _data()
+    model = Model(warm_start=True, **SMALL).fit(X)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        model.fit(X[:, :3])
+    assert model.n_features_in_ == 5 and model.transform(X).shape == (200, 2)
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_interrupted_fit_keeps_a_usable_model(Model, monkeypatch):
+    original, calls = Model._batch_loss, {"n": 0}
+
+    def interrupting(self, *args):
+        calls["n"] += 1
+        if calls["n"] > 40:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(Model, "_batch_loss", interrupting)
+    with pytest.warns(ConvergenceWarning, match="interrupted"):
+        model = Model(**{**SMALL, "max_iter": 100}).fit(_data())
+    assert np.isfinite(model.transform(_data())).all()
+
+
+@pytest.mark.parametrize(
+    "Model, param, value",
+    [
+        (AutoencoderTransformer, "n_components", 3),
+        (AutoencoderTransformer, "hidden_layer_sizes", (8,)),
+        (VAETransformer, "activation", "tanh"),
+        (VAETransformer, "likelihood", "bernoulli"),
+    ],
+)
+@pytest.mark.parametrize("how", ["fit", "partial_fit"])
+def test_changed_architecture_cannot_continue(Model, param, value, how):
+    X = np.clip(_data(), 0, 1)
+    model = Model(warm_start=True, **SMALL).fit(X)
+    model.set_params(**{param: value})
+    with pytest.raises(ValueError, match=f"Cannot continue training: {param} from"):
+        getattr(model, how)(X)
+    model.set_params(warm_start=False).fit(X)  # a new network is fine
+    assert model.transform(X).shape[1] == model.n_components
+
+
+# ---------------------------------------------------------- parameters, ranges
+@pytest.mark.parametrize("sizes", [(10.5,), (0,), ("8",), (True,), (-3, 4)])
+def test_hidden_layer_sizes_must_be_positive_integers(sizes):
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be a positive integer"):
+        AutoencoderTransformer(**{**SMALL, "hidden_layer_sizes": sizes}).fit(_data())
+
+
+@pytest.mark.parametrize("method", ["transform", "score_samples"])
+def test_bernoulli_refuses_values_outside_the_unit_interval(method):
+    X = (_data() > 0).astype(float)
+    model = VAETransformer(likelihood="bernoulli", **SMALL).fit(X)
+    with pytest.raises(ValueError, match=r"needs data in \[0, 1\], got values from 0 to 5"):
+        getattr(model, method)(X * 5)
+
+
+def test_detector_refuses_bernoulli_rows_outside_the_unit_interval():
+    X = (_data() > 0).astype(float)
+    detector = AutoencoderOutlierDetector(
+        VAETransformer(likelihood="bernoulli", **SMALL), random_state=0
+    ).fit(X)
+    with pytest.raises(ValueError, match=r"needs data in \[0, 1\]"):
+        detector.predict(X * 5)
+
+
+# ---------------------------------------------------------- global torch state
+@pytest.mark.parametrize("name", ["ae", "vae", "imputer", "detector"])
+def test_default_dtype_float64_changes_nothing(name):
+    X = _with_holes(_data()) if name == "imputer" else _data()
+    expected = _outputs(name, _estimators()[name].fit(X), X)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        got = _outputs(name, _estimators()[name].fit(X), X)
+    finally:
+        torch.set_default_dtype(previous)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("context", [torch.no_grad, torch.inference_mode])
+@pytest.mark.parametrize("Model", MODELS)
+def test_fit_inside_a_no_grad_block(Model, context):
+    X = _data()
+    expected = Model(**SMALL).fit(X).transform(X)
+    with context():
+        model = Model(**SMALL).fit(X)
+    np.testing.assert_array_equal(model.transform(X), expected)
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_the_callers_thread_count_is_restored(Model):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        Model(**SMALL).fit(_data()).score_samples(_data())
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)
+
+
+# ---------------------------------------------------------------- concurrency
+@pytest.mark.parametrize("name", ["ae", "vae", "imputer", "detector"])
+def test_inference_from_several_threads(fitted, name):
+    X = _with_holes(_data(seed=4))
+    expected = _outputs(name, fitted[name], X)
+    results, errors = [None] * 4, []
+
+    def work(i):
+        try:
+            results[i] = _outputs(name, fitted[name], X)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for got in results:
+        for a, b in zip(got, expected):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_fits_in_several_threads_match_sequential_fits():
+    X = _data()
+    threads_before = torch.get_num_threads()
+    expected = [Model(**SMALL).fit(X).transform(X) for Model in MODELS]
+    models = [Model(**SMALL) for Model in MODELS]
+    threads = [threading.Thread(target=m.fit, args=(X,)) for m in models]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for model, codes in zip(models, expected):
+        np.testing.assert_array_equal(model.transform(X), codes)
+    assert torch.get_num_threads() == threads_before
+
+
+def test_joblib_workers_give_the_same_scores():
+    X = _data()
+    model = VAETransformer(**SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = cross_val_score(model, X, cv=2, n_jobs=1)
+        two = cross_val_score(model, X, cv=2, n_jobs=2)
+    np.testing.assert_allclose(one, two, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["ae", "vae", "imputer", "detector"])
+def test_pickle_is_exact(fitted, name):
+    X = _with_holes(_data(seed=6))
+    clone = pickle.loads(pickle.dumps(fitted[name]))
+    for a, b in zip(_outputs(name, clone, X), _outputs(name, fitted[name], X)):
+        np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------ property tests
+finite_rows = hnp.arrays(
+    np.float64, st.tuples(st.integers(1, 30), st.just(5)),
+    elements=st.floats(-1e6, 1e6, allow_nan=False, width=64),
+)
+PROPERTY = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PROPERTY
+@given(X=finite_rows, holes=st.data())
+def test_imputer_never_alters_an_observed_cell(fitted, X, holes):
+    mask = holes.draw(hnp.arrays(bool, X.shape))
+    mask[mask.all(axis=1), 0] = False
+    X_missing = np.where(mask, np.nan, X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataConversionWarning)
+        out = fitted["imputer"].transform(X_missing)
+    assert np.isfinite(out).all()
+    np.testing.assert_array_equal(out[~mask], X[~mask])
+
+
+@PROPERTY
+@given(X=finite_rows)
+@pytest.mark.parametrize("name", ["ae", "vae", "imputer", "detector"])
+def test_no_nan_for_finite_input(fitted, name, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataConversionWarning)
+        for out in _outputs(name, fitted[name], X):
+            assert not np.isnan(out).any()
+
+
+@PROPERTY
+@given(X=finite_rows, order=st.randoms())
+@pytest.mark.parametrize("name", ["ae", "vae", "imputer", "detector"])
+def test_outputs_do_not_depend_on_row_order_or_batch(fitted, name, X, order):
+    permutation = list(range(len(X)))
+    order.shuffle(permutation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataConversionWarning)
+        whole = _outputs(name, fitted[name], X)
+        shuffled = _outputs(name, fitted[name], X[permutation])
+        first = _outputs(name, fitted[name], X[:1])
+    for a, b, c in zip(whole, shuffled, first):
+        np.testing.assert_array_equal(a[permutation], b)
+        np.testing.assert_array_equal(a[:1], c)
