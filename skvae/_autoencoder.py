@@ -4,7 +4,6 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 
 from ._base import BaseAutoencoder
-from ._losses import mean_squared_error, squared_error
 from ._nn import Autoencoder, build
 from ._utils import SEED_MAX
 
@@ -45,6 +44,13 @@ class AutoencoderTransformer(BaseAutoencoder):
         at zero, so that training starts from PCA and learns what it misses.
         ``"random"``: every layer gets torch's default random
         initialisation.
+
+    column_types : dict or None, default=None
+        The type of some columns, ``{column: type}``, with the column's name
+        (or its position in an array) and one of ``"real"``, ``"positive"``,
+        ``"count"``, ``"binary"``, ``"categorical"`` or ``"ordinal"``. The
+        other columns of a DataFrame get the type its dtype and values say
+        (see Notes); the other columns of an array are real.
 
     alpha : float, default=1e-4
         Strength of the L2 penalty on the weights, as in
@@ -110,10 +116,18 @@ class AutoencoderTransformer(BaseAutoencoder):
         The trained network.
 
     mean_ : ndarray of shape (`n_features_in_`,)
-        Per-feature mean used to standardise inputs (NaN ignored).
+        Per-column mean of the standardised code, missing values ignored:
+        of the value, its log (positive, count) or its level (ordinal);
+        NaN for the binary and categorical columns of a mixed table.
 
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-feature standard deviation used to standardise inputs.
+        Per-column standard deviation of the same codes; NaN where
+        ``mean_`` is.
+
+    column_types_ : dict
+        The type of each column, ``{column: type}``: as given in
+        ``column_types`` or inferred. Keys are the column names of a
+        DataFrame, the positions of an array's columns.
 
     n_iter_ : int
         Number of epochs run.
@@ -148,6 +162,13 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     Notes
     -----
+    A DataFrame may mix columns of numbers, counts, booleans, categories
+    (ordered or not) and labels, with missing values in any of them: each
+    column gets a likelihood of its type, inferred from its dtype and values
+    or given in ``column_types``, and :meth:`inverse_transform` and
+    :meth:`sample` return a DataFrame with the training columns, dtypes and
+    categories (see the user guide's page on mixed tables).
+
     Training at the default settings adapts to the table. The budget counts
     optimiser steps, not only epochs: a table of a few hundred rows is one
     batch, so ``max_iter="auto"`` gives it up to 20,000 epochs and
@@ -194,6 +215,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         hidden_layer_sizes=(128, 64),
         activation="relu",
         init="pca",
+        column_types=None,
         alpha=1e-4,
         batch_size="auto",
         learning_rate_init=1e-3,
@@ -213,6 +235,7 @@ class AutoencoderTransformer(BaseAutoencoder):
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             init=init,
+            column_types=column_types,
             alpha=alpha,
             batch_size=batch_size,
             learning_rate_init=learning_rate_init,
@@ -228,54 +251,71 @@ class AutoencoderTransformer(BaseAutoencoder):
             device=device,
         )
 
-    def _make_module(self, n_features, hidden_layer_sizes, generator):
+    def _make_module(self, n_inputs, hidden_layer_sizes, groups, generator):
         return build(
             Autoencoder,
             self._device,
             generator,
-            n_features=n_features,
+            n_inputs=n_inputs,
             n_components=self.n_components,
             hidden_layer_sizes=hidden_layer_sizes,
             activation=self.activation,
+            groups=groups,
         )
 
-    def _start_linear(self, pca):
-        self.module_.start_at_pca(pca)
+    def _start_linear(self, pca, gaussian, bias):
+        self.module_.start_at_pca(pca, gaussian, bias)
+
+    def _errors(self, x):
+        """Per-target reconstruction errors of encoded rows, and the parameters."""
+        inputs, targets = self._table.split(x)
+        params = self.module_(inputs)
+        return self.module_.likelihood.reconstruction_error(params, targets), params
 
     def _batch_loss(self, x, mask, epoch, generator):
-        return mean_squared_error(x, self.module_(x), mask)
+        error, _ = self._errors(x)
+        if mask is None:
+            return error.mean()
+        return (error * mask).sum() / mask.sum()
 
     def _encode(self, x, mask):
-        return self.module_.encode(x)
+        return self.module_.encode(self._table.split(x)[0])
 
     def _decode(self, z):
-        return self.module_.decode(z)
+        likelihood = self.module_.likelihood
+        return likelihood.point(likelihood.expectation(self.module_.decode(z)))
 
     def _score_rows(self, x, mask):
-        return -squared_error(x, self.module_(x), mask)
+        return -self._feature_scores(x, mask).sum(-1)
 
     def _feature_scores(self, x, mask):
-        """Squared error of each observed entry over the row's observed count.
+        """Error of each observed target over the row's observed count.
 
-        A row's terms sum to its mean squared error: minus ``_score_rows``.
+        A row's terms sum to its mean error: minus ``_score_rows``.
         """
-        error = (self.module_(x) - x).square()
+        error, _ = self._errors(x)
         if mask is None:
-            return error / x.shape[-1]
+            return error / error.shape[-1]
         return error * mask / mask.sum(-1, keepdim=True)
 
-    def _after_fit(self, X, mask):
+    def _complete_rows(self, x, mask, generator):
+        """The reconstruction of every target (the autoencoder draws nothing)."""
+        likelihood = self.module_.likelihood
+        return likelihood.point(likelihood.expectation(self._errors(x)[1]))
+
+    def _after_fit(self, data, mask):
         """Keep (a subsample of) the training codes for the code density.
 
         The mixture itself is fitted on the first call to :meth:`sample`, so
         ``fit`` does not pay for it. A one-row ``partial_fit`` chunk keeps
         the previous codes.
         """
-        if X.shape[0] < 2:
+        if data.shape[0] < 2:
             return
-        rows = X
-        if X.shape[0] > _DENSITY_MAX_ROWS:
-            rows = X[self._rng.choice(X.shape[0], _DENSITY_MAX_ROWS, replace=False)]
+        rows = data
+        if data.shape[0] > _DENSITY_MAX_ROWS:
+            index = self._rng.choice(data.shape[0], _DENSITY_MAX_ROWS, replace=False)
+            rows = data[np.sort(index)]
         self._codes = self._map(self._encode, rows, None).astype(np.float64)
         self._density_seed = self._rng.randint(SEED_MAX)
         self._density = None
@@ -291,7 +331,7 @@ class AutoencoderTransformer(BaseAutoencoder):
             ).fit(self._codes)
         return self._density
 
-    def _sample_standardised(self, n_samples, rng):
+    def _sample_targets(self, n_samples, rng):
         mix = self._code_density()
         component = rng.choice(mix.n_components, size=n_samples, p=mix.weights_)
         noise = rng.standard_normal((n_samples, mix.means_.shape[1]))

@@ -7,6 +7,7 @@ and batched inference live here once; training is
 and its loss through a handful of ``_`` hooks.
 """
 
+import functools
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -23,6 +24,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
 from ._fitting import TrainingMixin
 from ._nn import ACTIVATIONS
@@ -30,12 +32,11 @@ from ._persistence import TorchStateMixin
 from ._utils import (
     INFERENCE_CHUNK,
     MAX_STANDARDISED,
+    SEED_MAX,
     check_rows_observed,
     cpu_threads,
+    make_generator,
     map_chunks,
-    nan_statistics,
-    observed_mask,
-    standardise,
     to_tensor,
     torch_threads,
 )
@@ -57,6 +58,9 @@ class BaseAutoencoder(
     instead.
     """
 
+    # whether the model can draw a completion of a row (a distribution to draw from)
+    _can_draw = False
+
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": [
@@ -65,6 +69,7 @@ class BaseAutoencoder(
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "init": [StrOptions({"pca", "random"})],
+        "column_types": [dict, None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -94,6 +99,7 @@ class BaseAutoencoder(
         hidden_layer_sizes=(128, 64),
         activation="relu",
         init="pca",
+        column_types=None,
         alpha=1e-4,
         batch_size="auto",
         learning_rate_init=1e-3,
@@ -112,6 +118,7 @@ class BaseAutoencoder(
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
+        self.column_types = column_types
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -128,8 +135,8 @@ class BaseAutoencoder(
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
-    def _make_module(self, n_features, hidden_layer_sizes, generator):
-        """Build the torch module on ``self._device``."""
+    def _make_module(self, n_inputs, hidden_layer_sizes, groups, generator):
+        """Build the torch module on ``self._device`` for the table's likelihoods."""
 
     @abstractmethod
     def _batch_loss(self, x, mask, epoch, generator):
@@ -137,78 +144,107 @@ class BaseAutoencoder(
 
     @abstractmethod
     def _encode(self, x, mask):
-        """Codes of standardised rows (what ``transform`` returns)."""
+        """Codes of encoded rows (what ``transform`` returns)."""
 
     @abstractmethod
     def _decode(self, z):
-        """Expected standardised reconstruction of codes ``z``."""
+        """Point predictions of the targets at codes ``z``, in target coding."""
 
     @abstractmethod
     def _score_rows(self, x, mask):
-        """Per-row score of standardised rows, higher is more typical."""
+        """Per-row score of encoded rows, higher is more typical."""
 
     @abstractmethod
     def _feature_scores(self, x, mask):
-        """Per-entry abnormality terms of standardised rows, 0 where missing.
+        """Per-target abnormality terms of encoded rows, 0 where missing.
 
-        Shape ``(N, n_features)``, higher is more abnormal; each model says
-        how a row's terms add up to (part of) minus its ``_score_rows``.
+        Shape ``(N, n_targets)`` in target order, higher is more abnormal;
+        each model says how a row's terms add up to (part of) minus its
+        ``_score_rows``.
         """
 
     @abstractmethod
-    def _sample_standardised(self, n_samples, rng):
-        """``n_samples`` draws of standardised rows, a numpy array."""
+    def _complete_rows(self, x, mask, generator):
+        """Every target of encoded rows given their observed ones (target coding).
 
-    def _fit_scaling(self, X):
-        """Per-feature ``(mean, scale)`` used to standardise inputs."""
-        return nan_statistics(X)
+        The model's expected value (``generator`` None) or one draw from it.
+        """
 
     @abstractmethod
-    def _start_linear(self, pca):
-        """Set ``module_`` to the linear model of ``pca`` (a ``LinearStart``)."""
+    def _sample_targets(self, n_samples, rng):
+        """``n_samples`` generated rows in target coding, a numpy array."""
 
-    def _after_fit(self, X, mask):
-        """Called with the standardised training data after each fit."""
+    @abstractmethod
+    def _start_linear(self, pca, gaussian, bias):
+        """Set ``module_`` to the linear model of ``pca`` (see ``_nn``)."""
+
+    def _default_type(self):
+        """The type of the columns of an array (see ``_columns``)."""
+        return "real"
+
+    def _after_fit(self, data, mask):
+        """Called with the encoded training rows after each fit."""
 
     # ------------------------------------------------------------ validation
-    def _validate_X(self, X, *, reset, min_samples=1):
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            ensure_min_samples=min_samples,
-        )
-        check_rows_observed(X)
-        return X
+    def _validate_X(self, X, *, reset, min_samples=1, check_rows=True):
+        """The codes of X's rows (a float array, NaN where missing).
 
-    def _standardise(self, X):
-        """Standardised float32 rows with NaN set to 0, and the observed mask.
+        A DataFrame is coded column by column by the table, which a fresh
+        fit (``reset``) builds from it; other input is validated as a float
+        array, as scikit-learn does.
+        """
+        frame = hasattr(X, "columns") and hasattr(X, "iloc")
+        if frame and (reset or self._table.frame):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if X.shape[0] < min_samples:
+                raise ValueError(
+                    f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while "
+                    f"a minimum of {min_samples} is required by {type(self).__name__}."
+                )
+            if reset:
+                self._table = Table.fit(X, self.column_types, self._default_type())
+        else:
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite="allow-nan",
+                ensure_min_samples=min_samples,
+            )
+            if reset:
+                self._table = Table.fit(X, self.column_types, self._default_type())
+        codes = self._table.codes(X)
+        if check_rows:
+            check_rows_observed(codes)
+        return codes
+
+    def _prepare(self, codes):
+        """Encoded float32 rows and the targets' observed mask (or None).
 
         Values more than ``MAX_STANDARDISED`` standard deviations from the
         training mean are clipped there, with a warning.
         """
-        Xs, n_clipped = standardise(X, self.mean_, self.scale_)
+        data, mask, n_clipped = self._table.encode(codes)
         if n_clipped:
-            far = np.abs((X - self.mean_) / self.scale_) > MAX_STANDARDISED
-            row, column = np.argwhere(far)[0]
-            name = getattr(self, "feature_names_in_", range(X.shape[1]))[column]
-            warnings.warn(
-                f"X has {n_clipped} value(s) more than {MAX_STANDARDISED:g} "
-                "standard deviations from the training mean (the first is "
-                f"{float(X[row, column]):g} at row {row}, feature {name!r}); they are "
-                f"treated as {MAX_STANDARDISED:g} standard deviations. Values "
-                "that far out are often placeholders for missing data: if so, "
-                "replace them with NaN.",
-                DataConversionWarning,
-            )
-        return Xs, observed_mask(X)
+            self._warn_clipped(codes, n_clipped)
+        return data, mask
 
-    def _unstandardise(self, Xs, dtype):
-        """Rows in the training units, computed in float64, as ``dtype``."""
-        X = Xs.astype(np.float64) * self.scale_ + self.mean_
-        return X.astype(dtype, copy=False)
+    def _warn_clipped(self, codes, n_clipped):
+        row, name = self._table.far_entry(codes)
+        warnings.warn(
+            f"X has {n_clipped} value(s) more than {MAX_STANDARDISED:g} standard "
+            "deviations from the training mean (the first at row "
+            f"{row}, column {name!r}); they are treated as {MAX_STANDARDISED:g} "
+            "standard deviations. Values that far out are often placeholders "
+            "for missing data: if so, replace them with NaN.",
+            DataConversionWarning,
+        )
+
+    def _output(self, targets, dtype):
+        """Rows of targets in the input's language: a DataFrame, or an array."""
+        out = self._table.decode(targets)
+        return out if self._table.frame else out.astype(dtype, copy=False)
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -283,15 +319,20 @@ class BaseAutoencoder(
         n_rows = next(a for a in arrays if a is not None).shape[0]
         return self._map_chunks(fn, n_rows, get_chunk, chunk)
 
-    def _map_rows(self, fn, X, chunk=INFERENCE_CHUNK):
-        """``fn(x, mask)`` over row chunks of raw X, standardised chunk by chunk."""
+    def _map_rows(self, fn, codes, chunk=INFERENCE_CHUNK):
+        """``fn(x, mask)`` over row chunks of codes, encoded chunk by chunk."""
+        clipped = [0]
 
         def get_chunk(start, stop):
-            Xs, mask = self._standardise(X[start:stop])
+            data, mask, n_clipped = self._table.encode(codes[start:stop])
+            clipped[0] += n_clipped
             mask = None if mask is None else to_tensor(mask, self._device)
-            return to_tensor(Xs, self._device), mask
+            return to_tensor(data, self._device), mask
 
-        return self._map_chunks(fn, X.shape[0], get_chunk, chunk)
+        out = self._map_chunks(fn, codes.shape[0], get_chunk, chunk)
+        if clipped[0]:
+            self._warn_clipped(codes, clipped[0])
+        return out
 
     def _map_chunks(self, fn, n_rows, get_chunk, chunk):
         self.module_.eval()
@@ -306,17 +347,18 @@ class BaseAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to encode; NaN marks missing entries.
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Data to encode; NaN (or any missing value of a DataFrame) marks
+            missing entries.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
-            Latent codes, in the float dtype of X.
+            Latent codes, in the float dtype of X (float64 for a DataFrame).
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return self._map_rows(self._encode, X).astype(X.dtype, copy=False)
+        codes = self._validate_X(X, reset=False)
+        return self._map_rows(self._encode, codes).astype(codes.dtype, copy=False)
 
     def inverse_transform(self, X):
         """Decode latent codes back to the input space.
@@ -328,8 +370,10 @@ class BaseAutoencoder(
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features)
-            Expected reconstruction in the units of the training data.
+        X_original : {ndarray, DataFrame} of shape (n_samples, n_features)
+            Expected reconstruction in the units of the training data: its
+            most probable class for categorical columns. A DataFrame with
+            the training columns and dtypes if the model was fitted on one.
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32])
@@ -338,15 +382,16 @@ class BaseAutoencoder(
                 f"X has {Z.shape[1]} features, but {type(self).__name__} decodes "
                 f"codes of n_components={self.n_components} features."
             )
-        return self._unstandardise(self._map(self._decode, Z), Z.dtype)
+        return self._output(self._map(self._decode, Z), Z.dtype)
 
     def score_samples(self, X):
         """Per-row score: higher for rows more typical of the training data.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to score; rows with NaN are scored on their observed part.
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Data to score; rows with missing values are scored on their
+            observed part.
 
         Returns
         -------
@@ -354,22 +399,47 @@ class BaseAutoencoder(
             See the class documentation for the units.
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return self._score_samples(X)
+        return self._score_samples(self._validate_X(X, reset=False))
 
     def _score_chunk(self, n_features):
         """Rows per chunk when scoring rows of ``n_features`` features."""
         return INFERENCE_CHUNK
 
-    def _score_samples(self, X):
-        """:meth:`_score_rows` of validated rows X, a float64 array."""
-        chunk = self._score_chunk(X.shape[1])
-        return self._map_rows(self._score_rows, X, chunk).astype(np.float64)
+    def _score_samples(self, codes):
+        """:meth:`_score_rows` of validated codes, a float64 array."""
+        chunk = self._score_chunk(self._table.width)
+        return self._map_rows(self._score_rows, codes, chunk).astype(np.float64)
 
     def _score_features(self, X):
-        """:meth:`_feature_scores` of validated rows X, a float64 array."""
-        chunk = self._score_chunk(X.shape[1])
-        return self._map_rows(self._feature_scores, X, chunk).astype(np.float64)
+        """Per-column abnormality of the rows of X, float64, in column order.
+
+        :meth:`_feature_scores` of the validated rows: what the detector's
+        ``feature_contributions`` gives.
+        """
+        codes = self._validate_X(X, reset=False)
+        chunk = self._score_chunk(self._table.width)
+        scores = self._map_rows(self._feature_scores, codes, chunk)
+        out = np.empty(scores.shape, dtype=np.float64)
+        out[:, self._table.order] = scores
+        return out
+
+    def _complete(self, X, *, random_state=None, draw=False):
+        """Every cell of the rows of X given their observed cells.
+
+        The model's expected value of each cell, or with ``draw`` one draw
+        from it (seeded by ``random_state``), in the input's language (see
+        :meth:`_output`); a row with nothing observed gets the model's
+        answer given nothing. What the imputer fills holes with.
+        """
+        check_is_fitted(self)
+        codes = self._validate_X(X, reset=False, check_rows=False)
+        generator = None
+        if draw:
+            seed = check_random_state(random_state).randint(SEED_MAX)
+            generator = make_generator(seed, self._device)
+        fill = functools.partial(self._complete_rows, generator=generator)
+        chunk = self._score_chunk(self._table.width)
+        return self._output(self._map_rows(fill, codes, chunk), self._dtype)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` over X.
@@ -379,7 +449,7 @@ class BaseAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             Data to score.
 
         y : None
@@ -405,8 +475,10 @@ class BaseAutoencoder(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features)
-            Generated rows in the units and float dtype of the training data.
+        X : {ndarray, DataFrame} of shape (n_samples, n_features)
+            Generated rows in the units and float dtype of the training
+            data; a DataFrame with its columns, dtypes and categories if the
+            model was fitted on one.
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:
@@ -416,8 +488,8 @@ class BaseAutoencoder(
         rng = check_random_state(random_state)
         self.module_.eval()
         with torch.inference_mode():
-            Xs = self._sample_standardised(int(n_samples), rng)
-        return self._unstandardise(Xs, self._dtype)
+            targets = self._sample_targets(int(n_samples), rng)
+        return self._output(targets, self._dtype)
 
     @property
     def _n_features_out(self):

@@ -4,8 +4,9 @@
 input validation and the fitted attributes: fresh state, the optimiser, the
 validation split, driving the one loop of :mod:`._training`, and publishing
 its history as MLP-style attributes and warnings. It relies on the model's
-hooks (``_fit_scaling``, ``_make_module``, ``_batch_loss``, ``_after_fit``)
-and on ``_standardise``, all defined by :class:`~._base.BaseAutoencoder`.
+hooks (``_make_module``, ``_start_linear``, ``_batch_loss``, ``_after_fit``)
+and on the table (``_table``, ``_prepare``), all defined by
+:class:`~._base.BaseAutoencoder`.
 """
 
 import contextlib
@@ -22,7 +23,8 @@ from sklearn.utils import check_random_state
 from tqdm.std import tqdm
 
 from . import _training
-from ._nn import MIN_LOG_SCALE, LinearStart
+from ._likelihoods import MIN_LOG_SCALE
+from ._nn import LinearStart
 from ._utils import (
     SEED_MAX,
     cpu_threads,
@@ -120,48 +122,76 @@ class TrainingMixin:
             )
         return tuple(int(s) for s in sizes)
 
-    def _initialize(self, X):
-        """Fresh state: scaling, network, optimiser, history and random streams."""
+    def _initialize(self, codes):
+        """Fresh state: network, optimiser, history and random streams.
+
+        ``codes`` are the validated training rows; the table that codes them
+        (``_table``) was fitted on them already.
+        """
         self._built_for = self._architecture()
         sizes = self._built_for["hidden_layer_sizes"]
         self._device = resolve_device(self.device)
         self._rng = np.random.RandomState(
             check_random_state(self.random_state).randint(SEED_MAX)
         )
-        self._dtype = X.dtype
-        self.mean_, self.scale_ = self._fit_scaling(X)
+        self._dtype = codes.dtype
+        table = self._table
+        self.mean_, self.scale_ = table.statistics()
+        self.column_types_ = table.types
         generator = make_generator(self._rng.randint(SEED_MAX), self._device)
-        self.module_ = self._make_module(X.shape[1], sizes, generator)
+        self.module_ = self._make_module(table.n_inputs, sizes, table.groups, generator)
         if self.init == "pca":
-            self._start_linear(self._linear_start(X))
+            self._start_from_data(codes)
         self._optimizer = None
         self._optimizer_state = None
         self._history = _training.History()
 
-    def _linear_start(self, X):
-        """PCA of the standardised rows (missing entries at the mean).
+    def _start_from_data(self, codes):
+        """Start the network from PCA of the inputs and the targets' marginals."""
+        if codes.shape[0] > PCA_MAX_ROWS:
+            rows = self._rng.choice(codes.shape[0], PCA_MAX_ROWS, replace=False)
+            codes = codes[np.sort(rows)]
+        data, mask = self._prepare(codes)
+        inputs, targets = self._table.split(data)
+        mask = None if mask is None else torch.as_tensor(mask)
+        bias = self.module_.likelihood.start(torch.as_tensor(targets), mask)
+        gaussian = self._table.gaussian_inputs()
+        used = gaussian if self._linear_inputs == "gaussian" else range(inputs.shape[1])
+        pca = self._linear_start(inputs, list(used))
+        self._start_linear(pca, gaussian, bias)
 
-        Computed in float64 on at most ``PCA_MAX_ROWS`` rows. At most
-        ``n_features - 1`` components are kept, so that some variance is left
-        for the noise (a model that starts with none cannot learn); the noise
-        variance is floored at the decoder's smallest variance.
+    # which inputs the linear start is the PCA of: "all", or only those of the
+    # Gaussian targets (a VAE's encoder must agree with its linear decoder)
+    _linear_inputs = "all"
+
+    def _linear_start(self, inputs, used):
+        """PCA of the ``used`` encoded inputs (missing entries at the mean).
+
+        A ``LinearStart`` over all the inputs, with zero loadings on the
+        others. Computed in float64. At most ``len(used) - 1`` components are
+        kept, so that some variance is left for the noise (a model that
+        starts with none cannot learn); the noise variance is floored at the
+        decoder's smallest variance.
         """
-        Xs, _ = self._standardise(X)
-        if Xs.shape[0] > PCA_MAX_ROWS:
-            Xs = Xs[self._rng.choice(Xs.shape[0], PCA_MAX_ROWS, replace=False)]
-        Xs = Xs.astype(np.float64)
-        n_components = min(self.n_components, Xs.shape[1] - 1, Xs.shape[0] - 1)
-        if n_components < 1:
-            pca = _Moments(Xs)
-        else:
-            pca = PCA(n_components, random_state=self._rng.randint(SEED_MAX)).fit(Xs)
+        pca = self._pca(inputs[:, used].astype(np.float64))
+        components = np.zeros((pca.components_.shape[0], inputs.shape[1]))
+        components[:, used] = pca.components_
+        mean = np.zeros(inputs.shape[1])
+        mean[used] = pca.mean_
         as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64)  # noqa: E731
         return LinearStart(
-            components=as_tensor(pca.components_),
+            components=as_tensor(components),
             variances=as_tensor(pca.explained_variance_),
             noise_variance=max(float(pca.noise_variance_), math.exp(2 * MIN_LOG_SCALE)),
-            mean=as_tensor(pca.mean_),
+            mean=as_tensor(mean),
         )
+
+    def _pca(self, Xs):
+        """scikit-learn's PCA of Xs, or its no-component equivalent."""
+        n_components = min(self.n_components, Xs.shape[1] - 1, Xs.shape[0] - 1)
+        if n_components < 1:
+            return _Moments(Xs)
+        return PCA(n_components, random_state=self._rng.randint(SEED_MAX)).fit(Xs)
 
     def _budget(self, n_train):
         """Batch size, maximum epochs and patience for ``n_train`` rows."""
@@ -206,16 +236,16 @@ class TrainingMixin:
         order = self._rng.permutation(n_samples)
         return order[n_val:], order[:n_val]
 
-    def _train(self, X, *, incremental):
-        """Train on validated rows X: ``max_iter`` epochs, or one if incremental."""
-        Xs, mask = self._standardise(X)
-        X_all = to_tensor(Xs, self._device)
+    def _train(self, codes, *, incremental):
+        """Train on validated rows: ``max_iter`` epochs, or one if incremental."""
+        data, mask = self._prepare(codes)
+        X_all = to_tensor(data, self._device)
         mask_all = None if mask is None else to_tensor(mask, self._device)
         X_t, mask_t, validate = X_all, mask_all, None
         if self.early_stopping and not incremental:
             train_idx, val_idx = (
                 torch.as_tensor(i, device=self._device)
-                for i in self._split_validation(X.shape[0])
+                for i in self._split_validation(codes.shape[0])
             )
             validate = self._validation_scorer(X_all[val_idx], _rows(mask_all, val_idx))
             X_t, mask_t = X_all[train_idx], _rows(mask_all, train_idx)
@@ -303,7 +333,7 @@ class _Moments:
         self.mean_ = X.mean(axis=0)
         self.components_ = np.zeros((0, X.shape[1]))
         self.explained_variance_ = np.zeros(0)
-        self.noise_variance_ = X.var(axis=0).mean()
+        self.noise_variance_ = X.var(axis=0).mean() if X.shape[1] else 1.0
 
 
 def _rows(mask, idx):

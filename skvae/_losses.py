@@ -1,10 +1,8 @@
 """Loss terms as pure torch functions over tensors.
 
-Every function reduces over features only and returns one value per row
-(shape ``(..., N)``), so callers choose how to average. ``mask`` is a float
-tensor with 1 for observed and 0 for missing entries (missing entries of
-``x`` must already be filled with a finite value); ``None`` means all
-entries are observed and skips the masking work.
+The log-probabilities of entries (``*_log_prob``) are per entry; the
+densities of latent codes reduce over the last axis and return one value per
+row (shape ``(..., N)``), so callers choose how to average.
 """
 
 import math
@@ -13,27 +11,6 @@ import torch
 import torch.nn.functional as F
 
 LOG_2PI = math.log(2 * math.pi)
-
-
-def _row_sum(values, mask):
-    if mask is not None:
-        values = values * mask
-    return values.sum(-1)
-
-
-def squared_error(x, x_hat, mask=None):
-    """Mean squared error over the observed features of each row."""
-    error = (x_hat - x).square()
-    if mask is None:
-        return error.mean(-1)
-    return _row_sum(error, mask) / mask.sum(-1)
-
-
-def mean_squared_error(x, x_hat, mask=None):
-    """Mean squared error over all observed entries of a batch (a scalar)."""
-    if mask is None:
-        return F.mse_loss(x_hat, x)
-    return ((x_hat - x).square() * mask).sum() / mask.sum()
 
 
 def gaussian_log_prob(x, mean, log_scale):
@@ -46,14 +23,6 @@ def gaussian_log_prob(x, mean, log_scale):
     return -0.5 * z.square() - log_scale - 0.5 * LOG_2PI
 
 
-def gaussian_log_likelihood(x, mean, log_scale, mask=None):
-    """log N(x | mean, diag(exp(log_scale))^2) summed over observed features.
-
-    :func:`gaussian_log_prob` summed over the last axis.
-    """
-    return _row_sum(gaussian_log_prob(x, mean, log_scale), mask)
-
-
 def bernoulli_log_prob(x, logits):
     """log Bernoulli(x | sigmoid(logits)) of each entry (no reduction).
 
@@ -63,14 +32,6 @@ def bernoulli_log_prob(x, logits):
     """
     x = x.expand_as(logits)  # the torch function does not broadcast
     return -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
-
-
-def bernoulli_log_likelihood(x, logits, mask=None):
-    """log Bernoulli(x | sigmoid(logits)) summed over observed features.
-
-    :func:`bernoulli_log_prob` summed over the last axis.
-    """
-    return _row_sum(bernoulli_log_prob(x, logits), mask)
 
 
 def kl_standard_normal(mean, log_var):

@@ -1,4 +1,4 @@
-"""torch modules: an MLP builder, encoders and the two autoencoder networks.
+"""torch modules: an MLP builder, a residual MLP and the two autoencoder networks.
 
 Only ``torch.nn`` here. Modules are created on the ``meta`` device and
 initialised with a local generator (:meth:`reset_parameters`), so building a
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ._likelihoods import TableLikelihood
+
 ACTIVATIONS = {
     "identity": nn.Identity,
     "logistic": nn.Sigmoid,
@@ -22,9 +24,6 @@ ACTIVATIONS = {
     "silu": nn.SiLU,
 }
 
-# Lower bound on the Gaussian decoder's standard deviation, in standardised
-# units: keeps the likelihood finite on (near-)constant features.
-MIN_LOG_SCALE = math.log(1e-3)
 # Range of the encoder's posterior log-variance. Training stays well inside
 # it (the KL term pulls the variance towards 1); it keeps the
 # reparameterisation finite on rows far outside the training data, which an
@@ -123,14 +122,17 @@ class ResidualMLP(nn.Module):
 
 
 class Autoencoder(nn.Module):
-    """Deterministic autoencoder: ``x -> code -> reconstruction``.
+    """Deterministic autoencoder: ``inputs -> code -> likelihood parameters``.
 
     Encoder and decoder are residual MLPs (:class:`ResidualMLP`), so the
-    autoencoder can start from PCA (:meth:`start_at_pca`).
+    autoencoder can start from PCA (:meth:`start_at_pca`). The decoder gives
+    the parameters of each column's likelihood (``likelihood``); the
+    autoencoder is trained on their reconstruction errors (squared errors of
+    the real columns).
 
     Parameters
     ----------
-    n_features : int
+    n_inputs : int
         Input width.
     n_components : int
         Code width.
@@ -138,30 +140,42 @@ class Autoencoder(nn.Module):
         Encoder hidden widths; the decoder mirrors them.
     activation : str
         Hidden activation, a key of :data:`ACTIVATIONS`.
+    groups : list of (str, int or list of int)
+        The table's likelihoods, as :class:`~._likelihoods.TableLikelihood`
+        takes them.
 
     Shape
     -----
-    - Input: ``(N, n_features)``; code: ``(N, n_components)``.
+    - Input: ``(N, n_inputs)``; code: ``(N, n_components)``; decoder output:
+      ``(N, likelihood.width)``.
     """
 
-    def __init__(self, n_features, n_components, hidden_layer_sizes, activation):
+    def __init__(self, n_inputs, n_components, hidden_layer_sizes, activation, groups):
         super().__init__()
-        sizes = (n_features, *hidden_layer_sizes, n_components)
-        self.encoder = ResidualMLP(sizes, activation)
-        self.decoder = ResidualMLP(sizes[::-1], activation)
+        self.likelihood = TableLikelihood(groups)
+        self.encoder = ResidualMLP(
+            (n_inputs, *hidden_layer_sizes, n_components), activation
+        )
+        self.decoder = ResidualMLP(
+            (n_components, *hidden_layer_sizes[::-1], self.likelihood.width), activation
+        )
 
     def reset_parameters(self, generator):
         reset_linear(self, generator)
+        self.likelihood.reset_parameters(generator)
 
-    def start_at_pca(self, pca):
+    def start_at_pca(self, pca, gaussian, bias):
         """Start as PCA: code the principal coordinates, decode linearly.
 
-        ``pca`` is a :class:`LinearStart`; the codes beyond its components
-        stay zero.
+        ``pca`` is a :class:`LinearStart` of the inputs; ``gaussian`` the
+        input position of each Gaussian target (the first outputs), which
+        the decoder reconstructs from the components; ``bias`` the decoder
+        bias of the other likelihoods' marginals, which ignore the code.
         """
-        components = _pad_rows(pca.components, self.encoder.mlp[-1].out_features)
+        k = self.encoder.mlp[-1].out_features
+        components = _pad_rows(pca.components, k)
         self.encoder.start_affine(components, -components @ pca.mean)
-        self.decoder.start_affine(components.T, pca.mean)
+        self.decoder.start_affine(*_decoder_start(components.T, pca.mean, gaussian, bias))
 
     def encode(self, x):
         return self.encoder(x)
@@ -174,49 +188,41 @@ class Autoencoder(nn.Module):
 
 
 class VariationalAutoencoder(nn.Module):
-    """Gaussian-encoder VAE with a Gaussian or Bernoulli decoder.
+    """Gaussian-encoder VAE whose decoder gives each column's likelihood.
 
-    The encoder gives the posterior mean and log-variance side by side. The
-    decoder outputs the likelihood's location: the mean (Gaussian, with a
-    learned per-feature log standard deviation ``log_scale``) or the logits
-    (Bernoulli). Both are residual MLPs (:class:`ResidualMLP`), so the VAE
-    can start from probabilistic PCA (:meth:`start_at_ppca`).
+    The encoder gives the posterior mean and log-variance side by side; the
+    decoder the parameters of the table's likelihoods (``likelihood``):
+    Gaussian means with learned scales, Bernoulli logits, class logits,
+    ordinal locations and count log-means. Both are residual MLPs
+    (:class:`ResidualMLP`), so the VAE can start from probabilistic PCA
+    (:meth:`start_at_ppca`).
 
     Parameters
     ----------
-    n_features, n_components, hidden_layer_sizes, activation
+    n_inputs, n_components, hidden_layer_sizes, activation, groups
         As in :class:`Autoencoder`.
-    likelihood : {"gaussian", "bernoulli"}
-        Decoder distribution.
 
     Shape
     -----
-    - Input: ``(N, n_features)``; posterior mean and log-variance:
-      ``(N, n_components)``.
+    - Input: ``(N, n_inputs)``; posterior mean and log-variance:
+      ``(N, n_components)``; decoder output: ``(..., N, likelihood.width)``.
     """
 
-    def __init__(
-        self, n_features, n_components, hidden_layer_sizes, activation, likelihood
-    ):
+    def __init__(self, n_inputs, n_components, hidden_layer_sizes, activation, groups):
         super().__init__()
-        self.likelihood = likelihood
+        self.likelihood = TableLikelihood(groups)
         self.encoder = ResidualMLP(
-            (n_features, *hidden_layer_sizes, 2 * n_components), activation
+            (n_inputs, *hidden_layer_sizes, 2 * n_components), activation
         )
         self.decoder = ResidualMLP(
-            (n_components, *hidden_layer_sizes[::-1], n_features), activation
+            (n_components, *hidden_layer_sizes[::-1], self.likelihood.width), activation
         )
-        self.log_scale = nn.Parameter(torch.empty(n_features))
 
     def reset_parameters(self, generator):
         reset_linear(self, generator)
-        with torch.no_grad():
-            self.log_scale.zero_()
+        self.likelihood.reset_parameters(generator)
 
-    def extra_repr(self):
-        return f"likelihood={self.likelihood!r}"
-
-    def start_at_ppca(self, pca):
+    def start_at_ppca(self, pca, gaussian, bias):
         """Start as probabilistic PCA (Tipping & Bishop, 1999).
 
         With principal axes ``V``, variances ``lam`` and noise variance
@@ -224,11 +230,12 @@ class VariationalAutoencoder(nn.Module):
         ``x = V.T @ diag(sqrt(lam - s2)) @ z + mean`` with noise ``s2``, and
         its posterior is ``N(diag(sqrt(lam - s2) / lam) @ V @ (x - mean),
         diag(s2 / lam))`` (eq. 6 and 7 there, with ``M`` diagonal for these
-        axes): a Gaussian encoder holds it exactly, so the VAE's bound starts
-        at probabilistic PCA's log-likelihood. Latent variables beyond the
-        components start as the prior, unused. With the Bernoulli
-        likelihood the decoder starts at the features' mean probabilities
-        and ignores the code.
+        axes): a Gaussian encoder holds it exactly, so that on a table of
+        real columns the VAE's bound starts at probabilistic PCA's
+        log-likelihood. Latent variables beyond the components start as the
+        prior, unused. The Gaussian targets (input positions ``gaussian``)
+        are decoded by the loadings; the other likelihoods start at their
+        marginals, ``bias``, and ignore the code.
         """
         k = self.decoder.mlp[0].in_features
         variances = pca.variances.clamp(min=pca.noise_variance)
@@ -236,17 +243,13 @@ class VariationalAutoencoder(nn.Module):
         encode = _pad_rows((loading / variances)[:, None] * pca.components, k)
         log_var = _pad_rows((pca.noise_variance / variances).log()[:, None], k)[:, 0]
         weight = torch.cat([encode, torch.zeros_like(encode)])
-        bias = torch.cat([-encode @ pca.mean, log_var])
-        self.encoder.start_affine(weight, bias)
-        if self.likelihood == "bernoulli":
-            probability = pca.mean.clamp(1e-3, 1 - 1e-3)
-            decode = torch.zeros(len(pca.mean), k, dtype=pca.mean.dtype)
-            self.decoder.start_affine(decode, torch.logit(probability))
-            return
+        self.encoder.start_affine(weight, torch.cat([-encode @ pca.mean, log_var]))
         decode = _pad_rows(loading[:, None] * pca.components, k).T
-        self.decoder.start_affine(decode, pca.mean)
-        with torch.no_grad():
-            self.log_scale.fill_(0.5 * math.log(pca.noise_variance))
+        self.decoder.start_affine(*_decoder_start(decode, pca.mean, gaussian, bias))
+        gaussian_part = self.likelihood.gaussian()
+        if gaussian_part is not None:
+            with torch.no_grad():
+                gaussian_part.log_scale.fill_(0.5 * math.log(pca.noise_variance))
 
     def encode(self, x):
         """Posterior mean and log-variance, each ``(N, n_components)``."""
@@ -254,17 +257,23 @@ class VariationalAutoencoder(nn.Module):
         return mean, log_var.clamp(*LOG_VAR_RANGE)
 
     def decode(self, z):
-        """Decoder location: Gaussian mean or Bernoulli logits."""
+        """The likelihoods' parameters at ``z``."""
         return self.decoder(z)
 
-    def scale(self):
-        """Gaussian decoder standard deviation, ``(n_features,)``."""
-        return self.log_scale.clamp(min=MIN_LOG_SCALE).exp()
 
-    def mean(self, z):
-        """Expected reconstruction ``E[x | z]`` in the model's (scaled) units."""
-        out = self.decoder(z)
-        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+def _decoder_start(loadings, mean, gaussian, bias):
+    """Weight and bias of a decoder that starts linear on the Gaussian targets.
+
+    ``loadings`` ``(n_inputs, k)`` and ``mean`` ``(n_inputs,)`` of the inputs;
+    the Gaussian targets, the first outputs, take the rows of their inputs
+    (``gaussian``); the other outputs get zero weights and ``bias``.
+    """
+    weight = loadings.new_zeros(bias.shape[0], loadings.shape[1])
+    bias = bias.to(loadings.dtype).clone()
+    index = torch.as_tensor(gaussian, dtype=torch.long)
+    weight[: len(index)] = loadings[index]
+    bias[: len(index)] = mean[index]
+    return weight, bias
 
 
 @dataclass

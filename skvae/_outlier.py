@@ -37,6 +37,11 @@ def _auto_offset(calibration_scores, level):
     return calibration_scores[k - 1] if k >= 1 else -np.inf
 
 
+def _rows(X, index):
+    """Rows of an array or a DataFrame by position."""
+    return X.iloc[index] if hasattr(X, "iloc") else X[index]
+
+
 def _estimator_has_feature_scores(detector):
     estimator = getattr(detector, "estimator_", detector._get_estimator())
     return hasattr(estimator, "_score_features")
@@ -210,6 +215,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return _default_estimator() if self.estimator is None else self.estimator
 
     def _validate_X(self, X, *, reset):
+        """A float array, or a DataFrame of mixed columns kept whole for the model."""
+        if hasattr(X, "dtypes") and not all(d.kind in "iuf" for d in X.dtypes):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if reset and X.shape[0] < 3:
+                raise ValueError(
+                    f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) "
+                    "while a minimum of 3 is required by AutoencoderOutlierDetector."
+                )
+            return X
         return validate_data(
             self,
             X,
@@ -258,9 +272,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         fit_idx, cal_idx = self._split(X.shape[0], rng)
         estimator = clone_with_seed(self._get_estimator(), rng.randint(SEED_MAX))
-        self.estimator_ = estimator.fit(X[fit_idx])
+        self.estimator_ = estimator.fit(_rows(X, fit_idx))
         if self.contamination == "auto":
-            self.calibration_scores_ = np.sort(self._score_samples(X[cal_idx]))
+            self.calibration_scores_ = np.sort(self._score_samples(_rows(X, cal_idx)))
             self.offset_ = _auto_offset(self.calibration_scores_, AUTO_LEVEL)
         else:
             scores = self._score_samples(X)
@@ -385,9 +399,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             one, else an ndarray.
         """
         check_is_fitted(self)
-        X_valid = self._validate_X(X, reset=False)
-        check_rows_observed(X_valid)
-        values = self.estimator_._score_features(X_valid)
+        values = self.estimator_._score_features(self._validate_X(X, reset=False))
         if hasattr(X, "columns") and hasattr(X, "index"):
             import pandas as pd
 

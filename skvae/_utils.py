@@ -119,17 +119,15 @@ def to_tensor(array, device):
     return torch.tensor(np.asarray(array), dtype=torch.float32, device=device)
 
 
-def observed_mask(X):
-    """Boolean mask of observed (non-NaN) entries, or None when all are observed."""
-    missing = np.isnan(X)
-    if not missing.any():
-        return None
-    return ~missing
 
 
 def check_rows_observed(X):
-    """Raise if a row has no observed value: nothing can be inferred for it."""
-    empty = np.flatnonzero(np.isnan(X).all(axis=1))
+    """Raise if a row has no observed value: nothing can be inferred for it.
+
+    X is a float array with NaN holes, or a DataFrame with any missing values.
+    """
+    missing = X.isna().to_numpy() if hasattr(X, "isna") else np.isnan(X)
+    empty = np.flatnonzero(missing.all(axis=1))
     if empty.size:
         raise ValueError(
             f"X has {empty.size} row(s) with no observed value (the first is row "
@@ -172,7 +170,13 @@ class RunningMoments:
         return self
 
     def statistics(self):
-        """``(mean, scale)`` for standardising, as :func:`nan_statistics`."""
+        """Per-feature ``(mean, scale)`` for standardising, in float64.
+
+        A constant feature (its variance within the rounding error of its
+        computation, as scikit-learn's ``StandardScaler`` decides) gets scale
+        1; one with nothing observed gets mean 0 and scale 1 (it never enters
+        the loss).
+        """
         with np.errstate(invalid="ignore", divide="ignore"):
             var = np.where(self.count > 0, self.m2 / self.count, 0.0)
         # scikit-learn's test for a constant feature (StandardScaler): the
@@ -183,16 +187,6 @@ class RunningMoments:
         return self.mean.copy(), np.where(constant, 1.0, np.sqrt(var))
 
 
-def nan_statistics(X):
-    """Per-feature mean and standard deviation over observed entries.
-
-    In float64 whatever X's dtype, so that they do not depend on the units.
-    A constant feature (its variance within the rounding error of its
-    computation, as scikit-learn's ``StandardScaler`` decides) gets scale 1;
-    one with nothing observed gets mean 0 and scale 1 (it never enters the
-    loss).
-    """
-    return RunningMoments(X.shape[1]).update(X).statistics()
 
 
 def standardise(X, mean, scale, chunk=STATISTICS_CHUNK):

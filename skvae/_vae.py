@@ -8,12 +8,8 @@ import torch
 from ._base import BaseAutoencoder
 from ._compat import Interval, StrOptions
 from ._losses import (
-    bernoulli_log_likelihood,
-    bernoulli_log_prob,
     elbo,
     gaussian_log_density,
-    gaussian_log_likelihood,
-    gaussian_log_prob,
     kl_standard_normal,
     log_mean_exp,
     standard_normal_log_density,
@@ -56,6 +52,14 @@ class VAETransformer(BaseAutoencoder):
         at zero, so that training starts from probabilistic PCA (Tipping & Bishop, 1999) and learns what it misses.
         ``"random"``: every layer gets torch's default random
         initialisation.
+
+    column_types : dict or None, default=None
+        The type of some columns, ``{column: type}``, with the column's name
+        (or its position in an array) and one of ``"real"``, ``"positive"``,
+        ``"count"``, ``"binary"``, ``"categorical"`` or ``"ordinal"``. The
+        other columns of a DataFrame get the type its dtype and values say
+        (see Notes); the other columns of an array are real (binary with
+        ``likelihood="bernoulli"``).
 
     beta : float, default=1.0
         Weight of the KL term in the training objective (beta-VAE).
@@ -143,11 +147,18 @@ class VAETransformer(BaseAutoencoder):
         The trained network.
 
     mean_ : ndarray of shape (`n_features_in_`,)
-        Per-feature mean used to standardise inputs (0 for Bernoulli).
+        Per-column mean of the standardised code, missing values ignored:
+        of the value, its log (positive, count) or its level (ordinal) (0 for Bernoulli);
+        NaN for the binary and categorical columns of a mixed table.
 
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-feature standard deviation used to standardise inputs (1 for
-        Bernoulli).
+        Per-column standard deviation of the same codes (1 for Bernoulli); NaN where
+        ``mean_`` is.
+
+    column_types_ : dict
+        The type of each column, ``{column: type}``: as given in
+        ``column_types`` or inferred. Keys are the column names of a
+        DataFrame, the positions of an array's columns.
 
     n_iter_ : int
         Number of epochs run.
@@ -182,6 +193,13 @@ class VAETransformer(BaseAutoencoder):
 
     Notes
     -----
+    A DataFrame may mix columns of numbers, counts, booleans, categories
+    (ordered or not) and labels, with missing values in any of them: each
+    column gets a likelihood of its type, inferred from its dtype and values
+    or given in ``column_types``, and :meth:`inverse_transform` and
+    :meth:`sample` return a DataFrame with the training columns, dtypes and
+    categories (see the user guide's page on mixed tables).
+
     Training at the default settings adapts to the table. The budget counts
     optimiser steps, not only epochs: a table of a few hundred rows is one
     batch, so ``max_iter="auto"`` gives it up to 20,000 epochs and
@@ -225,6 +243,9 @@ class VAETransformer(BaseAutoencoder):
     (1797, 2)
     """
 
+    _can_draw = True
+    _linear_inputs = "gaussian"
+
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
         "beta": [Interval(Real, 0, None, closed="left")],
@@ -241,6 +262,7 @@ class VAETransformer(BaseAutoencoder):
         hidden_layer_sizes=(128, 64),
         activation="relu",
         init="pca",
+        column_types=None,
         beta=1.0,
         likelihood="gaussian",
         n_importance_samples=50,
@@ -265,6 +287,7 @@ class VAETransformer(BaseAutoencoder):
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             init=init,
+            column_types=column_types,
             alpha=alpha,
             batch_size=batch_size,
             learning_rate_init=learning_rate_init,
@@ -286,53 +309,39 @@ class VAETransformer(BaseAutoencoder):
         self.kl_warmup = kl_warmup
 
     # ----------------------------------------------------------- the model
-    def _validate_X(self, X, *, reset, min_samples=1):
-        X = super()._validate_X(X, reset=reset, min_samples=min_samples)
-        if self.likelihood == "bernoulli" and (np.nanmin(X) < 0 or np.nanmax(X) > 1):
-            raise ValueError(
-                "likelihood='bernoulli' needs data in [0, 1], got values from "
-                f"{np.nanmin(X):g} to {np.nanmax(X):g}. Scale the data to [0, 1] "
-                "(e.g. MinMaxScaler) or use likelihood='gaussian'."
-            )
-        return X
-
-    def _fit_scaling(self, X):
-        if self.likelihood == "gaussian":
-            return super()._fit_scaling(X)
-        return np.zeros(X.shape[1]), np.ones(X.shape[1])
+    def _default_type(self):
+        return "binary" if self.likelihood == "bernoulli" else "real"
 
     def _architecture(self):
         return {**super()._architecture(), "likelihood": self.likelihood}
 
-    def _initialize(self, X):
-        super()._initialize(X)
+    def _initialize(self, codes):
+        super()._initialize(codes)
         self._score_seed = self._rng.randint(SEED_MAX)
 
-    def _make_module(self, n_features, hidden_layer_sizes, generator):
+    def _make_module(self, n_inputs, hidden_layer_sizes, groups, generator):
         return build(
             VariationalAutoencoder,
             self._device,
             generator,
-            n_features=n_features,
+            n_inputs=n_inputs,
             n_components=self.n_components,
             hidden_layer_sizes=hidden_layer_sizes,
             activation=self.activation,
-            likelihood=self.likelihood,
+            groups=groups,
         )
 
-    def _start_linear(self, pca):
-        self.module_.start_at_ppca(pca)
+    def _start_linear(self, pca, gaussian, bias):
+        self.module_.start_at_ppca(pca, gaussian, bias)
 
     def _min_epochs(self):
         """The KL warm-up's remaining epochs."""
         return max(0, self.kl_warmup - len(self._history.loss_curve))
 
-    def _log_likelihood(self, x, decoded, mask):
-        """log p(x | z) over observed entries, given the decoder's output."""
-        if self.likelihood == "bernoulli":
-            return bernoulli_log_likelihood(x, decoded, mask)
-        log_scale = self.module_.scale().log()
-        return gaussian_log_likelihood(x, decoded, log_scale, mask)
+    def _log_likelihood(self, targets, params, mask):
+        """log p(x | z) summed over the observed targets."""
+        log_prob = self.module_.likelihood.log_prob(params, targets)
+        return (log_prob if mask is None else log_prob * mask).sum(-1)
 
     def _kl_weight(self, epoch):
         if not self.kl_warmup or epoch is None:
@@ -340,7 +349,8 @@ class VAETransformer(BaseAutoencoder):
         return self.beta * min(1.0, (epoch + 1) / self.kl_warmup)
 
     def _batch_loss(self, x, mask, epoch, generator):
-        mean, log_var = self.module_.encode(x)
+        inputs, targets = self._table.split(x)
+        mean, log_var = self.module_.encode(inputs)
         n_samples = self.train_importance_samples
         noise = torch.randn(
             (n_samples, *mean.shape), generator=generator, device=x.device,
@@ -352,15 +362,16 @@ class VAETransformer(BaseAutoencoder):
             )
             return -log_mean_exp(log_w, dim=0).mean()
         z = mean + torch.exp(0.5 * log_var) * noise[0]
-        log_likelihood = self._log_likelihood(x, self.module_.decode(z), mask)
+        log_likelihood = self._log_likelihood(targets, self.module_.decode(z), mask)
         kl = kl_standard_normal(mean, log_var)
         return -elbo(log_likelihood, kl, self._kl_weight(epoch)).mean()
 
     def _encode(self, x, mask):
-        return self.module_.encode(x)[0]
+        return self.module_.encode(self._table.split(x)[0])[0]
 
     def _decode(self, z):
-        return self.module_.mean(z)
+        likelihood = self.module_.likelihood
+        return likelihood.point(likelihood.expectation(self.module_.decode(z)))
 
     # ------------------------------------------------------------- scoring
     def _importance_noise(self, device):
@@ -381,8 +392,10 @@ class VAETransformer(BaseAutoencoder):
 
         Parameters
         ----------
-        x, mask : Tensor of shape (N, n_features)
-            Standardised rows (NaN set to 0) and their observed mask.
+        x : Tensor of shape (N, width)
+            Encoded rows (inputs and targets, missing entries at 0).
+        mask : Tensor of shape (N, n_targets) or None
+            The targets' observed mask.
         noise : Tensor of shape (K, N or 1, n_components)
             Standard normal noise for the reparameterisation.
         posterior : tuple of Tensor, default=None
@@ -394,54 +407,82 @@ class VAETransformer(BaseAutoencoder):
         -------
         log_weights : Tensor of shape (K, N)
             ``log p(x_obs | z_k) + beta * (log p(z_k) - log q(z_k | x))``.
-        decoded : Tensor of shape (K, N, n_features)
-            The decoder's output at each ``z_k`` (mean or logits).
+        params : Tensor of shape (K, N, width)
+            The likelihoods' parameters at each ``z_k``.
         """
-        mean, log_var = self.module_.encode(x) if posterior is None else posterior
+        inputs, targets = self._table.split(x)
+        mean, log_var = self.module_.encode(inputs) if posterior is None else posterior
         z = mean + torch.exp(0.5 * log_var) * noise
-        decoded = self.module_.decode(z)
+        params = self.module_.decode(z)
         log_ratio = standard_normal_log_density(z) - gaussian_log_density(
             z, mean, log_var
         )
-        return self._log_likelihood(x, decoded, mask) + beta * log_ratio, decoded
+        log_w = self._log_likelihood(targets, params, mask) + beta * log_ratio
+        return log_w, params
 
     def _score_rows(self, x, mask):
-        noise = self._importance_noise(x.device)
-        log_w, _ = self._importance_sample(x, mask, noise)
-        log_scale = torch.as_tensor(np.log(self.scale_), dtype=x.dtype, device=x.device)
-        jacobian = log_scale.sum() if mask is None else mask @ log_scale
-        return log_mean_exp(log_w, dim=0) - jacobian
+        log_w, _ = self._importance_sample(x, mask, self._importance_noise(x.device))
+        return log_mean_exp(log_w, dim=0)
+
+    def _score_samples(self, codes):
+        # the density of the coded targets, times the Jacobian of the coding
+        return super()._score_samples(codes) + self._table.log_jacobian(codes)
 
     def _feature_scores(self, x, mask):
-        """Posterior expectation of ``-log p(x_j | z)`` for each entry.
+        """Posterior expectation of ``-log p(x_j | z)`` for each target.
 
         Estimated with the importance samples of ``_score_rows`` and their
-        self-normalised weights, in nats, on standardised entries (no
+        self-normalised weights, in nats, on the coded targets (no
         Jacobian). A row's terms sum to the reconstruction part of
         ``-log p(x) = E_p(z|x)[-log p(x | z)] + KL(p(z | x) || p(z))``.
         """
-        log_w, decoded = self._importance_sample(
+        log_w, params = self._importance_sample(
             x, mask, self._importance_noise(x.device)
         )
-        if self.likelihood == "bernoulli":
-            log_prob = bernoulli_log_prob(x, decoded)
-        else:
-            log_prob = gaussian_log_prob(x, decoded, self.module_.scale().log())
+        log_prob = self.module_.likelihood.log_prob(params, self._table.split(x)[1])
         weights = torch.softmax(log_w, dim=0).unsqueeze(-1)
         terms = -(weights * log_prob).sum(0)
         return terms if mask is None else terms * mask
 
-    def _score_chunk(self, n_features):
+    def _complete_rows(self, x, mask, generator):
+        """The conditional expectation of every target, or one draw (MIWAE).
+
+        Expectation: the self-normalised importance-weighted mean
+        ``sum_k w_k E[x | z_k]`` over the fixed noise of ``_score_rows``
+        (Mattei & Frellsen, 2019), then each likelihood's point prediction
+        (the most probable class of a categorical column). Draw: sampling
+        importance resampling, one of fresh draws ``z_k`` picked with
+        probability ``w_k``, then ``x`` drawn from ``p(x | z_k)``.
+        """
+        likelihood = self.module_.likelihood
+        if generator is None:
+            log_w, params = self._importance_sample(
+                x, mask, self._importance_noise(x.device)
+            )
+            weights = torch.softmax(log_w, dim=0)
+            expectations = [
+                (weights.view(*weights.shape, *[1] * (e.dim() - 2)) * e).sum(0)
+                for e in likelihood.expectation(params)
+            ]
+            return likelihood.point(expectations)
+        shape = (self.n_importance_samples, x.shape[0], self.n_components)
+        noise = torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
+        log_w, params = self._importance_sample(x, mask, noise)
+        k = torch.multinomial(torch.softmax(log_w, dim=0).T, 1, generator=generator)
+        index = k.T.unsqueeze(-1).expand(1, *params.shape[1:])
+        return likelihood.sample(params.gather(0, index)[0], generator)
+
+    def _score_chunk(self, width):
         """Rows per chunk that keep importance sampling in budget."""
-        widest = max(n_features, *np.atleast_1d(self.hidden_layer_sizes), 1)
+        widest = max(width, *np.atleast_1d(self.hidden_layer_sizes), 1)
         return max(1, _SCORE_BUDGET // (self.n_importance_samples * int(widest)))
 
     # ------------------------------------------------------------ sampling
-    def _sample_standardised(self, n_samples, rng):
+    def _sample_targets(self, n_samples, rng):
+        """Draws of ``z`` from the prior, then of the targets from ``p(x | z)``."""
         z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
-        decoded = self._map(self.module_.decode, z)
-        if self.likelihood == "bernoulli":
-            probability = 1.0 / (1.0 + np.exp(-decoded.astype(np.float64)))
-            return (rng.random_sample(decoded.shape) < probability).astype(np.float32)
-        scale = self.module_.scale().cpu().numpy()
-        return decoded + scale * rng.standard_normal(decoded.shape)
+        generator = make_generator(rng.randint(SEED_MAX), self._device)
+        likelihood = self.module_.likelihood
+        return self._map(
+            lambda z: likelihood.sample(self.module_.decode(z), generator), z
+        )

@@ -7,14 +7,12 @@ import torch
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
 from skvae._losses import (
-    bernoulli_log_likelihood,
+    bernoulli_log_prob,
     elbo,
     gaussian_log_density,
-    gaussian_log_likelihood,
+    gaussian_log_prob,
     kl_standard_normal,
     log_mean_exp,
-    mean_squared_error,
-    squared_error,
     standard_normal_log_density,
 )
 
@@ -42,26 +40,17 @@ def test_kl_is_positive_away_from_prior():
     assert (kl_standard_normal(torch.ones(2, 2), torch.zeros(2, 2)) > 0).all()
 
 
-def test_gaussian_log_likelihood_matches_normal():
+def test_gaussian_log_prob_matches_normal():
     x, mean, log_scale = _randn(6, 4), _randn(6, 4, seed=1), _randn(4, seed=2)
-    expected = Normal(mean, log_scale.exp()).log_prob(x).sum(-1)
-    torch.testing.assert_close(gaussian_log_likelihood(x, mean, log_scale), expected)
+    expected = Normal(mean, log_scale.exp()).log_prob(x)
+    torch.testing.assert_close(gaussian_log_prob(x, mean, log_scale), expected)
 
 
-def test_gaussian_log_likelihood_counts_observed_entries_only():
-    x, mean, log_scale = _randn(3, 4), torch.zeros(3, 4), torch.zeros(4)
-    mask = torch.tensor([[1.0, 1, 0, 0], [1, 1, 1, 1], [0, 0, 0, 1]])
-    per_entry = Normal(mean, log_scale.exp()).log_prob(x)
-    torch.testing.assert_close(
-        gaussian_log_likelihood(x, mean, log_scale, mask), (per_entry * mask).sum(-1)
-    )
-
-
-def test_bernoulli_log_likelihood_matches_bernoulli():
+def test_bernoulli_log_prob_matches_bernoulli():
     x = (_randn(5, 4) > 0).float()
     logits = _randn(5, 4, seed=1)
-    expected = Bernoulli(logits=logits).log_prob(x).sum(-1)
-    torch.testing.assert_close(bernoulli_log_likelihood(x, logits), expected)
+    expected = Bernoulli(logits=logits).log_prob(x)
+    torch.testing.assert_close(bernoulli_log_prob(x, logits), expected)
 
 
 def test_gaussian_log_density_matches_normal():
@@ -73,14 +62,6 @@ def test_gaussian_log_density_matches_normal():
     )
 
 
-def test_squared_error_per_row_and_masked():
-    x = torch.tensor([[0.0, 0.0], [1.0, 3.0]])
-    x_hat = torch.tensor([[1.0, 3.0], [1.0, 1.0]])
-    torch.testing.assert_close(squared_error(x, x_hat), torch.tensor([5.0, 2.0]))
-    mask = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
-    torch.testing.assert_close(squared_error(x, x_hat, mask), torch.tensor([1.0, 4.0]))
-    torch.testing.assert_close(mean_squared_error(x, x_hat, mask), torch.tensor(2.5))
-    torch.testing.assert_close(mean_squared_error(x, x_hat), torch.tensor(3.5))
 
 
 def test_elbo_weights_kl_by_beta():
@@ -130,8 +111,8 @@ def test_iwae_bound_tightens_with_more_samples():
     assert gaps[-1] < 0.01 < gaps[0]
 
 
-def test_bernoulli_log_likelihood_broadcasts_over_importance_samples():
+def test_bernoulli_log_prob_broadcasts_over_importance_samples():
     x = (_randn(5, 4) > 0).float()
     logits = _randn(3, 5, 4, seed=1)
-    expected = Bernoulli(logits=logits).log_prob(x).sum(-1)
-    torch.testing.assert_close(bernoulli_log_likelihood(x, logits), expected)
+    expected = Bernoulli(logits=logits).log_prob(x)
+    torch.testing.assert_close(bernoulli_log_prob(x, logits), expected)

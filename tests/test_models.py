@@ -140,7 +140,7 @@ def test_vae_log_likelihood_matches_the_exact_linear_gaussian_marginal():
     )
     decoder = vae.module_.decoder.mlp[0]
     weight = decoder.weight.detach().double().numpy()
-    variance = vae.module_.scale().detach().double().numpy() ** 2
+    variance = vae.module_.likelihood.gaussian().scale().detach().double().numpy() ** 2
     marginal = multivariate_normal(
         decoder.bias.detach().double().numpy(), weight @ weight.T + np.diag(variance)
     )

@@ -161,14 +161,16 @@ def test_numeric_dataframe_dtypes(name, dtype):
 @pytest.mark.parametrize(
     "column, match",
     [
-        (pd.to_datetime(["2024-01-01"] * 200), "datetime|DType|dtype"),
-        (pd.Series(["free text"] * 200, dtype="string"), "string|str|could not convert"),
+        (pd.Series(pd.to_datetime(["2024-01-01"] * 200)), "datetime64.*Convert it to numbers"),
+        (pd.Series([f"note {i}" for i in range(200)], dtype="string"), "looks like free text"),
+        (pd.Series([1 + 2j] * 200), "complex128, which cannot be modelled"),
+        (pd.Series(pd.to_timedelta(np.arange(200), unit="D")), "timedelta64.*cannot be modelled"),
     ],
 )
 def test_non_tabular_columns_are_refused(column, match):
     X = pd.DataFrame(_data(), columns=list("abcde"))
-    X["when"] = column.to_numpy() if hasattr(column, "to_numpy") else column
-    with pytest.raises((ValueError, TypeError), match=match):
+    X["when"] = column.to_numpy() if column.dtype.kind == "c" else column
+    with pytest.raises(ValueError, match=f"Column 'when' .*{match}"):
         AutoencoderTransformer(**SMALL).fit(X)
 
 

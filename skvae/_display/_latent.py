@@ -18,9 +18,20 @@ _MAX_CATEGORIES = 20
 
 def _is_categorical(y):
     """Whether labels ``y`` are shown with one colour per value."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "iufb":
+        return True  # labels (strings, categories), missing ones included
     if type_of_target(y) not in ("binary", "multiclass"):
         return False
-    return np.asarray(y).dtype.kind not in "iuf" or np.unique(y).size <= _MAX_CATEGORIES
+    return np.unique(y).size <= _MAX_CATEGORIES
+
+
+def _label_strings(y):
+    """Labels as strings, with missing ones (NaN, None, pd.NA) as "(missing)"."""
+    import pandas as pd
+
+    values = np.asarray(y, dtype=object)
+    return np.where(pd.isna(values), "(missing)", values).astype(str)
 
 
 class LatentSpaceDisplay:
@@ -131,7 +142,10 @@ class LatentSpaceDisplay:
         kw = {"s": 8}
         categorical = self.y is not None and _is_categorical(self.y)
         if categorical:
-            classes, level = np.unique(self.y, return_inverse=True)
+            labels = self.y if np.asarray(self.y).dtype.kind in "iufb" else (
+                _label_strings(self.y)
+            )
+            classes, level = np.unique(labels, return_inverse=True)
             # one colour per class, cycling through 10 or 20 colours
             cmap = plt.get_cmap("tab10" if classes.size <= 10 else "tab20")
             colors = [cmap(k % cmap.N) for k in range(classes.size)]

@@ -14,6 +14,21 @@ from ._plotting import (
 )
 
 
+
+def _numeric_columns(frame):
+    """Names of a DataFrame's columns of numbers (booleans included)."""
+    import pandas as pd
+
+    return [
+        name for name, dtype in frame.dtypes.items()
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+    ]
+
+
+def _numbers(frame):
+    """A DataFrame of numbers as a float array, missing values as NaN."""
+    return frame.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+
 class ReconstructionDisplay:
     """Reconstruction visualization.
 
@@ -242,8 +257,10 @@ class ReconstructionDisplay:
             `estimator_` reconstructs X; any fitted transformer with an
             `inverse_transform` works (e.g. :class:`~sklearn.decomposition.PCA`).
 
-        X : array-like of shape (n_samples, n_features)
-            Data to reconstruct; NaN marks missing entries.
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Data to reconstruct; NaN marks missing entries. Of a DataFrame,
+            the columns of numbers are shown (categories and labels have no
+            scatter).
 
         image_shape : tuple of int, default=None
             Shape of the image that a row holds, e.g. ``(8, 8)``. If `None`,
@@ -293,10 +310,23 @@ class ReconstructionDisplay:
         """
         _check_matplotlib_support(f"{cls.__name__}.from_estimator")
         model = _fitted_model(estimator, ["transform", "inverse_transform"])
-        feature_names = list(X.columns) if hasattr(X, "columns") else None
-        X_arr = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
         X_model = _model_input(model, X)
         X_rec = model.inverse_transform(model.transform(X_model))
+        feature_names = None
+        if hasattr(X, "columns"):
+            # columns of numbers only: categories and labels have no scatter
+            feature_names = _numeric_columns(X)
+            if not feature_names:
+                raise ValueError(
+                    "X has no column of numbers to plot against its reconstruction."
+                )
+            if hasattr(X_rec, "columns"):
+                X_rec = _numbers(X_rec[feature_names])
+            else:
+                positions = [X.columns.get_loc(name) for name in feature_names]
+                X_rec = np.asarray(X_rec, dtype=float)[:, positions]
+            X = _numbers(X[feature_names])
+        X_arr = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
         display = cls(
             X=X_arr,
             X_reconstructed=np.asarray(X_rec, dtype=float),

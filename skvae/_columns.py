@@ -1,0 +1,553 @@
+"""The table layer: columns of any type to arrays for the network, and back.
+
+A :class:`Table` is fitted on the training data. It gives every column a
+type (inferred by :func:`infer_type`'s rules, or given), records what it
+needs to code the column (statistics, categories, the dtype) and then:
+
+- encodes rows into one float32 array holding the network's inputs and the
+  likelihoods' targets side by side, with the observed mask of the targets;
+- decodes targets (point predictions or draws) back into the original
+  columns, in their order, dtypes and categories;
+- says which likelihood models which target (:attr:`Table.groups`).
+
+Column types and their codes:
+
+=============  ==========================  ===========================  =============
+type           target (the likelihood's)   network input                likelihood
+=============  ==========================  ===========================  =============
+real           standardised value          the target                   gaussian
+positive       standardised log1p(x / m)   the target                   gaussian
+count          the count                   standardised log1p(count)    count
+binary         0 or 1 (or a value in       the target                   bernoulli
+               [0, 1])
+categorical    class index                 one-hot                      categorical
+ordinal        level index                 standardised level index     ordinal
+=============  ==========================  ===========================  =============
+
+Targets are ordered by likelihood (``GROUPS``), so that each likelihood's
+columns are contiguous; inputs keep the columns' order. A table of real
+columns only (or of binary columns only, the Bernoulli VAE on arrays) has
+the same inputs and targets and stores them once: the path of numeric
+arrays costs nothing more than standardising them. Nothing here knows about
+scikit-learn.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._utils import MAX_STANDARDISED, RunningMoments, standardise
+
+TYPES = ("real", "positive", "count", "binary", "categorical", "ordinal")
+LIKELIHOOD_OF = {
+    "real": "gaussian",
+    "positive": "gaussian",
+    "count": "count",
+    "binary": "bernoulli",
+    "categorical": "categorical",
+    "ordinal": "ordinal",
+}
+GROUPS = ("gaussian", "bernoulli", "categorical", "ordinal", "count")
+# A column of labels with more distinct values than this, and more than half
+# its rows distinct, is refused as free text (declare it categorical to keep it).
+MAX_LABELS = 100
+
+
+@dataclass
+class Column:
+    """How one column is coded.
+
+    ``categories`` are the labels of a binary (when not numeric), categorical
+    or ordinal column, in class order; ``mean`` and ``scale`` standardise
+    its scalar code; a positive column is modelled as ``log1p(x / offset)``.
+    """
+
+    name: object
+    type: str
+    dtype: object
+    categories: list = None
+    mean: float = 0.0
+    scale: float = 1.0
+    offset: float = 1.0
+    labelled: bool = field(default=False)  # binary column of non-numeric labels
+
+    @property
+    def n_inputs(self):
+        return len(self.categories) if self.type == "categorical" else 1
+
+    @property
+    def likelihood(self):
+        return LIKELIHOOD_OF[self.type]
+
+
+# ------------------------------------------------------------------ types
+def infer_type(values):
+    """The type of a pandas Series, by these rules (missing values ignored).
+
+    - ``category`` dtype: ``"ordinal"`` if ordered, else ``"categorical"``;
+    - boolean (``bool``, ``"boolean"``): ``"binary"``;
+    - integers: ``"binary"`` if every value is 0 or 1, ``"count"`` if none
+      is negative and the variance is at least the mean (as a count's is),
+      else ``"real"``;
+    - floats: ``"real"`` (integers with holes stored as floats too: give
+      them a nullable integer dtype, ``"Int64"``, or declare their type);
+    - labels (``object`` or ``string``): ``"binary"`` if there are two,
+      else ``"categorical"``; an object column of numbers is typed as numbers.
+
+    Dates, durations, intervals, complex numbers and free text (more than
+    ``MAX_LABELS`` distinct labels, more than half the rows distinct) raise a
+    ``ValueError`` naming the column.
+    """
+    import pandas as pd
+
+    dtype = values.dtype
+    observed = values.dropna()
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "ordinal" if dtype.ordered else "categorical"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "binary"
+    if pd.api.types.is_integer_dtype(dtype):
+        return _integer_type(observed.to_numpy(dtype=np.float64))
+    if pd.api.types.is_float_dtype(dtype):
+        return "real"
+    if dtype.kind in "mMc" or isinstance(
+        dtype, (pd.PeriodDtype, pd.IntervalDtype, pd.DatetimeTZDtype)
+    ):
+        raise ValueError(
+            f"Column {values.name!r} has dtype {dtype}, which cannot be modelled. "
+            "Convert it to numbers (for dates, e.g. days since a reference date) "
+            "or to labels, or drop it."
+        )
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        numbers = pd.to_numeric(observed, errors="coerce")
+        if len(observed) and numbers.notna().all() and not _has_bool(observed):
+            return _integer_type(numbers.to_numpy(np.float64)) if (
+                (numbers == numbers.round()).all()
+            ) else "real"
+        n_labels = observed.nunique()
+        if n_labels > MAX_LABELS and n_labels > len(observed) / 2:
+            raise ValueError(
+                f"Column {values.name!r} looks like free text ({n_labels} distinct "
+                f"values in {len(observed)} rows), which cannot be modelled. Drop "
+                "it, encode it first, or declare it categorical with "
+                f"column_types={{{values.name!r}: 'categorical'}}."
+            )
+        return "binary" if n_labels == 2 else "categorical"
+    raise ValueError(
+        f"Column {values.name!r} has dtype {dtype}, which cannot be modelled. "
+        "Convert it to numbers or to labels, or drop it."
+    )
+
+
+def _has_bool(values):
+    return any(isinstance(v, (bool, np.bool_)) for v in values)
+
+
+def _integer_type(values):
+    if values.size and np.isin(values, (0.0, 1.0)).all():
+        return "binary"
+    if values.size and values.min() >= 0 and values.var() >= values.mean():
+        return "count"
+    return "real"
+
+
+# ------------------------------------------------------------------ codes
+def _as_numbers(values, name):
+    """Column values as float64, missing as NaN; raise if not numbers."""
+    import pandas as pd
+
+    if isinstance(values, np.ndarray):
+        return values.astype(np.float64, copy=False)
+    try:
+        codes = pd.to_numeric(values, errors="raise").astype("Float64").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Column {name!r} must hold numbers for its type, but holds "
+            f"{values.dropna().iloc[:3].tolist()}...: declare its type in "
+            "column_types or convert it."
+        ) from None
+    if np.isinf(codes).any():
+        raise ValueError(
+            f"Column {name!r} contains infinity, which cannot be modelled: replace "
+            "it with NaN (missing) or a finite value."
+        )
+    return codes
+
+
+def _class_codes(values, column):
+    """Class indices of a labelled column, NaN where missing; unknown labels raise."""
+    import pandas as pd
+
+    values = np.asarray(values, dtype=object)
+    codes = pd.Index(column.categories).get_indexer(values).astype(float)
+    missing = np.asarray(pd.isna(values))
+    codes[codes < 0] = np.nan
+    unknown = np.isnan(codes) & ~missing
+    if unknown.any():
+        label = values[np.flatnonzero(unknown)[0]]
+        raise ValueError(
+            f"Column {column.name!r} holds {label!r}, a category not seen in fit "
+            f"({len(column.categories)} categories: {column.categories[:5]}...). "
+            "Refit with data that includes it, or set it to missing."
+        )
+    return codes
+
+
+def column_codes(values, column):
+    """The scalar code of each entry: number, count or class index; NaN if missing."""
+    if column.type in ("categorical", "ordinal") or column.labelled:
+        return _class_codes(values, column)
+    codes = _as_numbers(values, column.name)
+    if column.type == "binary" and ((codes < 0) | (codes > 1)).any():
+        raise ValueError(
+            f"Column {column.name!r} is binary and needs data in [0, 1], got values "
+            f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
+            "or declare it real."
+        )
+    if column.type in ("positive", "count") and (codes < 0).any():
+        raise ValueError(
+            f"Column {column.name!r} is {column.type} and cannot hold negative "
+            f"values, got {np.nanmin(codes):g}. Declare it real in column_types."
+        )
+    return codes
+
+
+def _scalar(codes, column):
+    """The value of a column's code that is standardised (and by what)."""
+    if column.type == "positive":
+        return np.log1p(codes / column.offset)
+    if column.type == "count":
+        return np.log1p(codes)
+    return codes
+
+
+# ------------------------------------------------------------------ table
+class Table:
+    """The coding of a table's columns, fitted by :meth:`fit`.
+
+    Parameters
+    ----------
+    columns : list of Column
+        In the order of the data's columns.
+    frame : bool
+        Whether it was fitted on a DataFrame: :meth:`decode` then gives one.
+    """
+
+    def __init__(self, columns, frame):
+        self.columns = list(columns)
+        self.frame = frame
+        rank = {name: i for i, name in enumerate(GROUPS)}
+        # target position -> column; a stable sort keeps the columns' order
+        self.order = np.array(
+            sorted(range(len(columns)), key=lambda j: rank[columns[j].likelihood]),
+            dtype=int,
+        )
+        types = {c.type for c in columns}
+        self.shared = types <= {"real", "positive"} or (
+            types == {"binary"} and not any(c.labelled for c in columns)
+        )
+        self.n_targets = len(columns)
+        self.n_inputs = self.n_targets if self.shared else sum(c.n_inputs for c in columns)
+
+    # --------------------------------------------------------------- fitting
+    @classmethod
+    def fit(cls, X, types=None, default="real"):
+        """The table of X (a float array or a DataFrame), its types as given or inferred.
+
+        ``types`` maps column names (positions for arrays) to a type of
+        ``TYPES``; other columns of a DataFrame are inferred by
+        :func:`infer_type`, other columns of an array get ``default``. With
+        ``default="binary"``, numeric DataFrame columns are binary too.
+        """
+        types = dict(types or {})
+        frame = hasattr(X, "columns")
+        names = list(X.columns) if frame else list(range(X.shape[1]))
+        unknown = [name for name in types if name not in names]
+        if unknown:
+            raise ValueError(
+                f"column_types names {unknown}, which X does not have "
+                f"(its columns: {names[:10]}{'...' if len(names) > 10 else ''})."
+            )
+        columns = [
+            _make_column(X.iloc[:, j] if frame else X[:, j], name, types.get(name),
+                         default, frame)
+            for j, name in enumerate(names)
+        ]
+        table = cls(columns, frame)
+        scalar = np.column_stack(
+            [_scalar(column_codes(v, c), c) for v, c in zip(table._values(X), columns)]
+        )
+        means, scales = RunningMoments(len(columns)).update(scalar).statistics()
+        for column, mean, scale in zip(columns, means, scales):
+            if column.type not in ("binary", "categorical"):
+                column.mean, column.scale = float(mean), float(scale)
+        return table
+
+    def _values(self, X):
+        """The columns of X, as Series (frames) or array columns."""
+        if hasattr(X, "columns"):
+            return [X.iloc[:, j] for j in range(X.shape[1])]
+        return [X[:, j] for j in range(X.shape[1])]
+
+    # ---------------------------------------------------------------- layout
+    @property
+    def groups(self):
+        """``(likelihood, argument)`` of each likelihood, in target order.
+
+        The argument is the number of columns, or the number of classes of
+        each column (categorical, ordinal).
+        """
+        out = []
+        for name in GROUPS:
+            columns = [c for c in self.columns if c.likelihood == name]
+            if columns:
+                classes = name in ("categorical", "ordinal")
+                out.append((name, [len(c.categories) for c in columns] if classes
+                            else len(columns)))
+        return out
+
+    @property
+    def types(self):
+        """``{column name: type}``."""
+        return {c.name: c.type for c in self.columns}
+
+    @property
+    def width(self):
+        """Columns of an encoded row: inputs, then targets unless shared."""
+        return self.n_targets if self.shared else self.n_inputs + self.n_targets
+
+    def split(self, data):
+        """Inputs and targets of encoded rows (arrays or tensors)."""
+        if self.shared:
+            return data, data
+        return data[..., : self.n_inputs], data[..., self.n_inputs :]
+
+    def gaussian_inputs(self):
+        """Input position of each Gaussian target, in target order.
+
+        The Gaussian targets come first; each is its own input, standardised.
+        """
+        starts = np.cumsum([0] + [c.n_inputs for c in self.columns])[:-1]
+        if self.shared:
+            starts = np.arange(self.n_targets)
+        return [starts[j] for j in self.order if self.columns[j].likelihood == "gaussian"]
+
+    def statistics(self):
+        """Per-column ``(mean, scale)`` of the standardised codes (NaN: none)."""
+        none = [c.type in ("binary", "categorical") and not self.shared
+                for c in self.columns]
+        means = np.array([np.nan if n else c.mean for c, n in zip(self.columns, none)])
+        scales = np.array([np.nan if n else c.scale for c, n in zip(self.columns, none)])
+        return means, scales
+
+    # -------------------------------------------------------------- encoding
+    def codes(self, X):
+        """``(N, n_columns)`` float64 codes in the columns' order, NaN missing."""
+        if not hasattr(X, "columns"):
+            if all(c.type == "real" for c in self.columns):
+                return X  # a validated float array is its own code
+            if all(c.type == "binary" and not c.labelled for c in self.columns):
+                if np.nanmin(X) < 0 or np.nanmax(X) > 1:
+                    raise ValueError(
+                        "likelihood='bernoulli' needs data in [0, 1], got values from "
+                        f"{np.nanmin(X):g} to {np.nanmax(X):g}. Scale the data to "
+                        "[0, 1] (e.g. MinMaxScaler) or use likelihood='gaussian'."
+                    )
+                return X
+        return np.column_stack(
+            [column_codes(v, c) for v, c in zip(self._values(X), self.columns)]
+        ).astype(np.float64, copy=False)
+
+    def encode(self, codes):
+        """Encoded rows, the targets' observed mask and the number of clipped values.
+
+        ``codes`` are those of :meth:`codes`.
+
+        Returns ``(data, mask, n_clipped)``: ``data`` is float32 ``(N,
+        width)`` with missing entries at 0 (the training mean of standardised
+        codes); ``mask`` is float32 ``(N, n_targets)`` in target order, or
+        None when nothing is missing.
+        """
+        scalar = codes
+        if any(c.type in ("positive", "count") for c in self.columns):
+            scalar = np.column_stack(
+                [_scalar(codes[:, j], c) for j, c in enumerate(self.columns)]
+            )
+        means = np.array([c.mean for c in self.columns])
+        scales = np.array([c.scale for c in self.columns])
+        std, n_clipped = standardise(scalar, means, scales)
+        missing = np.isnan(codes)
+        mask = None if not missing.any() else (~missing[:, self.order]).astype(np.float32)
+        if self.shared:
+            return std, mask, n_clipped
+        raw = np.where(missing, 0.0, codes).astype(np.float32)
+        inputs, targets = [], []
+        for j, column in enumerate(self.columns):
+            kind = column.type
+            if kind == "categorical":
+                inputs.append(_one_hot(codes[:, j], len(column.categories)))
+            else:
+                inputs.append((raw if kind == "binary" else std)[:, j : j + 1])
+        for j in self.order:
+            source = std if self.columns[j].type in ("real", "positive") else raw
+            targets.append(source[:, j : j + 1])
+        return np.hstack(inputs + targets), mask, n_clipped
+
+    def far_entry(self, codes):
+        """Row and column name of the first code clipped by :meth:`encode`."""
+        for start in range(0, codes.shape[0], 65536):
+            block = codes[start : start + 65536]
+            for j, column in enumerate(self.columns):
+                if column.type in ("binary", "categorical"):
+                    continue
+                far = np.abs((_scalar(block[:, j], column) - column.mean) / column.scale)
+                rows = np.flatnonzero(far > MAX_STANDARDISED)
+                if rows.size:
+                    return start + rows[0], column.name
+        return None, None
+
+    def log_jacobian(self, codes):
+        """Per row: log |d target / d x| summed over observed real and positive entries.
+
+        Adds to a density of the standardised targets to give the density
+        of the rows in their own units.
+        """
+        log_scale = np.array(
+            [np.log(c.scale) if c.type in ("real", "positive") else 0.0
+             for c in self.columns]
+        )
+        out = np.empty(codes.shape[0])
+        for start in range(0, codes.shape[0], 65536):
+            block = codes[start : start + 65536]
+            observed = ~np.isnan(block)
+            # a sum per row, not a matrix product: a row's value must not
+            # depend on the rows around it
+            terms = np.where(observed, log_scale, 0.0)
+            for j, column in enumerate(self.columns):
+                if column.type == "positive":
+                    terms[:, j] += np.where(
+                        observed[:, j], np.log(column.offset + block[:, j]), 0.0
+                    )
+            out[start : start + 65536] = -terms.sum(axis=1)
+        return out
+
+    # -------------------------------------------------------------- decoding
+    def decode(self, targets):
+        """Rows of targets (in target order) in the columns' own coding.
+
+        Standardisation undone, counts rounded, classes mapped to their
+        labels, each column cast to its dtype: a DataFrame if the table was
+        fitted on one, else a float array.
+        """
+        targets = np.asarray(targets, dtype=np.float64)
+        values = np.empty_like(targets)
+        values[:, self.order] = targets
+        for j, column in enumerate(self.columns):
+            if column.type in ("real", "positive"):
+                values[:, j] = values[:, j] * column.scale + column.mean
+                if column.type == "positive":
+                    values[:, j] = column.offset * np.expm1(values[:, j]).clip(min=0)
+        if not self.frame:
+            return values
+        import pandas as pd
+
+        out = pd.DataFrame(
+            {j: _to_dtype(values[:, j], c) for j, c in enumerate(self.columns)}
+        )
+        out.columns = [c.name for c in self.columns]
+        return out
+
+
+def _make_column(values, name, declared, default, frame):
+    """A :class:`Column` for one column's values (its statistics come later)."""
+    import pandas as pd
+
+    dtype = values.dtype
+    if declared is not None and declared not in TYPES:
+        raise ValueError(
+            f"column_types gives column {name!r} the type {declared!r}; the types "
+            f"are {', '.join(map(repr, TYPES))}."
+        )
+    if declared is None:
+        if not frame:
+            declared = default
+        else:
+            declared = infer_type(values)
+            numeric = declared in ("real", "count") or (
+                declared == "binary" and dtype.kind in "iuf"
+            )
+            if default == "binary" and numeric:
+                declared = "binary"
+    column = Column(name=name, type=declared, dtype=dtype)
+    if declared in ("categorical", "ordinal") or (
+        declared == "binary" and frame and not _numeric(dtype)
+    ):
+        column.categories = _categories(values)
+        column.labelled = declared == "binary"
+        if declared == "binary" and len(column.categories) > 2:
+            raise ValueError(
+                f"Column {name!r} is declared binary but has "
+                f"{len(column.categories)} labels; declare it categorical."
+            )
+    if declared == "positive":
+        codes = _as_numbers(values, name)
+        mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
+        column.offset = float(mean) if mean > 0 else 1.0
+    if declared in ("categorical", "ordinal") and isinstance(
+        dtype, pd.CategoricalDtype
+    ) is False and not len(column.categories):
+        raise ValueError(f"Column {name!r} has no observed value to learn categories from.")
+    return column
+
+
+def _numeric(dtype):
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+
+def _categories(values):
+    """The class labels of a column: its dtype's categories, else the sorted labels."""
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return list(values.dtype.categories)
+    labels = pd.unique(values.dropna())
+    try:
+        return sorted(labels)
+    except TypeError:  # labels of mixed types: order of appearance
+        return list(labels)
+
+
+def _one_hot(codes, n_classes):
+    out = np.zeros((codes.shape[0], n_classes), dtype=np.float32)
+    rows = np.flatnonzero(~np.isnan(codes))
+    out[rows, codes[rows].astype(int)] = 1.0
+    return out
+
+
+def _to_dtype(values, column):
+    """A column's decoded values as a Series of its original dtype."""
+    import pandas as pd
+
+    dtype = column.dtype
+    if column.type in ("categorical", "ordinal") or column.labelled:
+        index = np.clip(np.round(values), 0, len(column.categories) - 1).astype(int)
+        if isinstance(dtype, pd.CategoricalDtype):
+            return pd.Series(pd.Categorical.from_codes(index, dtype=dtype))
+        labels = np.asarray(column.categories, dtype=object)[index]
+        return pd.Series(labels).astype(dtype)
+    if column.type == "binary":
+        if pd.api.types.is_float_dtype(dtype):
+            return pd.Series(values).astype(dtype)
+        values = (values >= 0.5).astype(float)
+    if column.type == "count":
+        values = np.round(values).clip(min=0)
+    if pd.api.types.is_bool_dtype(dtype):
+        return pd.Series(values >= 0.5).astype(dtype)
+    if pd.api.types.is_integer_dtype(dtype):
+        info = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
+        return pd.Series(np.clip(np.round(values), info.min, info.max)).astype(dtype)
+    return pd.Series(values).astype(dtype)

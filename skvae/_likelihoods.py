@@ -1,0 +1,607 @@
+"""Likelihoods of table columns, one ``torch.nn.Module`` per column type.
+
+A likelihood models a group of ``n_columns`` columns of one type. ``target``
+is a float tensor ``(N, n_columns)`` in the likelihood's coding (missing
+entries hold a valid placeholder and are masked by the caller); ``params``
+are decoder outputs ``(..., N, width)``, whose optional leading dimensions
+(importance samples) broadcast against ``target``. Learned parameters (a
+Gaussian scale, ordinal thresholds, a count dispersion) are float32
+parameters of the module, so that they belong to the model that holds it.
+"""
+
+import itertools
+import math
+from abc import ABCMeta, abstractmethod
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._losses import bernoulli_log_prob, gaussian_log_prob
+
+# Lower bound on the Gaussian standard deviation, in standardised units: keeps
+# the likelihood finite on (near-)constant columns.
+MIN_LOG_SCALE = math.log(1e-3)
+
+# Range of the negative binomial's log dispersion ``log r`` when used: wide
+# enough to reach the Poisson limit, narrow enough that ``r`` stays finite.
+LOG_DISPERSION_RANGE = (math.log(1e-4), math.log(1e8))
+# The dispersion :meth:`NegativeBinomial.start` gives a column whose variance
+# does not exceed its mean (nearly Poisson), and its upper bound otherwise.
+MAX_START_DISPERSION = 1e4
+# Clip of the starting Bernoulli rate and count mean: finite logits and logs.
+MIN_START_RATE = 1e-3
+# From this argument on, ``lgamma`` differences use Stirling's series, which
+# avoids the cancellation of large ``lgamma`` values in float32.
+_STIRLING_MIN = 10.0
+
+
+def _observed(target, mask):
+    """Placeholder-free target and the float weight of each entry (1 = observed)."""
+    if mask is None:
+        return target, torch.ones_like(target)
+    mask = mask.to(device=target.device, dtype=torch.bool)
+    return target.where(mask, 0.0), mask.to(target.dtype)
+
+
+def _column_moments(target, mask):
+    """Observed count, mean and variance (ddof=0) of each column."""
+    target, weight = _observed(target, mask)
+    count = weight.sum(0)
+    mean = (weight * target).sum(0) / count.clamp(min=1)
+    variance = (weight * (target - mean).square()).sum(0) / count.clamp(min=1)
+    return count, mean, variance
+
+
+def _stirling_correction(a):
+    """``lgamma(a) - ((a - 1/2) log a - a + log(2 pi) / 2)``, for ``a >= 9``."""
+    inv = a.reciprocal()
+    inv2 = inv.square()
+    return inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 / 1680)))
+
+
+def _lgamma_shift(a, d):
+    """``lgamma(a + d) - lgamma(a)`` for ``a >= 10``, ``d > -1``, by Stirling."""
+    correction = _stirling_correction(a + d) - _stirling_correction(a)
+    return d * torch.log(a + d) + (a - 0.5) * torch.log1p(d / a) - d + correction
+
+
+def _deviance_term(x, log_lam):
+    """``x log(x / lam) + lam - x``, without cancellation near ``x = lam``.
+
+    The ``bd0`` of Loader (2000), as ``x (t + expm1(-t))``, ``t = log(x / lam)``.
+    """
+    t = torch.log(x) - log_lam
+    return x * (t + torch.expm1(-t))
+
+
+def _negative_binomial_log_prob(y, log_mu, log_r):
+    """log NB2(y | mean exp(log_mu), dispersion exp(log_r)), elementwise.
+
+    Three forms, chosen per entry: plain ``lgamma`` when ``y`` and ``r`` are
+    small; Stirling's series for the ``lgamma`` difference when one is large;
+    Loader's (2000) saddle-point form when both are. float32 stays accurate
+    for counts and dispersions in the millions. Every form is finite
+    everywhere, so that ``torch.where`` passes finite gradients.
+    """
+    r = log_r.exp()
+    tail = -r * F.softplus(log_mu - log_r) - y * F.softplus(log_r - log_mu)
+    small = torch.lgamma(y + r) - torch.lgamma(r) - torch.lgamma(y + 1) + tail
+    big = torch.maximum(r, y + 1).clamp(min=_STIRLING_MIN)
+    other = torch.minimum(r, y + 1)
+    one_big = _lgamma_shift(big, other - 1) - torch.lgamma(other) + tail
+    y_c, r_c = y.clamp(min=_STIRLING_MIN), r.clamp(min=_STIRLING_MIN)
+    log_mu_c = log_mu.clamp(-80.0, 80.0)
+    both_big = (
+        _deviance_term(y_c + r_c, torch.logaddexp(torch.log(r_c), log_mu_c))
+        - _deviance_term(y_c, log_mu_c)
+        - 0.5 * torch.log(2 * math.pi * y_c * (y_c + r_c) / r_c)
+        + _stirling_correction(y_c + r_c)
+        - _stirling_correction(r_c)
+        - _stirling_correction(y_c)
+    )
+    r_big, y_big = r >= _STIRLING_MIN, y >= _STIRLING_MIN
+    out = torch.where(r_big | y_big, one_big, small)
+    return torch.where(r_big & y_big, both_big, out)
+
+
+class Likelihood(nn.Module, metaclass=ABCMeta):
+    """Base class: the distribution of ``n_columns`` table columns of one type.
+
+    Parameters
+    ----------
+    n_columns : int
+        Number of columns.
+
+    Shape
+    -----
+    - ``params``: ``(..., N, width)``; ``target``, ``mask``: ``(N, n_columns)``.
+    - ``log_prob``, ``reconstruction_error``, ``sample``: ``(..., N, n_columns)``.
+    - ``expectation``: ``(..., N, n_columns)``, or ``(..., N, n_columns,
+      max_classes)`` for class probabilities; ``point``: ``(N, n_columns)``.
+    """
+
+    def __init__(self, n_columns):
+        super().__init__()
+        if int(n_columns) < 1:
+            raise ValueError(f"n_columns must be at least 1, got {n_columns}.")
+        self.n_columns = int(n_columns)
+
+    @property
+    def width(self):
+        """Number of decoder outputs the likelihood needs."""
+        return self.n_columns
+
+    def reset_parameters(self, generator=None):
+        """Reset the learned parameters to their initial, deterministic values.
+
+        Zero by default (unit scale, unit dispersion). ``generator`` is unused:
+        it is accepted so that a network's initialiser may pass it on.
+        """
+        with torch.no_grad():
+            for parameter in self.parameters(recurse=False):
+                parameter.zero_()
+
+    @abstractmethod
+    def log_prob(self, params, target):
+        """Log-probability of each entry of ``target``, in nats."""
+
+    def reconstruction_error(self, params, target):
+        """Per-entry loss of the deterministic autoencoder: ``-log_prob``."""
+        return -self.log_prob(params, target)
+
+    @abstractmethod
+    def expectation(self, params):
+        """A summary of the distribution that may be averaged over leading dims."""
+
+    def point(self, expectation):
+        """Point prediction, in target coding, from an (averaged) expectation."""
+        return expectation
+
+    @abstractmethod
+    def sample(self, params, generator):
+        """One draw per entry, in target coding, from ``generator`` only."""
+
+    @abstractmethod
+    def start(self, target, mask=None):
+        """Fit each column's marginal; return the decoder bias ``(width,)`` of it.
+
+        With zero decoder weights and this bias, the model is the marginal of
+        the observed entries (``mask`` true; ``None`` means all observed).
+        """
+
+    def extra_repr(self):
+        return f"n_columns={self.n_columns}"
+
+
+class Gaussian(Likelihood):
+    """Normal columns with a learned per-column scale: ``N(params, scale^2)``.
+
+    ``target`` holds standardised real values; ``params`` are the means.
+
+    Parameters
+    ----------
+    n_columns : int
+        Number of columns.
+
+    Attributes
+    ----------
+    log_scale : torch.nn.Parameter of shape (n_columns,)
+        Log standard deviation, clamped below at ``MIN_LOG_SCALE`` when used.
+    """
+
+    def __init__(self, n_columns):
+        super().__init__(n_columns)
+        self.log_scale = nn.Parameter(torch.zeros(self.n_columns, dtype=torch.float32))
+
+    def scale(self):
+        """Standard deviation of each column, ``(n_columns,)``."""
+        return self.log_scale.clamp(min=MIN_LOG_SCALE).exp()
+
+    def log_prob(self, params, target):
+        log_scale = self.log_scale.clamp(min=MIN_LOG_SCALE)
+        return gaussian_log_prob(target, params, log_scale)
+
+    def reconstruction_error(self, params, target):
+        """Squared error ``(target - params)**2``: no learned scale."""
+        return (target - params).square()
+
+    def expectation(self, params):
+        """The mean, ``params``."""
+        return params
+
+    @torch.no_grad()
+    def sample(self, params, generator):
+        noise = torch.randn(
+            params.shape, generator=generator, device=params.device, dtype=params.dtype
+        )
+        return params + self.scale().to(params.dtype) * noise
+
+    @torch.no_grad()
+    def start(self, target, mask=None):
+        """Observed mean and standard deviation; ``N(0, 1)`` if nothing is observed."""
+        count, mean, variance = _column_moments(target, mask)
+        log_scale = (0.5 * variance.log()).clamp(min=MIN_LOG_SCALE)
+        self.log_scale.copy_(log_scale.where(count > 0, 0.0))
+        return mean
+
+
+class Bernoulli(Likelihood):
+    """Bernoulli columns: ``params`` are logits, ``target`` lies in [0, 1].
+
+    The Bernoulli decoder of Kingma & Welling (2014), Auto-Encoding Variational
+    Bayes, Appendix C.1. Values strictly inside (0, 1), such as grey levels,
+    are scored by the same cross-entropy, a relaxation that is not a normalised
+    density (Loaiza-Ganem & Cunningham (2019), The continuous Bernoulli).
+
+    Parameters
+    ----------
+    n_columns : int
+        Number of columns.
+    """
+
+    def log_prob(self, params, target):
+        return bernoulli_log_prob(target.to(params.dtype), params)
+
+    def expectation(self, params):
+        """The probability of 1, ``sigmoid(params)``."""
+        return torch.sigmoid(params)
+
+    @torch.no_grad()
+    def sample(self, params, generator):
+        return torch.bernoulli(torch.sigmoid(params), generator=generator)
+
+    @torch.no_grad()
+    def start(self, target, mask=None):
+        """Logit of the observed rate, clipped to [1e-3, 1 - 1e-3]; 0 if unobserved."""
+        count, mean, _ = _column_moments(target, mask)
+        rate = mean.where(count > 0, 0.5).clamp(MIN_START_RATE, 1 - MIN_START_RATE)
+        return torch.logit(rate)
+
+
+class _Classes(Likelihood):
+    """Columns of ``n_classes[j]`` classes each, vectorised in a padded layout.
+
+    The ``sum(n_classes)`` (column, class) pairs are laid out flat, column by
+    column; the padded view ``(..., N, n_columns, max_classes)`` holds
+    log-probability ``-inf`` (probability 0) where a column has no such class.
+    """
+
+    def __init__(self, n_classes):
+        n_classes = tuple(int(k) for k in n_classes)
+        if not n_classes or min(n_classes) < 1:
+            raise ValueError(
+                f"Every column needs at least one class, got n_classes={n_classes}."
+            )
+        super().__init__(len(n_classes))
+        self.n_classes = n_classes
+        self.max_classes = max(n_classes)
+        for name, value in self._index_buffers().items():
+            self.register_buffer(name, value, persistent=False)
+
+    def _index_buffers(self):
+        """Column and padded position of each flat pair; the valid classes."""
+        pairs = [(j, k) for j, n in enumerate(self.n_classes) for k in range(n)]
+        valid = [[k < n for k in range(self.max_classes)] for n in self.n_classes]
+        return {
+            "_column": torch.tensor([j for j, _ in pairs]),
+            "_flat": torch.tensor([j * self.max_classes + k for j, k in pairs]),
+            "_valid": torch.tensor(valid),
+        }
+
+    def reset_parameters(self, generator=None):
+        """Rebuild the index buffers (left undefined by ``to_empty``)."""
+        super().reset_parameters(generator)
+        for name, value in self._index_buffers().items():
+            getattr(self, name).copy_(value)
+
+    def _pad(self, flat):
+        """``(..., width)`` flat values -> ``(..., n_columns, max_classes)``, -inf pad."""
+        size = self.n_columns * self.max_classes
+        padded = flat.new_full((*flat.shape[:-1], size), -math.inf)
+        padded = padded.index_copy(-1, self._flat, flat)
+        return padded.unflatten(-1, (self.n_columns, self.max_classes))
+
+    @abstractmethod
+    def _log_probs(self, params):
+        """Padded class log-probabilities ``(..., N, n_columns, max_classes)``."""
+
+    def log_prob(self, params, target):
+        log_probs = self._log_probs(params)
+        index = target.long().unsqueeze(-1).expand(*log_probs.shape[:-1], 1)
+        return log_probs.gather(-1, index).squeeze(-1)
+
+    def expectation(self, params):
+        """Class probabilities ``(..., N, n_columns, max_classes)``, 0 on padding."""
+        return self._log_probs(params).exp()
+
+    def point(self, expectation):
+        """The most probable class of each entry, as a float index."""
+        return expectation.argmax(-1).to(expectation.dtype)
+
+    @torch.no_grad()
+    def sample(self, params, generator):
+        probs = self.expectation(params)
+        flat = probs.reshape(-1, self.max_classes)
+        draws = torch.multinomial(flat, 1, generator=generator)
+        return draws.view(probs.shape[:-1]).to(params.dtype)
+
+    def _frequencies(self, target, mask):
+        """Add-one smoothed observed class frequencies, ``(n_columns, max_classes)``."""
+        target, weight = _observed(target, mask)
+        n_classes = self._valid.sum(-1).to(target.device)
+        bad = (target < 0) | (target >= n_classes) | (target != target.round())
+        if (bad & (weight > 0)).any():
+            raise ValueError(
+                f"target must hold class indices 0..n_classes-1, n_classes="
+                f"{self.n_classes}."
+            )
+        offset = torch.arange(self.n_columns, device=target.device) * self.max_classes
+        counts = weight.new_zeros(self.n_columns * self.max_classes)
+        counts.scatter_add_(0, (offset + target.long()).flatten(), weight.flatten())
+        counts = counts.view(self.n_columns, self.max_classes) + self._valid
+        return counts / counts.sum(-1, keepdim=True)
+
+    def extra_repr(self):
+        return f"n_classes={self.n_classes}"
+
+
+class Categorical(_Classes):
+    """Categorical columns; ``params`` are all columns' logits, concatenated.
+
+    Column ``j`` takes the next ``n_classes[j]`` logits and has the class
+    probabilities ``softmax(logits)``; ``target`` holds class indices.
+
+    Parameters
+    ----------
+    n_classes : sequence of int
+        Number of classes of each column; columns may differ, e.g. (2, 7, 14).
+    """
+
+    @property
+    def width(self):
+        return sum(self.n_classes)
+
+    def _log_probs(self, params):
+        return self._pad(params).log_softmax(-1)
+
+    @torch.no_grad()
+    def start(self, target, mask=None):
+        """Log of the add-one smoothed class frequencies (uniform if unobserved)."""
+        return self._frequencies(target, mask).log().flatten()[self._flat]
+
+
+class Ordinal(_Classes):
+    """Ordered categories: the cumulative logit (proportional odds) model.
+
+    ``P(y <= k) = sigmoid(theta_k - eta)``, with one location ``eta`` per
+    column (``params``) and learned increasing thresholds ``theta_0 < ... <
+    theta_{K-2}`` per column: the first threshold plus cumulative softplus
+    increments, so that any parameter values keep them ordered.
+
+    Parameters
+    ----------
+    n_levels : sequence of int
+        Number of levels of each column; columns may differ.
+
+    Attributes
+    ----------
+    first_threshold : torch.nn.Parameter of shape (n_columns,)
+        ``theta_0`` of each column.
+    raw_gaps : torch.nn.Parameter of shape (n_columns, max(max_classes - 2, 0))
+        Inverse softplus of ``theta_{k+1} - theta_k``; the entries past a
+        column's last threshold are unused.
+
+    References
+    ----------
+    McCullagh (1980), Regression models for ordinal data, JRSS B 42(2).
+    """
+
+    def __init__(self, n_levels):
+        super().__init__(n_levels)
+        n_gaps = max(self.max_classes - 2, 0)
+        self.first_threshold = nn.Parameter(
+            torch.empty(self.n_columns, dtype=torch.float32)
+        )
+        self.raw_gaps = nn.Parameter(
+            torch.empty(self.n_columns, n_gaps, dtype=torch.float32)
+        )
+        self.reset_parameters()
+
+    def reset_parameters(self, generator=None):
+        """Thresholds of equally probable levels at ``eta = 0``."""
+        super().reset_parameters(generator)
+        valid = self._valid.to(torch.float32)
+        self._set_thresholds(valid / valid.sum(-1, keepdim=True))
+
+    def thresholds(self):
+        """Ordered thresholds ``(n_columns, max_classes - 1)``."""
+        first = self.first_threshold[:, None]
+        rest = first + F.softplus(self.raw_gaps).cumsum(-1)
+        return torch.cat([first, rest], -1)[:, : self.max_classes - 1]
+
+    def _log_probs(self, params):
+        # Class k of column j lies between cuts[j, k] and cuts[j, k + 1]:
+        # -inf, the column's thresholds, then +inf up to max_classes.
+        theta = self.thresholds().to(params.dtype)
+        theta = theta.masked_fill(~self._valid[:, 1:], math.inf)
+        inf = theta.new_full((self.n_columns, 1), math.inf)
+        cuts = torch.cat([-inf, theta, inf], -1).flatten()
+        lower = cuts[self._flat + self._column]
+        upper = cuts[self._flat + self._column + 1]
+        eta = params[..., self._column]
+        # sigmoid(b) - sigmoid(a) = sigmoid(b) sigmoid(-a) (1 - exp(a - b)), a < b
+        gap = (lower - upper).clamp(max=-1e-12)
+        flat = (
+            F.logsigmoid(upper - eta)
+            + F.logsigmoid(eta - lower)
+            + torch.log(-torch.expm1(gap))
+        )
+        return self._pad(flat)
+
+    @torch.no_grad()
+    def _set_thresholds(self, frequencies):
+        """Set the thresholds that give level ``frequencies`` at ``eta = 0``."""
+        cumulative = frequencies.cumsum(-1)[:, : self.max_classes - 1]
+        theta = torch.logit(cumulative.clamp(1e-6, 1 - 1e-6))
+        gaps = theta.diff(dim=-1).where(self._valid[:, 2:], 1.0).clamp(min=1e-6)
+        first = theta[:, 0] if theta.shape[1] else theta.new_zeros(self.n_columns)
+        self.first_threshold.copy_(first.where(self._valid.sum(-1) > 1, 0.0))
+        self.raw_gaps.copy_(gaps + torch.log(-torch.expm1(-gaps)))
+
+    @torch.no_grad()
+    def start(self, target, mask=None):
+        """Thresholds of the add-one smoothed cumulative frequencies; ``eta = 0``."""
+        self._set_thresholds(self._frequencies(target, mask))
+        return target.new_zeros(self.n_columns)
+
+
+class NegativeBinomial(Likelihood):
+    """Counts: the NB2 negative binomial with a learned per-column dispersion.
+
+    Mean ``mu = exp(params)``, variance ``mu + mu^2 / r``; the Poisson as
+    ``r -> inf``. ``target`` holds non-negative integer counts.
+
+    Parameters
+    ----------
+    n_columns : int
+        Number of columns.
+
+    Attributes
+    ----------
+    log_r : torch.nn.Parameter of shape (n_columns,)
+        Log dispersion, clamped to ``LOG_DISPERSION_RANGE`` when used.
+
+    References
+    ----------
+    Cameron & Trivedi (1986), Econometric models based on count data,
+    J. Applied Econometrics 1(1), the NB2 form. Loader (2000), Fast and
+    accurate computation of binomial probabilities, the saddle-point form.
+    """
+
+    def __init__(self, n_columns):
+        super().__init__(n_columns)
+        self.log_r = nn.Parameter(torch.zeros(self.n_columns, dtype=torch.float32))
+
+    def dispersion(self):
+        """``r`` of each column, ``(n_columns,)``."""
+        return self.log_r.clamp(*LOG_DISPERSION_RANGE).exp()
+
+    def log_prob(self, params, target):
+        log_r = self.log_r.clamp(*LOG_DISPERSION_RANGE).to(params.dtype)
+        return _negative_binomial_log_prob(target.to(params.dtype), params, log_r)
+
+    def expectation(self, params):
+        """The mean count, ``exp(params)``."""
+        return params.exp()
+
+    @torch.no_grad()
+    def sample(self, params, generator):
+        """Gamma-Poisson mixture: ``Poisson(mu / r * Gamma(r, 1))``."""
+        log_r = self.log_r.clamp(*LOG_DISPERSION_RANGE).to(params.dtype)
+        shape = log_r.exp().expand(params.shape).contiguous()
+        gamma = torch._standard_gamma(shape, generator=generator)
+        return torch.poisson(gamma * (params - log_r).exp(), generator=generator)
+
+    @torch.no_grad()
+    def start(self, target, mask=None):
+        """Log of the observed mean; the method-of-moments dispersion.
+
+        ``r = mean^2 / (variance - mean)``, at most ``MAX_START_DISPERSION``,
+        which is also the value where the variance does not exceed the mean.
+        Where nothing is observed, mean 1 and ``r = 1``.
+        """
+        count, mean, variance = _column_moments(target, mask)
+        excess = variance - mean
+        r = (mean.square() / excess).where(excess > 0, MAX_START_DISPERSION)
+        log_r = r.clamp(max=MAX_START_DISPERSION).log().clamp(*LOG_DISPERSION_RANGE)
+        self.log_r.copy_(log_r.where(count > 0, 0.0))
+        return mean.where(count > 0, 1.0).clamp(min=MIN_START_RATE).log()
+
+
+LIKELIHOODS = {
+    "gaussian": Gaussian,
+    "bernoulli": Bernoulli,
+    "categorical": Categorical,
+    "ordinal": Ordinal,
+    "count": NegativeBinomial,
+}
+
+
+class TableLikelihood(nn.Module):
+    """The likelihoods of a table, side by side.
+
+    Each likelihood takes a contiguous range of the targets and of the
+    decoder outputs, in the order of ``groups``; the methods work on all the
+    columns at once, with ``target`` ``(N, n_columns)`` and ``params``
+    ``(..., N, width)`` as in :class:`Likelihood`.
+
+    Parameters
+    ----------
+    groups : list of (str, int or list of int)
+        A key of :data:`LIKELIHOODS` and its argument (the number of
+        columns, or each column's number of classes), in target order.
+    """
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = [(name, arg) for name, arg in groups]
+        self.parts = nn.ModuleList(LIKELIHOODS[name](arg) for name, arg in self.groups)
+        widths = [part.width for part in self.parts]
+        columns = [part.n_columns for part in self.parts]
+        self.param_slices = _slices(widths)
+        self.target_slices = _slices(columns)
+        self.width, self.n_columns = sum(widths), sum(columns)
+
+    def reset_parameters(self, generator=None):
+        for part in self.parts:
+            part.reset_parameters(generator)
+
+    def _each(self, params, target=None):
+        for part, p, t in zip(self.parts, self.param_slices, self.target_slices):
+            yield part, params[..., p], None if target is None else target[..., t]
+
+    def _joined(self, pieces):
+        return pieces[0] if len(pieces) == 1 else torch.cat(pieces, -1)
+
+    def log_prob(self, params, target):
+        """``(..., N, n_columns)`` per-entry log-probabilities."""
+        return self._joined([part.log_prob(p, t) for part, p, t in self._each(params, target)])
+
+    def reconstruction_error(self, params, target):
+        """``(..., N, n_columns)`` per-entry losses of the autoencoder."""
+        return self._joined(
+            [part.reconstruction_error(p, t) for part, p, t in self._each(params, target)]
+        )
+
+    def expectation(self, params):
+        """One expectation per likelihood (a tuple): average it over leading dims."""
+        return tuple(part.expectation(p) for part, p, _ in self._each(params))
+
+    def point(self, expectations):
+        """``(N, n_columns)`` point predictions from (averaged) expectations."""
+        return self._joined([part.point(e) for part, e in zip(self.parts, expectations)])
+
+    def sample(self, params, generator):
+        """``(..., N, n_columns)`` one draw per entry."""
+        return self._joined([part.sample(p, generator) for part, p, _ in self._each(params)])
+
+    def start(self, target, mask=None):
+        """Fit every column's marginal; the decoder bias ``(width,)`` of it."""
+        return torch.cat(
+            [part.start(target[..., t], None if mask is None else mask[..., t])
+             for part, t in zip(self.parts, self.target_slices)]
+        )
+
+    def gaussian(self):
+        """The Gaussian likelihood (its columns come first), or None."""
+        first = self.parts[0]
+        return first if isinstance(first, Gaussian) else None
+
+    def extra_repr(self):
+        return ", ".join(f"{name}: {arg}" for name, arg in self.groups)
+
+
+def _slices(sizes):
+    bounds = [0, *itertools.accumulate(sizes)]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]

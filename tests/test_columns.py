@@ -1,0 +1,176 @@
+"""The table layer: type rules, coding, decoding and their errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skvae._columns import TYPES, Table, infer_type
+
+
+def _frame(n=40, seed=0):
+    rng = np.random.RandomState(seed)
+    return pd.DataFrame(
+        {
+            "real": rng.normal(size=n),
+            "float32": rng.normal(size=n).astype(np.float32),
+            "nullable": pd.array(rng.normal(size=n), dtype="Float64"),
+            "count": rng.poisson(3.0, size=n),
+            "Int": pd.array(rng.poisson(5.0, size=n), dtype="Int64"),
+            "year": rng.randint(2000, 2010, size=n),
+            "flag": rng.rand(n) > 0.5,
+            "boolean": pd.array(rng.rand(n) > 0.5, dtype="boolean"),
+            "zero_one": rng.randint(0, 2, size=n).astype(np.int8),
+            "colour": pd.Categorical(rng.choice(["red", "green", "blue"], n)),
+            "size": pd.Categorical(
+                rng.choice(["S", "M", "L"], n), categories=["S", "M", "L"], ordered=True
+            ),
+            "city": rng.choice(["paris", "rome", "oslo"], n).astype(object),
+            "yes_no": pd.array(rng.choice(["yes", "no"], n), dtype="string"),
+        }
+    )
+
+
+EXPECTED = {
+    "real": "real", "float32": "real", "nullable": "real", "count": "count",
+    "Int": "count", "year": "real", "flag": "binary", "boolean": "binary",
+    "zero_one": "binary", "colour": "categorical", "size": "ordinal",
+    "city": "categorical", "yes_no": "binary",
+}
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_types_are_inferred_from_dtypes_and_values(name):
+    assert infer_type(_frame()[name]) == EXPECTED[name]
+
+
+def test_object_column_of_numbers_is_typed_as_numbers():
+    assert infer_type(pd.Series([1.5, 2.0, None], dtype=object)) == "real"
+    assert infer_type(pd.Series([0, 1, 1, None], dtype=object)) == "binary"
+
+
+@pytest.mark.parametrize(
+    "values, match",
+    [
+        (pd.Series(pd.date_range("2024-01-01", periods=5)), "datetime64"),
+        (pd.Series(pd.to_timedelta([1, 2, 3], unit="D")), "timedelta64"),
+        (pd.Series([1 + 1j, 2j]), "complex128"),
+        (pd.Series(pd.period_range("2024-01", periods=3, freq="M")), "period"),
+        (pd.Series([f"text {i}" for i in range(300)]), "looks like free text"),
+    ],
+)
+def test_what_cannot_be_modelled_is_refused_by_name(values, match):
+    with pytest.raises(ValueError, match=f"Column 'x' .*{match}"):
+        infer_type(values.rename("x"))
+
+
+def test_round_trip_keeps_values_dtypes_and_categories():
+    X = _frame()
+    X.iloc[::5, 0] = np.nan
+    X.iloc[::4, 9] = np.nan
+    X.iloc[::3, 11] = None
+    X.iloc[::6, 4] = pd.NA
+    table = Table.fit(X)
+    data, mask, n_clipped = table.encode(table.codes(X))
+    assert data.dtype == np.float32 and n_clipped == 0
+    assert data.shape == (len(X), table.width)
+    assert mask.shape == (len(X), len(EXPECTED))
+    _, targets = table.split(data)
+    out = table.decode(targets)
+    assert list(out.columns) == list(X.columns)
+    for name in X.columns:
+        assert out[name].dtype == X[name].dtype, name
+        observed = X[name].notna().to_numpy()
+        if X[name].dtype.kind == "f" or str(X[name].dtype) == "Float64":
+            np.testing.assert_allclose(
+                out[name][observed].astype(float), X[name][observed].astype(float),
+                rtol=1e-5, atol=1e-5,
+            )
+        else:
+            assert (out[name][observed].to_numpy() == X[name][observed].to_numpy()).all()
+    assert list(out["colour"].cat.categories) == list(X["colour"].cat.categories)
+    assert out["size"].cat.ordered
+
+
+def test_targets_are_grouped_by_likelihood_and_inputs_keep_the_order():
+    table = Table.fit(_frame())
+    assert [name for name, _ in table.groups] == [
+        "gaussian", "bernoulli", "categorical", "ordinal", "count"
+    ]
+    names = [table.columns[j].name for j in table.order]
+    assert names[:4] == ["real", "float32", "nullable", "year"]
+    assert table.n_inputs == len(EXPECTED) + 2 + 2  # colour and city one-hot
+    assert not table.shared
+
+
+def test_an_array_of_reals_is_its_own_code():
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    table = Table.fit(X)
+    assert table.shared and table.codes(X) is X
+    data, mask, _ = table.encode(X)
+    assert mask is None and data.shape == (20, 3)
+    np.testing.assert_allclose(data, (X - X.mean(0)) / X.std(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(table.decode(data), X, rtol=1e-5, atol=1e-6)
+
+
+def test_positive_columns_are_log_normal_with_their_jacobian():
+    x = np.array([0.0, 1.0, 3.0, 10.0, np.nan])
+    table = Table.fit(pd.DataFrame({"p": x}), types={"p": "positive"})
+    column = table.columns[0]
+    assert column.offset == pytest.approx(np.nanmean(x))
+    y = np.log1p(x / column.offset)
+    assert column.mean == pytest.approx(np.nanmean(y))
+    codes = table.codes(pd.DataFrame({"p": x}))
+    expected = -np.log(column.scale) - np.log(column.offset + x)
+    np.testing.assert_allclose(table.log_jacobian(codes)[:4], expected[:4])
+    assert table.log_jacobian(codes)[4] == 0.0
+
+
+def test_declared_types_override_the_rules():
+    X = pd.DataFrame({"code": [1, 2, 3, 2, 1], "grade": [0, 1, 2, 2, 1]})
+    table = Table.fit(X, types={"code": "categorical", "grade": "ordinal"})
+    assert table.types == {"code": "categorical", "grade": "ordinal"}
+    assert table.columns[0].categories == [1, 2, 3]
+    out = table.decode(table.split(table.encode(table.codes(X))[0])[1])
+    assert out["code"].dtype == X["code"].dtype
+    assert out["code"].tolist() == X["code"].tolist()
+
+
+@pytest.mark.parametrize(
+    "types, match",
+    [
+        ({"nope": "real"}, r"column_types names \['nope'\]"),
+        ({"a": "text"}, "gives column 'a' the type 'text'; the types are"),
+        ({"a": "count"}, "Column 'a' is count and cannot hold negative values"),
+        ({"a": "positive"}, "Column 'a' is positive and cannot hold negative"),
+        ({"a": "binary"}, r"Column 'a' is binary and needs data in \[0, 1\]"),
+    ],
+)
+def test_bad_column_types_are_refused(types, match):
+    X = pd.DataFrame({"a": [-1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=match):
+        Table.fit(X, types=types)
+
+
+def test_unknown_category_is_refused_by_name():
+    table = Table.fit(pd.DataFrame({"city": ["paris", "rome", "paris"]}))
+    with pytest.raises(ValueError, match="Column 'city' holds 'oslo', a category not seen"):
+        table.codes(pd.DataFrame({"city": ["oslo"]}))
+
+
+def test_labels_in_a_numeric_column_are_refused():
+    table = Table.fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
+    with pytest.raises(ValueError, match="Column 'a' must hold numbers"):
+        table.codes(pd.DataFrame({"a": ["x", "y", "z"]}))
+
+
+def test_infinity_in_a_dataframe_is_refused():
+    table = Table.fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
+    with pytest.raises(ValueError, match="Column 'a' contains infinity"):
+        table.codes(pd.DataFrame({"a": [1.0, np.inf, 3.0]}))
+
+
+def test_every_type_is_documented():
+    import skvae._columns as columns
+
+    for kind in TYPES:
+        assert f"\n{kind} " in columns.__doc__

@@ -1,0 +1,220 @@
+"""Every estimator on DataFrames of mixed column types."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+from skvae import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    VAETransformer,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(hidden_layer_sizes=(16,), max_iter=40, random_state=0, device="cpu")
+MODELS = [AutoencoderTransformer, VAETransformer]
+TYPES = {
+    "income": "real", "visits": "count", "member": "binary", "city": "categorical",
+    "size": "ordinal", "note": "categorical",
+}
+
+
+def mixed_frame(n=300, seed=0, holes=True):
+    """A table whose columns depend on one latent factor, with holes."""
+    rng = np.random.RandomState(seed)
+    z = rng.normal(size=n)
+    frame = pd.DataFrame(
+        {
+            "income": 50.0 + 10.0 * z + rng.normal(size=n),
+            "visits": pd.array(rng.poisson(np.exp(1.0 + 0.5 * z)), dtype="Int64"),
+            "member": pd.array(z + 0.3 * rng.normal(size=n) > 0, dtype="boolean"),
+            "city": pd.Categorical(
+                np.where(z > 0.5, "paris", np.where(z < -0.5, "oslo", "rome"))
+            ),
+            "size": pd.Categorical(
+                np.where(z > 0, "L", "S"), categories=["S", "M", "L"], ordered=True
+            ),
+            "note": np.where(rng.rand(n) > 0.5, "a", "b").astype(object),
+        },
+        index=pd.RangeIndex(100, 100 + n),
+    )
+    frame["note"] = frame["note"].where(rng.rand(n) > 0.3, "c")
+    if holes:
+        for j, column in enumerate(frame.columns):
+            frame.loc[frame.index[j :: 7], column] = None
+    return frame
+
+
+@pytest.fixture(scope="module", params=MODELS, ids=lambda m: m.__name__)
+def model(request):
+    return request.param(**SMALL).fit(mixed_frame())
+
+
+def assert_same_layout(out, X):
+    assert list(out.columns) == list(X.columns)
+    for name in X.columns:
+        assert out[name].dtype == X[name].dtype, name
+        if isinstance(X[name].dtype, pd.CategoricalDtype):
+            assert list(out[name].cat.categories) == list(X[name].cat.categories)
+
+
+def assert_valid_values(out, X):
+    assert not out.isna().any().any()
+    for name in ("city", "size", "note"):
+        assert set(out[name]) <= set(X[name].dropna())
+    assert (out["visits"] >= 0).all()
+
+
+def test_types_are_inferred(model):
+    assert model.column_types_ == TYPES
+    assert model.n_features_in_ == 6
+    assert list(model.feature_names_in_) == list(TYPES)
+
+
+def test_outputs_speak_the_inputs_language(model):
+    X = mixed_frame()
+    codes = model.transform(X)
+    assert codes.shape == (len(X), 2) and np.isfinite(codes).all()
+    decoded = model.inverse_transform(codes)
+    assert_same_layout(decoded, X)
+    assert_valid_values(decoded, X)
+    samples = model.sample(50, random_state=0)
+    assert len(samples) == 50
+    assert_same_layout(samples, X)
+    assert_valid_values(samples, X)
+    scores = model.score_samples(X)
+    assert scores.shape == (len(X),) and np.isfinite(scores).all()
+
+
+def test_reconstruction_recovers_categories():
+    X = mixed_frame(holes=False)
+    model = VAETransformer(**{**SMALL, "max_iter": 150}).fit(X)
+    decoded = model.inverse_transform(model.transform(X))
+    # city and member follow the latent factor: a good code gives them back
+    for name in ("city", "member"):
+        accuracy = (decoded[name].to_numpy() == X[name].to_numpy()).mean()
+        mode = X[name].value_counts(normalize=True).iloc[0]
+        assert accuracy > mode + 0.25, name
+
+
+def test_vae_scores_are_log_probabilities_of_discrete_rows():
+    # a table of discrete columns only: exp(score) sums to 1 over all rows
+    rng = np.random.RandomState(0)
+    colour = rng.choice(["red", "green", "blue"], 400, p=[0.6, 0.3, 0.1])
+    flag = (colour == "red") ^ (rng.rand(400) < 0.1)
+    X = pd.DataFrame({"colour": colour.astype(object), "flag": flag})
+    model = VAETransformer(
+        hidden_layer_sizes=(16,), n_importance_samples=500, random_state=0
+    ).fit(X)
+    rows = pd.DataFrame(
+        list(itertools.product(["blue", "green", "red"], [False, True])),
+        columns=["colour", "flag"],
+    ).astype({"colour": object})
+    probabilities = np.exp(model.score_samples(rows))
+    assert probabilities.sum() == pytest.approx(1.0, abs=0.05)
+    red_and_flag = probabilities[5]
+    assert red_and_flag == pytest.approx(np.mean((colour == "red") & flag), abs=0.08)
+
+
+def test_declared_types_are_used():
+    X = mixed_frame()
+    X["visits"] = X["visits"].astype("Float64")
+    model = VAETransformer(column_types={"visits": "count", "income": "positive"}, **SMALL)
+    model.fit(X)
+    assert model.column_types_["visits"] == "count"
+    assert model.column_types_["income"] == "positive"
+    assert (model.sample(20, random_state=1)["income"] >= 0).all()
+
+
+@pytest.mark.parametrize("sample_posterior", [False, True])
+def test_imputer_fills_every_type_and_keeps_observed_cells(sample_posterior):
+    X = mixed_frame()
+    imputer = AutoencoderImputer(
+        VAETransformer(**SMALL), sample_posterior=sample_posterior, random_state=0
+    )
+    out = imputer.fit_transform(X)
+    assert out.index.equals(X.index)
+    assert_same_layout(out, X)
+    assert_valid_values(out, X)
+    observed = X.notna()
+    for name in X.columns:
+        kept = observed[name].to_numpy()
+        pd.testing.assert_series_equal(out[name][kept], X[name][kept])
+
+
+def test_multiple_imputation_gives_different_completions():
+    X = mixed_frame()
+    imputer = AutoencoderImputer(VAETransformer(**SMALL), sample_posterior=True).fit(X)
+    completions = [
+        imputer.set_params(random_state=i).transform(X) for i in range(3)
+    ]
+    holes = X["city"].isna()
+    cities = [c["city"][holes].tolist() for c in completions]
+    assert cities[0] != cities[1] or cities[1] != cities[2]
+    incomes = [c["income"][X["income"].isna()].to_numpy() for c in completions]
+    assert not np.array_equal(incomes[0], incomes[1])
+
+
+def test_imputer_with_an_autoencoder():
+    X = mixed_frame()
+    out = AutoencoderImputer(AutoencoderTransformer(**SMALL)).fit_transform(X)
+    assert_same_layout(out, X)
+    assert_valid_values(out, X)
+
+
+def test_imputer_fills_categories_better_than_the_mode():
+    X = mixed_frame(n=600, holes=False)
+    rng = np.random.RandomState(1)
+    hidden = rng.rand(len(X)) < 0.3
+    X_missing = X.copy()
+    X_missing.loc[hidden, "city"] = np.nan
+    out = AutoencoderImputer(random_state=0).fit_transform(X_missing)
+    accuracy = (out["city"][hidden] == X["city"][hidden]).mean()
+    mode = (X["city"][hidden] == X["city"].mode()[0]).mean()
+    assert accuracy > mode + 0.2
+
+
+def test_detector_on_mixed_rows():
+    X = mixed_frame()
+    detector = AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0).fit(X)
+    odd = X.iloc[:3].copy()
+    odd["income"] = [500.0, 50.0, 50.0]
+    assert detector.predict(odd)[0] == -1
+    contributions = detector.feature_contributions(odd)
+    assert list(contributions.columns) == list(X.columns)
+    assert contributions.index.equals(odd.index)
+    assert contributions.iloc[0].idxmax() == "income"
+
+
+def test_grid_search_on_a_mixed_frame():
+    search = GridSearchCV(VAETransformer(**SMALL), {"n_components": [1, 2]}, cv=2)
+    search.fit(mixed_frame())
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_unseen_category_is_refused(Model):
+    model = Model(**SMALL).fit(mixed_frame())
+    X = mixed_frame().iloc[:2].copy()
+    X["note"] = ["zzz", "a"]
+    with pytest.raises(ValueError, match="Column 'note' holds 'zzz', a category not seen"):
+        model.transform(X)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [AutoencoderTransformer(**SMALL), VAETransformer(**SMALL),
+     AutoencoderImputer(VAETransformer(**SMALL)),
+     AutoencoderOutlierDetector(VAETransformer(**SMALL))],
+    ids=lambda e: type(e).__name__,
+)
+def test_dates_are_refused_by_name(estimator):
+    X = mixed_frame()
+    X["when"] = pd.date_range("2024-01-01", periods=len(X))
+    with pytest.raises(ValueError, match="Column 'when' has dtype datetime64"):
+        estimator.fit(X)
