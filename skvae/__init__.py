@@ -8,6 +8,7 @@ from ._display import (
     TrainingHistoryDisplay,
 )
 from ._impute import AutoencoderImputer
+from ._io import load, save
 from ._outlier import AutoencoderOutlierDetector
 from ._vae import VAETransformer
 
@@ -22,5 +23,7 @@ __all__ = [
     "ReconstructionDisplay",
     "TrainingHistoryDisplay",
     "VAETransformer",
+    "load",
+    "save",
     "__version__",
 ]

@@ -320,6 +320,13 @@ class AutoencoderTransformer(BaseAutoencoder):
         self._density_seed = self._rng.randint(SEED_MAX)
         self._density = None
 
+    def _plain_state(self, state):
+        """Save the code density, not the training codes it is fitted on."""
+        if getattr(self, "_codes", None) is not None:
+            state["_density"] = self._code_density()
+        state.pop("_codes", None)
+        return state
+
     def _code_density(self):
         """The Gaussian mixture of the training codes, fitted once and cached."""
         if self._density is None:

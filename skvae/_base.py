@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
+from ._frames import is_polars, to_pandas, to_polars
 from ._fitting import TrainingMixin
 from ._nn import ACTIVATIONS
 from ._persistence import TorchStateMixin
@@ -193,6 +194,12 @@ class BaseAutoencoder(
         fit (``reset``) builds from it; other input is validated as a float
         array, as scikit-learn does.
         """
+        if is_polars(X):
+            if reset:
+                self._polars_schema = dict(X.schema)
+            X = to_pandas(X)
+        elif reset:
+            self._polars_schema = None
         frame = hasattr(X, "columns") and hasattr(X, "iloc")
         if frame and (reset or self._table.frame):
             validate_data(self, X, reset=reset, skip_check_array=True)
@@ -244,7 +251,10 @@ class BaseAutoencoder(
     def _output(self, targets, dtype):
         """Rows of targets in the input's language: a DataFrame, or an array."""
         out = self._table.decode(targets)
-        return out if self._table.frame else out.astype(dtype, copy=False)
+        if not self._table.frame:
+            return out.astype(dtype, copy=False)
+        schema = getattr(self, "_polars_schema", None)
+        return out if schema is None else to_polars(out, schema)
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)

@@ -32,6 +32,7 @@ arrays costs nothing more than standardising them. Nothing here knows about
 scikit-learn.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -290,6 +291,26 @@ class Table:
         if hasattr(X, "columns"):
             return [X.iloc[:, j] for j in range(X.shape[1])]
         return [X[:, j] for j in range(X.shape[1])]
+
+    def to_state(self):
+        """The table in plain types (saved with a model)."""
+        columns = []
+        for column in self.columns:
+            state = dataclasses.asdict(column)
+            state["name"] = _plain(column.name)
+            state["dtype"] = _dtype_state(column.dtype)
+            if column.categories is not None:
+                state["categories"] = [_plain(c) for c in column.categories]
+            columns.append(state)
+        return {"columns": columns, "frame": self.frame}
+
+    @classmethod
+    def from_state(cls, state):
+        columns = []
+        for column in state["columns"]:
+            dtype = _dtype_from_state(column["dtype"], state["frame"])
+            columns.append(Column(**dict(column, dtype=dtype)))
+        return cls(columns, state["frame"])
 
     # ---------------------------------------------------------------- layout
     @property
@@ -551,3 +572,29 @@ def _to_dtype(values, column):
         info = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
         return pd.Series(np.clip(np.round(values), info.min, info.max)).astype(dtype)
     return pd.Series(values).astype(dtype)
+
+
+def _plain(value):
+    """A NumPy scalar as the Python value it holds; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _dtype_state(dtype):
+    import pandas as pd
+
+    if isinstance(dtype, pd.CategoricalDtype):
+        return {
+            "categories": [_plain(c) for c in dtype.categories],
+            "ordered": bool(dtype.ordered),
+        }
+    return str(dtype)
+
+
+def _dtype_from_state(state, frame):
+    if not frame:
+        return np.dtype(state)
+    import pandas as pd
+
+    if isinstance(state, dict):
+        return pd.CategoricalDtype(state["categories"], ordered=state["ordered"])
+    return pd.api.types.pandas_dtype(state)

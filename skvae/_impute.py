@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoencoder, clone_with_seed
 from ._compat import MissingValues, _check_feature_names_in, _fit_context
+from ._frames import is_polars, to_pandas, to_polars
 from ._utils import SEED_MAX
 from ._vae import VAETransformer
 
@@ -62,6 +63,12 @@ def _marginal(X):
             counts = column.value_counts(dropna=True)
             out.append(counts.index[0] if len(counts) else np.nan)
     return out
+
+
+def _polars_bool():
+    import polars as pl
+
+    return pl.Boolean
 
 
 def _holes(missing):
@@ -353,6 +360,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         """
         if self.estimator is not None:
             self._check_sample_posterior(self.estimator)
+        if is_polars(X):
+            X = to_pandas(X)
         X, missing = self._validate_input(X, reset=True)
         if self.add_indicator:
             self.indicator_ = MissingIndicator(error_on_new=False)
@@ -389,6 +398,11 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         self._check_sample_posterior(self.estimator_)
+        if is_polars(X):
+            out = self.transform(to_pandas(X))
+            schema = dict(X.schema)
+            schema.update({name: _polars_bool() for name in out.columns[len(schema):]})
+            return to_polars(out, schema)
         frame = X if _is_dataframe(X) else None
         X, missing = self._validate_input(X, reset=False)
         fills = self._impute(X, missing)

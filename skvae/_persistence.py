@@ -1,45 +1,146 @@
-"""Pickling that moves tensors to the CPU, so models load on any machine."""
+"""A fitted model's state in plain types: arrays, numbers, strings, lists, dicts.
 
-import copy
+``__getstate__`` turns the torch state (weights, optimiser moments, the best
+weights of early stopping) into NumPy arrays on the CPU and the table and the
+training history into plain dicts; ``__setstate__`` rebuilds the network on
+the best available device. Pickle uses the same state, and so does
+:func:`skvae.save` through skops, which needs no pickle and runs no code on
+load. No training row is kept.
+"""
 
+import dataclasses
+import warnings
+
+import numpy as np
 import torch
+from sklearn.exceptions import InconsistentVersionWarning
 
-from ._training import optimizer_state_to_cpu
+from ._columns import Table
+from ._frames import schema_from_state, schema_state
+from ._training import History
+from ._utils import make_generator
+
+# The layout of the saved state; a state of a newer layout cannot be read.
+STATE_FORMAT = 1
+
+
+def arrays(state_dict):
+    """A torch ``state_dict`` as NumPy arrays (on the CPU)."""
+    return {name: value.detach().cpu().numpy() for name, value in state_dict.items()}
+
+
+def tensors(arrays_by_name):
+    return {name: torch.as_tensor(value) for name, value in arrays_by_name.items()}
 
 
 class TorchStateMixin:
-    """Pickle a fitted model's torch state on the CPU; restore it on its device.
+    """Save a fitted model's state in plain types, device-free; rebuild it.
 
-    A model fitted on a GPU pickles with its module, optimiser state and
-    best weights on the CPU, and loads back on the GPU when one is present,
-    else on the CPU. Expects ``module_``, ``_device``, ``_optimizer``,
-    ``_optimizer_state`` and ``_history`` once fitted; stands left of
-    :class:`~sklearn.base.BaseEstimator` in the bases.
+    Expects ``module_``, ``_device``, ``_optimizer``, ``_optimizer_state``,
+    ``_history``, ``_table`` and ``_built_for`` once fitted, and the model's
+    ``_make_module``; stands left of :class:`~sklearn.base.BaseEstimator` in
+    the bases.
     """
 
     def __getstate__(self):
         state = super().__getstate__()
         if "module_" not in state:
             return state
+        from . import __version__
+
         state = dict(state)
-        if self._device.type != "cpu":
-            state["module_"] = copy.deepcopy(self.module_).cpu()
-        if state.get("_optimizer") is not None:
-            state["_optimizer_state"] = optimizer_state_to_cpu(self._optimizer)
-        state["_optimizer"] = None
-        history = copy.copy(self._history)
-        if history.best_state is not None:
-            history.best_state = {k: v.cpu() for k, v in history.best_state.items()}
-        state["_history"] = history
-        state["_device"] = str(self._device)
+        optimizer = state.pop("_optimizer", None)
+        optimizer_state = (
+            optimizer.state_dict() if optimizer is not None else state["_optimizer_state"]
+        )
+        history = dataclasses.asdict(self._history)
+        if history["best_state"] is not None:
+            history["best_state"] = arrays(self._history.best_state)
+        state.update(
+            module_=arrays(self.module_.state_dict()),
+            _optimizer=None,
+            _optimizer_state=_plain_optimizer(optimizer_state),
+            _history=history,
+            _table=self._table.to_state(),
+            _built_for={**self._built_for,
+                        "hidden_layer_sizes": list(self._built_for["hidden_layer_sizes"])},
+            _device=str(self._device),
+            _dtype=str(np.dtype(self._dtype)),
+            _skvae_version=__version__,
+            _state_format=STATE_FORMAT,
+        )
+        if state.get("_polars_schema") is not None:
+            state["_polars_schema"] = schema_state(state["_polars_schema"])
+        return self._plain_state(state)
+
+    def _plain_state(self, state):
+        """A model's own additions to its saved state (a hook)."""
         return state
 
     def __setstate__(self, state):
-        super().__setstate__(state)
         if "module_" not in state:
+            super().__setstate__(state)
             return
+        from . import __version__
+
+        state = dict(state)
+        saved_format = state.pop("_state_format", STATE_FORMAT)
+        if saved_format > STATE_FORMAT:
+            raise ValueError(
+                f"This {type(self).__name__} was saved by skvae "
+                f"{state.get('_skvae_version')} in state format {saved_format}; "
+                f"skvae {__version__} reads format {STATE_FORMAT} at most. "
+                "Upgrade skvae to load it."
+            )
+        saved_version = state.pop("_skvae_version", __version__)
+        if saved_version != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_sklearn_version=f"{__version__} (skvae)",
+                    original_sklearn_version=f"{saved_version} (skvae)",
+                )
+            )
+        weights = state.pop("module_")
+        super().__setstate__(state)
         device = torch.device(self._device)
         if device.type == "cuda" and not torch.cuda.is_available():
             device = torch.device("cpu")
         self._device = device
-        self.module_ = self.module_.to(device)
+        self._dtype = np.dtype(self._dtype)
+        self._table = Table.from_state(self._table)
+        if getattr(self, "_polars_schema", None) is not None:
+            self._polars_schema = schema_from_state(self._polars_schema)
+        self._built_for["hidden_layer_sizes"] = tuple(self._built_for["hidden_layer_sizes"])
+        self.module_ = self._make_module(
+            self._table.n_inputs, self._built_for["hidden_layer_sizes"],
+            self._table.groups, make_generator(0, device),
+        )
+        self.module_.load_state_dict(tensors(weights))
+        self.module_.eval()
+        history = dict(self._history)
+        if history["best_state"] is not None:
+            history["best_state"] = {
+                k: v.to(device) for k, v in tensors(history["best_state"]).items()
+            }
+        self._history = History(**history)
+        self._optimizer_state = _torch_optimizer(self._optimizer_state)
+
+
+def _plain_optimizer(state):
+    """An optimiser ``state_dict`` with arrays and string keys, or None."""
+    if state is None:
+        return None
+    return {
+        "state": [[int(key), arrays(value)] for key, value in state["state"].items()],
+        "param_groups": [dict(group) for group in state["param_groups"]],
+    }
+
+
+def _torch_optimizer(state):
+    if state is None:
+        return None
+    return {
+        "state": {key: tensors(value) for key, value in state["state"]},
+        "param_groups": [dict(group) for group in state["param_groups"]],
+    }

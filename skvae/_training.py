@@ -181,16 +181,3 @@ def set_hyperparameters(optimizer, lr, weight_decay):
     weights["weight_decay"], others["weight_decay"] = weight_decay, 0.0
     for group in (weights, others):
         group["lr"] = lr
-
-
-def optimizer_state_to_cpu(optimizer):
-    """The optimiser's ``state_dict`` with every tensor on the CPU."""
-    state = optimizer.state_dict()
-    state["state"] = {
-        key: {
-            name: value.cpu() if torch.is_tensor(value) else value
-            for name, value in param_state.items()
-        }
-        for key, param_state in state["state"].items()
-    }
-    return state
