@@ -48,8 +48,10 @@ def _take(X, rows, columns):
 def _marginal(X):
     """Each column's fill for a row with nothing observed: mean, or mode.
 
-    The mean of a numeric column (of an array or a DataFrame), the most
-    frequent value of any other column; NaN for a column with no value.
+    The mean of a numeric column (of an array or a DataFrame), rounded to
+    the nearest integer for an integer column so the fill keeps its dtype;
+    the most frequent value of any other column; NaN for a column with no
+    value.
     """
     if not hasattr(X, "iloc"):
         with warnings.catch_warnings():
@@ -58,7 +60,10 @@ def _marginal(X):
     out = []
     for _, column in X.items():
         if column.dtype.kind in "iuf":
-            out.append(column.astype("Float64").mean())
+            mean = column.astype("Float64").mean()
+            if column.dtype.kind in "iu" and column.notna().any():
+                mean = column.dtype.type(round(mean))
+            out.append(mean)
         else:
             counts = column.value_counts(dropna=True)
             out.append(counts.index[0] if len(counts) else np.nan)

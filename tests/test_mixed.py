@@ -147,6 +147,19 @@ def test_imputer_fills_every_type_and_keeps_observed_cells(sample_posterior):
         pd.testing.assert_series_equal(out[name][kept], X[name][kept])
 
 
+def test_row_with_nothing_observed_gets_fills_of_each_columns_dtype():
+    # Such a row is filled with each column's mean or mode; an integer
+    # column's mean is rounded so the fill fits its dtype.
+    X = mixed_frame()
+    X.iloc[[0, 5]] = None
+    imputer = AutoencoderImputer(VAETransformer(**SMALL)).fit(X)
+    out = imputer.transform(X)
+    assert_same_layout(out, X)
+    assert_valid_values(out, X)
+    assert out["visits"].iloc[0] == round(X["visits"].astype(float).mean())
+    assert out["city"].iloc[0] == X["city"].mode()[0]
+
+
 def test_multiple_imputation_gives_different_completions():
     X = mixed_frame()
     imputer = AutoencoderImputer(VAETransformer(**SMALL), sample_posterior=True).fit(X)
