@@ -10,7 +10,7 @@ holes may sit in any column, and the outputs come back as a DataFrame with
 the same columns, dtypes and categories.
 
 This example fills the holes of a customer table with
-:class:`~skvae.AutoencoderImputer`, then uses a
+:class:`~skvae.AutoencoderImputer`, then uses the imputer's
 :class:`~skvae.VAETransformer` as a generator of synthetic customers.
 """
 
@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from skvae import AutoencoderImputer, VAETransformer
+from skvae import AutoencoderImputer
 
 rng = np.random.RandomState(0)
 n = 3000
@@ -88,9 +88,12 @@ pd.DataFrame(rows, columns=["column", "metric", "AutoencoderImputer", "mean or m
 # %%
 # Synthetic customers
 # -------------------
-# A VAE fitted on the complete table generates new rows with
-# :meth:`~skvae.VAETransformer.sample`: a DataFrame of the same schema.
-vae = VAETransformer(n_components=4, random_state=0).fit(customers)
+# The imputer's model is a :class:`~skvae.VAETransformer`, fitted on the rows
+# with their holes: a model of the whole table, so it also generates new
+# rows with :meth:`~skvae.VAETransformer.sample`, a DataFrame of the same
+# schema. (``VAETransformer().fit(customers)`` gives such a generator
+# directly.)
+vae = imputer.estimator_
 synthetic = vae.sample(len(customers), random_state=0)
 synthetic.dtypes
 
