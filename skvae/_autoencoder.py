@@ -90,6 +90,16 @@ class AutoencoderTransformer(BaseAutoencoder):
         when that is more, so that a small table does not stop in its first
         plateau.
 
+    support_fraction : float or None, default=None
+        Share of each batch's rows whose loss counts in training, in
+        (0, 1]: the rows the model fits worst get no weight, so it does not
+        learn to reproduce outliers among the training rows (a trimmed
+        likelihood, as in the Minimum Covariance Determinant); the PCA start
+        is refitted on the rows it fits best too. The validation score of
+        ``early_stopping`` counts every held-out row. None means every row;
+        :class:`AutoencoderOutlierDetector` sets it from its
+        ``contamination``. See the User Guide.
+
     shuffle : bool, default=True
         Whether to shuffle the rows at each epoch.
 
@@ -224,6 +234,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change="auto",
+        support_fraction=None,
         shuffle=True,
         warm_start=False,
         random_state=None,
@@ -244,6 +255,7 @@ class AutoencoderTransformer(BaseAutoencoder):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
+            support_fraction=support_fraction,
             shuffle=shuffle,
             warm_start=warm_start,
             random_state=random_state,
@@ -272,11 +284,12 @@ class AutoencoderTransformer(BaseAutoencoder):
         params = self.module_(inputs)
         return self.module_.likelihood.reconstruction_error(params, targets), params
 
-    def _batch_loss(self, x, mask, epoch, generator):
+    def _row_losses(self, x, mask, epoch, generator):
+        """Each row's summed error over its observed targets, and their count."""
         error, _ = self._errors(x)
         if mask is None:
-            return error.mean()
-        return (error * mask).sum() / mask.sum()
+            return error.sum(-1), error.new_full(error.shape[:1], error.shape[-1])
+        return (error * mask).sum(-1), mask.sum(-1)
 
     def _encode(self, x, mask):
         return self.module_.encode(self._table.split(x)[0])

@@ -85,6 +85,7 @@ class BaseAutoencoder(
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
+        "support_fraction": [Interval(Real, 0, 1, closed="right"), None],
         "shuffle": ["boolean"],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -109,6 +110,7 @@ class BaseAutoencoder(
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change="auto",
+        support_fraction=None,
         shuffle=True,
         warm_start=False,
         random_state=None,
@@ -128,6 +130,7 @@ class BaseAutoencoder(
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.support_fraction = support_fraction
         self.shuffle = shuffle
         self.warm_start = warm_start
         self.random_state = random_state
@@ -140,8 +143,14 @@ class BaseAutoencoder(
         """Build the torch module on ``self._device`` for the table's likelihoods."""
 
     @abstractmethod
-    def _batch_loss(self, x, mask, epoch, generator):
-        """Mean training loss of a batch (a scalar tensor to minimise)."""
+    def _row_losses(self, x, mask, epoch, generator):
+        """Each row's training loss and its number of terms.
+
+        Returns ``(losses, counts)``, tensors of shape ``(N,)``: the loss of
+        each row summed over its terms, and how many terms it has (None:
+        one per row). The batch loss is the mean loss per term (see
+        :func:`._training.batch_loss`).
+        """
 
     @abstractmethod
     def _encode(self, x, mask):

@@ -18,6 +18,10 @@ from ._vae import VAETransformer
 # With contamination="auto", a row is an outlier when its conformal p-value
 # is at most this level: at most this share of new normal rows is flagged.
 AUTO_LEVEL = 0.05
+# With contamination="auto", the model's training loss counts this share of
+# each batch's rows, those it fits best (see benchmarks/README.md,
+# "Robust training").
+AUTO_SUPPORT = 0.75
 
 
 def _default_estimator():
@@ -35,6 +39,11 @@ def _auto_offset(calibration_scores, level):
     n_cal = calibration_scores.shape[0]
     k = math.floor(round(level * (n_cal + 1), 9))
     return calibration_scores[k - 1] if k >= 1 else -np.inf
+
+
+def _support_fraction(contamination):
+    """Share of rows the model trains on: all but the expected outliers."""
+    return AUTO_SUPPORT if contamination == "auto" else 1.0 - contamination
 
 
 def _rows(X, index):
@@ -71,13 +80,20 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     contamination : "auto" or float, default="auto"
         The threshold on the scores that :meth:`predict` and
-        :meth:`decision_function` use.
+        :meth:`decision_function` use, and how robustly the model trains.
 
         - If "auto", a row is an outlier when its conformal p-value is at
           most 0.05, so at most 5% of new normal rows are flagged (see
-          Notes). This needs no guess of the share of outliers.
+          Notes). This needs no guess of the share of outliers. The model
+          trains on the 75% of each batch it fits best
+          (``support_fraction=0.75``).
         - If float, the share of the training rows that falls below the
-          threshold, in (0, 0.5].
+          threshold, in (0, 0.5]. The model trains on the ``1 -
+          contamination`` of each batch it fits best.
+
+        The model's ``support_fraction`` is set only when it is None (its
+        default); pass ``support_fraction=1.0`` to train on every row, which
+        is best when the training rows are known to be normal.
 
     calibration_fraction : float, default=0.2
         Share of the training rows held out from the model's training to
@@ -135,6 +151,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     the share of false alarms. The model is not refitted on the calibration
     rows, which would break this guarantee. When the training data contain
     outliers, the p-values are relative to that contaminated distribution.
+    The model trains on a trimmed likelihood (``support_fraction``): in
+    each batch, only the rows it fits best count, so that it does not learn
+    to reproduce a group of outliers among its training rows [5]_; see the
+    User Guide for what this means for the p-values.
     p-values of the rows the model was trained on are not valid (they are
     too large). The method is named :meth:`score_pvalues` because a p-value
     is a calibrated, order-preserving rescaling of :meth:`score_samples`
@@ -172,6 +192,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     .. [4] An, J. and Cho, S. (2015). Variational autoencoder based anomaly
        detection using reconstruction probability. SNU Data Mining Center,
        Special Lecture on IE, 2(1).
+    .. [5] Rousseeuw, P. J. and Van Driessen, K. (1999). A fast algorithm
+       for the minimum covariance determinant estimator. Technometrics,
+       41(3), 212-223.
 
     Examples
     --------
@@ -272,6 +295,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         fit_idx, cal_idx = self._split(X.shape[0], rng)
         estimator = clone_with_seed(self._get_estimator(), rng.randint(SEED_MAX))
+        if estimator.get_params().get("support_fraction", 1.0) is None:
+            estimator.set_params(support_fraction=_support_fraction(self.contamination))
         self.estimator_ = estimator.fit(_rows(X, fit_idx))
         if self.contamination == "auto":
             self.calibration_scores_ = np.sort(self._score_samples(_rows(X, cal_idx)))

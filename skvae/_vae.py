@@ -121,6 +121,16 @@ class VAETransformer(BaseAutoencoder):
         when that is more, so that a small table does not stop in its first
         plateau.
 
+    support_fraction : float or None, default=None
+        Share of each batch's rows whose loss counts in training, in
+        (0, 1]: the rows the model fits worst get no weight, so it does not
+        learn to reproduce outliers among the training rows (a trimmed
+        likelihood, as in the Minimum Covariance Determinant); the PCA start
+        is refitted on the rows it fits best too. The validation score of
+        ``early_stopping`` counts every held-out row. None means every row;
+        :class:`AutoencoderOutlierDetector` sets it from its
+        ``contamination``. See the User Guide.
+
     shuffle : bool, default=True
         Whether to shuffle the rows at each epoch.
 
@@ -276,6 +286,7 @@ class VAETransformer(BaseAutoencoder):
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change="auto",
+        support_fraction=None,
         shuffle=True,
         warm_start=False,
         random_state=None,
@@ -296,6 +307,7 @@ class VAETransformer(BaseAutoencoder):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
+            support_fraction=support_fraction,
             shuffle=shuffle,
             warm_start=warm_start,
             random_state=random_state,
@@ -348,7 +360,8 @@ class VAETransformer(BaseAutoencoder):
             return self.beta
         return self.beta * min(1.0, (epoch + 1) / self.kl_warmup)
 
-    def _batch_loss(self, x, mask, epoch, generator):
+    def _row_losses(self, x, mask, epoch, generator):
+        """Minus each row's ELBO (or importance-weighted bound), one term each."""
         inputs, targets = self._table.split(x)
         mean, log_var = self.module_.encode(inputs)
         n_samples = self.train_importance_samples
@@ -360,11 +373,11 @@ class VAETransformer(BaseAutoencoder):
             log_w, _ = self._importance_sample(
                 x, mask, noise, (mean, log_var), self._kl_weight(epoch)
             )
-            return -log_mean_exp(log_w, dim=0).mean()
+            return -log_mean_exp(log_w, dim=0), None
         z = mean + torch.exp(0.5 * log_var) * noise[0]
         log_likelihood = self._log_likelihood(targets, self.module_.decode(z), mask)
         kl = kl_standard_normal(mean, log_var)
-        return -elbo(log_likelihood, kl, self._kl_weight(epoch)).mean()
+        return -elbo(log_likelihood, kl, self._kl_weight(epoch)), None
 
     def _encode(self, x, mask):
         return self.module_.encode(self._table.split(x)[0])[0]

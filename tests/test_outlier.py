@@ -8,6 +8,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -243,6 +244,44 @@ def test_default_estimator():
         "AutoencoderTransformer", "VAETransformer"
     }
     assert detector.estimator is None
+
+
+@pytest.mark.parametrize(
+    "contamination, support", [("auto", 0.75), (0.1, 0.9), (0.25, 0.75)]
+)
+@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+def test_training_is_trimmed_from_the_contamination(model, contamination, support):
+    detector = AutoencoderOutlierDetector(
+        clone(model).set_params(max_iter=2), contamination=contamination,
+        random_state=0,
+    )
+    _fit(detector, _normal(100))
+    assert detector.estimator_.support_fraction == support
+    assert model.support_fraction is None  # the user's estimator is untouched
+
+
+def test_a_chosen_support_fraction_is_kept():
+    model = VAETransformer(support_fraction=1.0, **TINY)
+    detector = _fit(AutoencoderOutlierDetector(model, contamination=0.1), _normal(100))
+    assert detector.estimator_.support_fraction == 1.0
+
+
+def test_trimmed_training_ranks_a_group_of_outliers_lower():
+    # 13% of the training rows are a tight group off the inliers' plane: the
+    # default (trimmed) detector ranks them below the inliers, the untrimmed
+    # model learns to reproduce them.
+    rng = np.random.RandomState(0)
+    group = rng.normal(size=(60, 5)) * 0.05 + np.array([2.0, 2.0, -2.0, 2.0, 2.0])
+    X = np.vstack((_normal(400), group))
+    y = np.r_[np.zeros(400), np.ones(60)]
+    aucs = {}
+    for support in (None, 1.0):
+        detector = AutoencoderOutlierDetector(
+            VAETransformer(support_fraction=support, **FAST), random_state=0
+        )
+        scores = _fit(detector, X).score_samples(X)
+        aucs[support] = roc_auc_score(y, -scores)
+    assert aucs[None] > 0.99 and aucs[1.0] < 0.95
 
 
 def test_any_density_estimator_works():

@@ -216,13 +216,13 @@ def diverging(monkeypatch):
     """Make the training loss of a model infinite from now on."""
 
     def patch(Model):
-        original = Model._batch_loss
+        original = Model._row_losses
 
         def loss(self, *args):
-            value = original(self, *args)
-            return value * np.inf
+            losses, counts = original(self, *args)
+            return losses * np.inf, counts
 
-        monkeypatch.setattr(Model, "_batch_loss", loss)
+        monkeypatch.setattr(Model, "_row_losses", loss)
 
     return patch
 
@@ -260,7 +260,7 @@ def test_error_inside_training_restores_the_state(Model, monkeypatch):
     def broken(self, *args):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(Model, "_batch_loss", broken)
+    monkeypatch.setattr(Model, "_row_losses", broken)
     with pytest.raises(RuntimeError, match="out of memory"):
         model.partial_fit(X)
     monkeypatch.undo()
@@ -279,7 +279,7 @@ def test_wrong_width_on_warm_start_keeps_the_model(Model):
 
 @pytest.mark.parametrize("Model", MODELS)
 def test_interrupted_fit_keeps_a_usable_model(Model, monkeypatch):
-    original, calls = Model._batch_loss, {"n": 0}
+    original, calls = Model._row_losses, {"n": 0}
 
     def interrupting(self, *args):
         calls["n"] += 1
@@ -287,7 +287,7 @@ def test_interrupted_fit_keeps_a_usable_model(Model, monkeypatch):
             raise KeyboardInterrupt
         return original(self, *args)
 
-    monkeypatch.setattr(Model, "_batch_loss", interrupting)
+    monkeypatch.setattr(Model, "_row_losses", interrupting)
     with pytest.warns(ConvergenceWarning, match="interrupted"):
         model = Model(**{**SMALL, "max_iter": 100}).fit(_data())
     assert np.isfinite(model.transform(_data())).all()

@@ -13,6 +13,7 @@ from skvae._training import (
     INTERRUPTED,
     MAX_ITER,
     History,
+    batch_loss,
     fit_loop,
     run_epoch,
 )
@@ -46,7 +47,7 @@ def _toy_problem(n_samples=64, seed=0):
     optimizer = torch.optim.SGD(module.parameters(), lr=0.1)
 
     def loss_fn(x, mask, epoch):
-        return torch.nn.functional.mse_loss(module(x), x)
+        return ((module(x) - x) ** 2).sum(-1), None
 
     return module, optimizer, loss_fn, X, generator
 
@@ -64,16 +65,56 @@ def test_run_epoch_returns_mean_loss_over_rows():
     for p in module.parameters():
         p.requires_grad_(False)
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.0)
-    expected = loss_fn(X, None, 0).item()
+    expected = batch_loss(*loss_fn(X, None, 0)).item()
     loss = run_epoch(
-        module, optimizer, lambda x, m, e: loss_fn(x, m, e).requires_grad_(), X,
-        None, batch_size=3, shuffle=False, generator=generator, epoch=0,
+        module, optimizer, lambda x, m, e: (loss_fn(x, m, e)[0].requires_grad_(), None),
+        X, None, batch_size=3, shuffle=False, generator=generator, epoch=0,
     )
     # batches of 3, 3, 3, 1 rows, weighted by their sizes
-    batch_losses = [loss_fn(X[i : i + 3], None, 0).item() for i in range(0, 10, 3)]
+    batch_losses = [
+        batch_loss(*loss_fn(X[i : i + 3], None, 0)).item() for i in range(0, 10, 3)
+    ]
     weighted = np.average(batch_losses, weights=[3, 3, 3, 1])
     assert loss == pytest.approx(weighted, rel=1e-6)
     assert loss == pytest.approx(expected, rel=0.2)
+
+
+def test_batch_loss_is_the_mean_loss_per_term():
+    losses = torch.tensor([4.0, 1.0, 9.0, 2.0])
+    assert batch_loss(losses, None).item() == 4.0
+    counts = torch.tensor([2.0, 1.0, 3.0, 2.0])
+    assert batch_loss(losses, counts).item() == 2.0  # 16 / 8
+
+
+def test_trimmed_batch_loss_counts_only_the_best_fitted_rows():
+    losses = torch.tensor([4.0, 1.0, 9.0, 2.0], requires_grad=True)
+    loss = batch_loss(losses, None, support_fraction=0.5)
+    assert loss.item() == 1.5  # rows 1 and 3
+    loss.backward()
+    np.testing.assert_array_equal(losses.grad.numpy(), [0.0, 0.5, 0.0, 0.5])
+    # rows are ranked by their loss per term: 2.0, 1.0, 3.0, 1.0
+    counts = torch.tensor([2.0, 1.0, 3.0, 2.0])
+    assert batch_loss(losses, counts, 0.5).item() == 1.0  # (1 + 2) / (1 + 2)
+    # ceil(support_fraction * n), and never less than one row
+    assert batch_loss(losses, None, 0.6).item() == pytest.approx(7.0 / 3)
+    assert batch_loss(losses, None, 0.01).item() == 1.0
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_trimmed_training_does_not_learn_a_group_of_outliers(Model):
+    # 10% of the rows form a tight group far from the others: trained on
+    # every row the model reproduces them, trimmed it scores them lower
+    rng = np.random.RandomState(0)
+    inliers = _data(n_samples=360)
+    group = rng.normal(size=(40, 6)) * 0.05 + np.array([2.0, -2.0, 2.0, -2.0, 2.0, -2.0])
+    X = np.vstack((inliers, group))
+    params = dict(hidden_layer_sizes=(32,), max_iter=60, random_state=0, device="cpu")
+    gaps = {}
+    for support in (None, 0.75):
+        model = _fit_quietly(Model(support_fraction=support, **params), X)
+        scores = model.score_samples(X)
+        gaps[support] = np.median(scores[:360]) - np.median(scores[360:])
+    assert gaps[0.75] > gaps[None] + 1.0
 
 
 def test_early_stopping_restores_the_best_weights():
@@ -133,7 +174,7 @@ def test_interrupt_keeps_the_best_weights():
 @pytest.mark.parametrize("Model", MODELS)
 def test_estimator_warns_and_keeps_weights_on_interrupt(Model, monkeypatch):
     model = Model(max_iter=50, **FAST)
-    original = Model._batch_loss
+    original = Model._row_losses
     calls = {"n": 0}
 
     def interrupting(self, x, mask, epoch, generator):
@@ -142,7 +183,7 @@ def test_estimator_warns_and_keeps_weights_on_interrupt(Model, monkeypatch):
             raise KeyboardInterrupt
         return original(self, x, mask, epoch, generator)
 
-    monkeypatch.setattr(Model, "_batch_loss", interrupting)
+    monkeypatch.setattr(Model, "_row_losses", interrupting)
     with pytest.warns(ConvergenceWarning, match="interrupted by the user"):
         model.fit(_data())
     assert 1 <= model.n_iter_ < 50
