@@ -8,8 +8,8 @@ trimming its model's training loss, under the ADBench protocol of
 
 * ``none``: every row counts (``support_fraction=1.0``);
 * ``batch-0.90`` / ``batch-0.75`` / ``batch-0.50``: in each batch, the rows
-  with the lowest loss count, that share of them (``support_fraction``);
-* ``batch-0.75-warm``: the same after 1,000 optimiser steps on every row;
+  with the lowest loss count, that share of them (``support_fraction``),
+  and early stopping scores the held-out rows trimmed alike;
 * ``epoch-0.75``: C-steps, as in FAST-MCD: at the start of each epoch every
   training row is scored and the epoch trains on the 75% best;
 * ``mad-3``: in each batch, the rows whose loss is more than 3 robust
@@ -61,7 +61,6 @@ VARIANTS = {
     "batch-0.90": dict(support=0.9, trimmed_validation=True),
     "batch-0.75": dict(support=0.75, trimmed_validation=True),
     "batch-0.50": dict(support=0.5, trimmed_validation=True),
-    "batch-0.75-warm": dict(support=0.75, warmup=1000, trimmed_validation=True),
     "epoch-0.75": dict(support=0.75, per_epoch=True, trimmed_validation=True),
     "mad-3": dict(support=0.75, mad=3.0, trimmed_validation=True),
     "fullval-0.90": dict(support=0.9),
@@ -122,7 +121,6 @@ def fit_auc(variant, name, seed, setting):
     X, y = bo.load_set(name)
     X_train, X_test, y_train, y_test = bo.adbench_split(X, y, seed)
     X_fit = X_train if setting == "unsupervised" else X_train[y_train == 0]
-    _fitting.TRIM_WARMUP_STEPS = spec.get("warmup", 0)
     if spec.get("mad"):
         _training.batch_loss = _batch_loss_mad(spec["mad"])
     if spec.get("trimmed_validation"):

@@ -49,9 +49,7 @@ AUTO_PATIENCE_STEPS = 2_000
 AUTO_BATCH = 256
 # init="pca": principal axes of at most this many training rows.
 PCA_MAX_ROWS = 20_000
-# support_fraction < 1: optimiser steps on every row before trimming starts,
-# and refits of the PCA start on the rows it fits best.
-TRIM_WARMUP_STEPS = 0
+# support_fraction < 1: refits of the PCA start on the rows it fits best.
 PCA_C_STEPS = 2
 
 
@@ -276,7 +274,6 @@ class TrainingMixin:
             disable=not self.verbose or incremental,
         )
         threads = cpu_threads(self.module_, self._batch_size, self._device)
-        steps_per_epoch = math.ceil(X_t.shape[0] / self._batch_size)
         with torch_threads(threads), progress:
             status = _training.fit_loop(
                 self.module_,
@@ -293,7 +290,6 @@ class TrainingMixin:
                 n_iter_no_change=patience,
                 min_epochs=self._min_epochs(),
                 support_fraction=self._support_fraction(),
-                trim_from=math.ceil(TRIM_WARMUP_STEPS / steps_per_epoch),
                 validate=validate,
                 progress=progress,
             )

@@ -5,10 +5,11 @@ module, an optimiser and ``loss_fn(x, mask, epoch) -> (losses, counts)``,
 each row's loss summed over its terms and the number of its terms (None: one
 per row), and reports how it stopped as a return value. It reduces them to
 the batch loss, the mean loss per term, over every row or, when training is
-trimmed, over the ``support_fraction`` of rows with the lowest loss. Data is one tensor on the device; an epoch
-permutes it once and takes contiguous slices. A ``DataLoader`` would index
-and collate row by row: the same loop took 1.4 to 1.8 times as long with one
-in ``benchmarks/bench_training.py`` (see benchmarks/README.md).
+trimmed, over the ``support_fraction`` of rows with the lowest loss. Data is
+one tensor on the device; an epoch permutes it once and takes contiguous
+slices. A ``DataLoader`` would index and collate row by row: the same loop
+took 1.4 to 1.8 times as long with one in ``benchmarks/bench_training.py``
+(see benchmarks/README.md).
 """
 
 import math
@@ -142,7 +143,6 @@ def fit_loop(
     n_iter_no_change,
     min_epochs=0,
     support_fraction=1.0,
-    trim_from=0,
     validate=None,
     progress=None,
 ):
@@ -155,7 +155,7 @@ def fit_loop(
         objective changes during a warm-up; the validation score does not).
     support_fraction : float, default=1.0
         Share of each batch's rows whose loss counts (see
-        :func:`batch_loss`), from epoch ``trim_from`` on; every row's before.
+        :func:`batch_loss`).
     validate : callable or None
         ``validate() -> float``, higher is better. When given, stopping
         watches it and the best weights, the starting ones included, are
@@ -178,7 +178,7 @@ def fit_loop(
             loss = run_epoch(
                 module, optimizer, loss_fn, X, mask, batch_size=batch_size,
                 shuffle=shuffle, generator=generator, epoch=epoch,
-                support_fraction=support_fraction if epoch >= trim_from else 1.0,
+                support_fraction=support_fraction,
             )
             score = None if validate is None else validate()
             history.update(loss, score, tol, module, warming_up=i < min_epochs)
