@@ -70,27 +70,39 @@ VARIANTS = {
 }
 
 
-def _trimmed_validation(model):
+def _batch_loss_mad(cutoff):
+    """``batch_loss`` that drops the rows whose loss per term is more than
+    ``cutoff`` robust standard deviations (1.4826 MAD) above the batch's
+    median, instead of a fixed share."""
+
+    def batch_loss(losses, counts, support_fraction=1.0):
+        if support_fraction < 1.0:
+            per_term = losses.detach() if counts is None else losses.detach() / counts
+            median = per_term.median()
+            spread = 1.4826 * (per_term - median).abs().median()
+            kept = per_term <= median + cutoff * spread
+            losses = losses[kept]
+            counts = None if counts is None else counts[kept]
+        if counts is None:
+            return losses.mean()
+        return losses.sum() / counts.sum()
+
+    return batch_loss
+
+
+def _trimmed_validation_scorer(self, X_val, mask_val):
     """A validation scorer that trims the held-out rows as training does."""
-    seed = model._rng.randint(SEED_MAX)
-    support = model._support_fraction()
+    seed = self._rng.randint(SEED_MAX)
+    support = self._support_fraction()
 
     def score():
-        model.module_.eval()
-        generator = make_generator(seed, model._device)
+        self.module_.eval()
+        generator = make_generator(seed, self._device)
         with torch.inference_mode():
-            losses = model._row_losses(model._X_val, model._mask_val, None, generator)
+            losses = self._row_losses(X_val, mask_val, None, generator)
             return -_training.batch_loss(*losses, support).item()
 
     return score
-
-
-def _with_trimmed_validation(scorer):
-    def validation_scorer(self, X_val, mask_val):
-        self._X_val, self._mask_val = X_val, mask_val
-        return _trimmed_validation(self)
-
-    return validation_scorer
 
 
 def _epoch_on_best_rows(run_epoch):
@@ -124,8 +136,7 @@ def fit_auc(variant, name, seed, setting):
     if spec.get("mad"):
         _training.batch_loss = _batch_loss_mad(spec["mad"])
     if spec.get("trimmed_validation"):
-        mixin = _fitting.TrainingMixin
-        mixin._validation_scorer = _with_trimmed_validation(mixin._validation_scorer)
+        _fitting.TrainingMixin._validation_scorer = _trimmed_validation_scorer
     if spec.get("per_epoch"):
         _training.run_epoch = _epoch_on_best_rows(_training.run_epoch)
     np.random.seed(seed)

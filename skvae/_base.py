@@ -1,13 +1,13 @@
 """The scikit-learn base shared by the autoencoder models.
 
-Parameters, input validation, NaN-aware standardisation, the public methods
-and batched inference live here once; training is
-:class:`~._fitting.TrainingMixin`'s and pickling
+Parameters, input validation, NaN-aware standardisation and the public
+methods live here once; training is :class:`~._fitting.TrainingMixin`'s,
+batched inference and the role estimators' contract
+:class:`~._inference.InferenceMixin`'s and pickling
 :class:`~._persistence.TorchStateMixin`'s. A model supplies its torch module
 and its loss through a handful of ``_`` hooks.
 """
 
-import functools
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -26,20 +26,14 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
-from ._frames import is_polars, to_pandas, to_polars
 from ._fitting import TrainingMixin
+from ._frames import is_polars, to_pandas, to_polars
+from ._inference import InferenceMixin
 from ._nn import ACTIVATIONS
 from ._persistence import TorchStateMixin
 from ._utils import (
-    INFERENCE_CHUNK,
     MAX_STANDARDISED,
-    SEED_MAX,
     check_rows_observed,
-    cpu_threads,
-    make_generator,
-    map_chunks,
-    to_tensor,
-    torch_threads,
 )
 
 __all__ = ["BaseAutoencoder", "clone_with_seed"]
@@ -49,6 +43,7 @@ class BaseAutoencoder(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     TrainingMixin,
+    InferenceMixin,
     TorchStateMixin,
     BaseEstimator,
     metaclass=ABCMeta,
@@ -326,39 +321,6 @@ class BaseAutoencoder(
         return self
 
     # ------------------------------------------------------------- inference
-    def _map(self, fn, *arrays, chunk=INFERENCE_CHUNK):
-        """``fn`` over row chunks of ``arrays`` (numpy, tensors or None)."""
-
-        def get_chunk(start, stop):
-            return [
-                None if a is None else to_tensor(a[start:stop], self._device)
-                for a in arrays
-            ]
-
-        n_rows = next(a for a in arrays if a is not None).shape[0]
-        return self._map_chunks(fn, n_rows, get_chunk, chunk)
-
-    def _map_rows(self, fn, codes, chunk=INFERENCE_CHUNK):
-        """``fn(x, mask)`` over row chunks of codes, encoded chunk by chunk."""
-        clipped = [0]
-
-        def get_chunk(start, stop):
-            data, mask, n_clipped = self._table.encode(codes[start:stop])
-            clipped[0] += n_clipped
-            mask = None if mask is None else to_tensor(mask, self._device)
-            return to_tensor(data, self._device), mask
-
-        out = self._map_chunks(fn, codes.shape[0], get_chunk, chunk)
-        if clipped[0]:
-            self._warn_clipped(codes, clipped[0])
-        return out
-
-    def _map_chunks(self, fn, n_rows, get_chunk, chunk):
-        self.module_.eval()
-        threads = cpu_threads(self.module_, min(chunk, n_rows), self._device)
-        with torch_threads(threads):
-            return map_chunks(fn, n_rows, get_chunk, chunk)
-
     def transform(self, X):
         """Encode X into the latent space.
 
@@ -419,46 +381,6 @@ class BaseAutoencoder(
         """
         check_is_fitted(self)
         return self._score_samples(self._validate_X(X, reset=False))
-
-    def _score_chunk(self, n_features):
-        """Rows per chunk when scoring rows of ``n_features`` features."""
-        return INFERENCE_CHUNK
-
-    def _score_samples(self, codes):
-        """:meth:`_score_rows` of validated codes, a float64 array."""
-        chunk = self._score_chunk(self._table.width)
-        return self._map_rows(self._score_rows, codes, chunk).astype(np.float64)
-
-    def _score_features(self, X):
-        """Per-column abnormality of the rows of X, float64, in column order.
-
-        :meth:`_feature_scores` of the validated rows: what the detector's
-        ``feature_contributions`` gives.
-        """
-        codes = self._validate_X(X, reset=False)
-        chunk = self._score_chunk(self._table.width)
-        scores = self._map_rows(self._feature_scores, codes, chunk)
-        out = np.empty(scores.shape, dtype=np.float64)
-        out[:, self._table.order] = scores
-        return out
-
-    def _complete(self, X, *, random_state=None, draw=False):
-        """Every cell of the rows of X given their observed cells.
-
-        The model's expected value of each cell, or with ``draw`` one draw
-        from it (seeded by ``random_state``), in the input's language (see
-        :meth:`_output`); a row with nothing observed gets the model's
-        answer given nothing. What the imputer fills holes with.
-        """
-        check_is_fitted(self)
-        codes = self._validate_X(X, reset=False, check_rows=False)
-        generator = None
-        if draw:
-            seed = check_random_state(random_state).randint(SEED_MAX)
-            generator = make_generator(seed, self._device)
-        fill = functools.partial(self._complete_rows, generator=generator)
-        chunk = self._score_chunk(self._table.width)
-        return self._output(self._map_rows(fill, codes, chunk), self._dtype)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` over X.
