@@ -204,7 +204,7 @@ class TrainingMixin:
         n_kept = math.ceil(self._support_fraction() * Xs.shape[0])
         if n_kept < Xs.shape[0] and n_kept > n_components:
             for _ in range(PCA_C_STEPS):
-                kept = np.argsort(-pca.score_samples(Xs), kind="stable")[:n_kept]
+                kept = np.argsort(_ppca_distances(pca, Xs), kind="stable")[:n_kept]
                 pca = PCA(n_components, random_state=seed).fit(Xs[kept])
         return pca
 
@@ -362,6 +362,22 @@ class _Moments:
         self.components_ = np.zeros((0, X.shape[1]))
         self.explained_variance_ = np.zeros(0)
         self.noise_variance_ = X.var(axis=0).mean() if X.shape[1] else 1.0
+
+
+def _ppca_distances(pca, X):
+    """Squared Mahalanobis distance of each row under ``pca``'s PPCA model.
+
+    Ranks rows as ``pca.score_samples`` does (which adds the same constant
+    to every row), with the noise variance floored at the decoder's smallest
+    variance, so that a table with as many components as variance does not
+    invert a singular covariance.
+    """
+    centred = X - pca.mean_
+    codes = centred @ pca.components_.T
+    noise = max(float(pca.noise_variance_), math.exp(2 * MIN_LOG_SCALE))
+    variances = np.maximum(pca.explained_variance_, noise)
+    residual = np.maximum(np.square(centred).sum(1) - np.square(codes).sum(1), 0.0)
+    return (np.square(codes) / variances).sum(1) + residual / noise
 
 
 def _rows(mask, idx):

@@ -117,6 +117,21 @@ def test_trimmed_training_does_not_learn_a_group_of_outliers(Model):
     assert gaps[0.75] > gaps[None] + 1.0
 
 
+@pytest.mark.parametrize("Model", MODELS)
+def test_trimmed_start_on_data_without_noise(Model):
+    # two components hold all the variance: the robust PCA start must not
+    # invert a singular covariance (scipy's LinAlgWarning)
+    rng = np.random.RandomState(0)
+    latent = rng.normal(size=(300, 2))
+    X = np.column_stack((latent, latent.sum(axis=1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = Model(n_components=2, support_fraction=0.75, max_iter=2,
+                      n_iter_no_change=5, random_state=0, device="cpu").fit(X)
+    assert np.isfinite(model.score_samples(X)).all()
+
+
 def test_early_stopping_restores_the_best_weights():
     module, optimizer, loss_fn, X, generator = _toy_problem()
     # the first score is that of the starting weights
