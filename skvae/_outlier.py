@@ -18,10 +18,6 @@ from ._vae import VAETransformer
 # With contamination="auto", a row is an outlier when its conformal p-value
 # is at most this level: at most this share of new normal rows is flagged.
 AUTO_LEVEL = 0.05
-# With contamination="auto", the model's training loss counts this share of
-# each batch's rows, those it fits best (see benchmarks/README.md,
-# "Robust training").
-AUTO_SUPPORT = 0.75
 
 
 def _default_estimator():
@@ -42,8 +38,13 @@ def _auto_offset(calibration_scores, level):
 
 
 def _support_fraction(contamination):
-    """Share of rows the model trains on: all but the expected outliers."""
-    return AUTO_SUPPORT if contamination == "auto" else 1.0 - contamination
+    """Share of rows the model trains on: all but the expected outliers.
+
+    None (every row) with ``"auto"``: trimming a fixed share when the share
+    of outliers is unknown cost more on clean rows than it gained on
+    contaminated ones (benchmarks/README.md, "Robust training").
+    """
+    return None if contamination == "auto" else 1.0 - contamination
 
 
 def _rows(X, index):
@@ -85,15 +86,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         - If "auto", a row is an outlier when its conformal p-value is at
           most 0.05, so at most 5% of new normal rows are flagged (see
           Notes). This needs no guess of the share of outliers. The model
-          trains on the 75% of each batch it fits best
-          (``support_fraction=0.75``).
+          trains on every row.
         - If float, the share of the training rows that falls below the
-          threshold, in (0, 0.5]. The model trains on the ``1 -
-          contamination`` of each batch it fits best.
+          threshold, in (0, 0.5]. The model trains robustly on the ``1 -
+          contamination`` of each batch it fits best
+          (``support_fraction``), so that it does not learn the outliers.
 
         The model's ``support_fraction`` is set only when it is None (its
-        default); pass ``support_fraction=1.0`` to train on every row, which
-        is best when the training rows are known to be normal.
+        default).
 
     calibration_fraction : float, default=0.2
         Share of the training rows held out from the model's training to
@@ -151,10 +151,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     the share of false alarms. The model is not refitted on the calibration
     rows, which would break this guarantee. When the training data contain
     outliers, the p-values are relative to that contaminated distribution.
-    The model trains on a trimmed likelihood (``support_fraction``): in
-    each batch, only the rows it fits best count, so that it does not learn
-    to reproduce a group of outliers among its training rows [5]_; see the
-    User Guide for what this means for the p-values.
+    With a float ``contamination`` the model trains on a trimmed likelihood
+    (``support_fraction``): in each batch, only the rows it fits best count,
+    so that it does not learn to reproduce a group of outliers among its
+    training rows [5]_; see the User Guide for when this helps and what it
+    means for the p-values.
     p-values of the rows the model was trained on are not valid (they are
     too large). The method is named :meth:`score_pvalues` because a p-value
     is a calibrated, order-preserving rescaling of :meth:`score_samples`
@@ -295,8 +296,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         fit_idx, cal_idx = self._split(X.shape[0], rng)
         estimator = clone_with_seed(self._get_estimator(), rng.randint(SEED_MAX))
-        if estimator.get_params().get("support_fraction", 1.0) is None:
-            estimator.set_params(support_fraction=_support_fraction(self.contamination))
+        support = _support_fraction(self.contamination)
+        if support is not None and estimator.get_params().get("support_fraction", 1) is None:
+            estimator.set_params(support_fraction=support)
         self.estimator_ = estimator.fit(_rows(X, fit_idx))
         if self.contamination == "auto":
             self.calibration_scores_ = np.sort(self._score_samples(_rows(X, cal_idx)))
