@@ -465,11 +465,18 @@ class Table:
         targets = np.asarray(targets, dtype=np.float64)
         values = np.empty_like(targets)
         values[:, self.order] = targets
+        scaled = [j for j, c in enumerate(self.columns) if c.type in ("real", "positive")]
+        if scaled:  # one vectorised pass over every standardised column
+            scales = np.array([self.columns[j].scale for j in scaled])
+            means = np.array([self.columns[j].mean for j in scaled])
+            if len(scaled) == len(self.columns):
+                values *= scales
+                values += means
+            else:
+                values[:, scaled] = values[:, scaled] * scales + means
         for j, column in enumerate(self.columns):
-            if column.type in ("real", "positive"):
-                values[:, j] = values[:, j] * column.scale + column.mean
-                if column.type == "positive":
-                    values[:, j] = column.offset * np.expm1(values[:, j]).clip(min=0)
+            if column.type == "positive":
+                values[:, j] = column.offset * np.expm1(values[:, j]).clip(min=0)
         if not self.frame:
             return values
         import pandas as pd
