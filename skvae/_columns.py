@@ -1,7 +1,7 @@
 """The table layer: columns of any type to arrays for the network, and back.
 
 A :class:`Table` is fitted on the training data. It gives every column a
-type (inferred by :func:`infer_type`'s rules, or given), records what it
+type (inferred by the rules of :mod:`._column_types`, or given), records what it
 needs to code the column (statistics, categories, the dtype) and then:
 
 - encodes rows into one float32 array holding the network's inputs and the
@@ -33,150 +33,22 @@ scikit-learn.
 """
 
 import dataclasses
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._column_types import (  # noqa: F401 (TYPES and infer_type: the table's API)
+    TYPES,
+    Column,
+    as_numbers,
+    infer_type,
+    make_column,
+)
 from ._utils import MAX_STANDARDISED, RunningMoments, standardise
 
-TYPES = ("real", "positive", "count", "binary", "categorical", "ordinal")
-LIKELIHOOD_OF = {
-    "real": "gaussian",
-    "positive": "gaussian",
-    "count": "count",
-    "binary": "bernoulli",
-    "categorical": "categorical",
-    "ordinal": "ordinal",
-}
 GROUPS = ("gaussian", "bernoulli", "categorical", "ordinal", "count")
-# A column of labels with more distinct values than this, and more than half
-# its rows distinct, is refused as free text (declare it categorical to keep it).
-MAX_LABELS = 100
-
-
-@dataclass
-class Column:
-    """How one column is coded.
-
-    ``categories`` are the labels of a binary (when not numeric), categorical
-    or ordinal column, in class order; ``mean`` and ``scale`` standardise
-    its scalar code; a positive column is modelled as ``log1p(x / offset)``.
-    """
-
-    name: object
-    type: str
-    dtype: object
-    categories: list = None
-    mean: float = 0.0
-    scale: float = 1.0
-    offset: float = 1.0
-    labelled: bool = field(default=False)  # binary column of non-numeric labels
-
-    @property
-    def n_inputs(self):
-        return len(self.categories) if self.type == "categorical" else 1
-
-    @property
-    def likelihood(self):
-        return LIKELIHOOD_OF[self.type]
-
-
-# ------------------------------------------------------------------ types
-def infer_type(values):
-    """The type of a pandas Series, by these rules (missing values ignored).
-
-    - ``category`` dtype: ``"ordinal"`` if ordered, else ``"categorical"``;
-    - boolean (``bool``, ``"boolean"``): ``"binary"``;
-    - integers: ``"binary"`` if every value is 0 or 1, ``"count"`` if none
-      is negative and the variance is at least the mean (as a count's is),
-      else ``"real"``;
-    - floats: ``"real"`` (integers with holes stored as floats too: give
-      them a nullable integer dtype, ``"Int64"``, or declare their type);
-    - labels (``object`` or ``string``): ``"binary"`` if there are two,
-      else ``"categorical"``; an object column of numbers is typed as numbers.
-
-    Dates, durations, intervals, complex numbers and free text (more than
-    ``MAX_LABELS`` distinct labels, more than half the rows distinct) raise a
-    ``ValueError`` naming the column.
-    """
-    import pandas as pd
-
-    dtype = values.dtype
-    observed = values.dropna()
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "ordinal" if dtype.ordered else "categorical"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "binary"
-    if pd.api.types.is_integer_dtype(dtype):
-        return _integer_type(observed.to_numpy(dtype=np.float64))
-    if pd.api.types.is_float_dtype(dtype):
-        return "real"
-    if dtype.kind in "mMc" or isinstance(
-        dtype, (pd.PeriodDtype, pd.IntervalDtype, pd.DatetimeTZDtype)
-    ):
-        raise ValueError(
-            f"Column {values.name!r} has dtype {dtype}, which cannot be modelled. "
-            "Convert it to numbers (for dates, e.g. days since a reference date) "
-            "or to labels, or drop it."
-        )
-    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-        numbers = pd.to_numeric(observed, errors="coerce")
-        if len(observed) and numbers.notna().all() and not _has_bool(observed):
-            return _integer_type(numbers.to_numpy(np.float64)) if (
-                (numbers == numbers.round()).all()
-            ) else "real"
-        n_labels = observed.nunique()
-        if n_labels > MAX_LABELS and n_labels > len(observed) / 2:
-            raise ValueError(
-                f"Column {values.name!r} looks like free text ({n_labels} distinct "
-                f"values in {len(observed)} rows), which cannot be modelled. Drop "
-                "it, encode it first, or declare it categorical with "
-                f"column_types={{{values.name!r}: 'categorical'}}."
-            )
-        return "binary" if n_labels == 2 else "categorical"
-    raise ValueError(
-        f"Column {values.name!r} has dtype {dtype}, which cannot be modelled. "
-        "Convert it to numbers or to labels, or drop it."
-    )
-
-
-def _has_bool(values):
-    return any(isinstance(v, (bool, np.bool_)) for v in values)
-
-
-def _integer_type(values):
-    if values.size and np.isin(values, (0.0, 1.0)).all():
-        return "binary"
-    if values.size and values.min() >= 0 and values.var() >= values.mean():
-        return "count"
-    return "real"
 
 
 # ------------------------------------------------------------------ codes
-def _as_numbers(values, name):
-    """Column values as float64, missing as NaN; raise if not numbers."""
-    import pandas as pd
-
-    if isinstance(values, np.ndarray):
-        return values.astype(np.float64, copy=False)
-    try:
-        codes = pd.to_numeric(values, errors="raise").astype("Float64").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"Column {name!r} must hold numbers for its type, but holds "
-            f"{values.dropna().iloc[:3].tolist()}...: declare its type in "
-            "column_types or convert it."
-        ) from None
-    if np.isinf(codes).any():
-        raise ValueError(
-            f"Column {name!r} contains infinity, which cannot be modelled: replace "
-            "it with NaN (missing) or a finite value."
-        )
-    return codes
-
-
 def _class_codes(values, column):
     """Class indices of a labelled column, NaN where missing; unknown labels raise."""
     import pandas as pd
@@ -200,7 +72,7 @@ def column_codes(values, column):
     """The scalar code of each entry: number, count or class index; NaN if missing."""
     if column.type in ("categorical", "ordinal") or column.labelled:
         return _class_codes(values, column)
-    codes = _as_numbers(values, column.name)
+    codes = as_numbers(values, column.name)
     if column.type == "binary" and ((codes < 0) | (codes > 1)).any():
         raise ValueError(
             f"Column {column.name!r} is binary and needs data in [0, 1], got values "
@@ -272,7 +144,7 @@ class Table:
                 f"(its columns: {names[:10]}{'...' if len(names) > 10 else ''})."
             )
         columns = [
-            _make_column(X.iloc[:, j] if frame else X[:, j], name, types.get(name),
+            make_column(X.iloc[:, j] if frame else X[:, j], name, types.get(name),
                          default, frame)
             for j, name in enumerate(names)
         ]
@@ -486,67 +358,6 @@ class Table:
         )
         out.columns = [c.name for c in self.columns]
         return out
-
-
-def _make_column(values, name, declared, default, frame):
-    """A :class:`Column` for one column's values (its statistics come later)."""
-    import pandas as pd
-
-    dtype = values.dtype
-    if declared is not None and declared not in TYPES:
-        raise ValueError(
-            f"column_types gives column {name!r} the type {declared!r}; the types "
-            f"are {', '.join(map(repr, TYPES))}."
-        )
-    if declared is None:
-        if not frame:
-            declared = default
-        else:
-            declared = infer_type(values)
-            numeric = declared in ("real", "count") or (
-                declared == "binary" and dtype.kind in "iuf"
-            )
-            if default == "binary" and numeric:
-                declared = "binary"
-    column = Column(name=name, type=declared, dtype=dtype)
-    if declared in ("categorical", "ordinal") or (
-        declared == "binary" and frame and not _numeric(dtype)
-    ):
-        column.categories = _categories(values)
-        column.labelled = declared == "binary"
-        if declared == "binary" and len(column.categories) > 2:
-            raise ValueError(
-                f"Column {name!r} is declared binary but has "
-                f"{len(column.categories)} labels; declare it categorical."
-            )
-    if declared == "positive":
-        codes = _as_numbers(values, name)
-        mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
-        column.offset = float(mean) if mean > 0 else 1.0
-    if declared in ("categorical", "ordinal") and isinstance(
-        dtype, pd.CategoricalDtype
-    ) is False and not len(column.categories):
-        raise ValueError(f"Column {name!r} has no observed value to learn categories from.")
-    return column
-
-
-def _numeric(dtype):
-    import pandas as pd
-
-    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-
-
-def _categories(values):
-    """The class labels of a column: its dtype's categories, else the sorted labels."""
-    import pandas as pd
-
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return list(values.dtype.categories)
-    labels = pd.unique(values.dropna())
-    try:
-        return sorted(labels)
-    except TypeError:  # labels of mixed types: order of appearance
-        return list(labels)
 
 
 def _one_hot(codes, n_classes):
