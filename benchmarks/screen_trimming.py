@@ -7,7 +7,7 @@ trimming its model's training loss, under the ADBench protocol of
 ``bench_outliers.py`` (same split, same sets), in both settings:
 
 * ``none``: every row counts (``support_fraction=1.0``);
-* ``batch-0.90`` / ``batch-0.75`` / ``batch-0.50``: in each batch, the rows
+* ``batch-0.75`` / ``batch-0.50``: in each batch, the rows
   with the lowest loss count, that share of them (``support_fraction``),
   and early stopping scores the held-out rows trimmed alike;
 * ``epoch-0.75``: C-steps, as in FAST-MCD: at the start of each epoch every
@@ -58,7 +58,6 @@ from skvae._utils import SEED_MAX, make_generator  # noqa: E402
 
 VARIANTS = {
     "none": dict(support=1.0),
-    "batch-0.90": dict(support=0.9, trimmed_validation=True),
     "batch-0.75": dict(support=0.75, trimmed_validation=True),
     "batch-0.50": dict(support=0.5, trimmed_validation=True),
     "epoch-0.75": dict(support=0.75, per_epoch=True, trimmed_validation=True),
