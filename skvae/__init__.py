@@ -10,6 +10,7 @@ from ._display import (
 from ._impute import AutoencoderImputer
 from ._io import load, save
 from ._outlier import AutoencoderOutlierDetector
+from ._stream import fit_chunks
 from ._vae import VAETransformer
 
 __version__ = "0.1.0.dev0"
@@ -23,6 +24,7 @@ __all__ = [
     "ReconstructionDisplay",
     "TrainingHistoryDisplay",
     "VAETransformer",
+    "fit_chunks",
     "load",
     "save",
     "__version__",

@@ -25,6 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._columns import Table
+from ._dask import float_dtype, lazy
 from ._compat import Interval, StrOptions, _fit_context
 from ._fitting import TrainingMixin
 from ._frames import is_polars, to_pandas, to_polars
@@ -252,6 +253,12 @@ class BaseAutoencoder(
             DataConversionWarning,
         )
 
+    def _output_meta(self, dtype):
+        """What :meth:`_output` gives for no rows (pandas for a DataFrame)."""
+        if self._table.frame:
+            return self._table.decode(np.empty((0, self._table.n_targets)))
+        return np.empty((0, self.n_features_in_), dtype)
+
     def _output(self, targets, dtype):
         """Rows of targets in the input's language: a DataFrame, or an array."""
         out = self._table.decode(targets)
@@ -295,7 +302,9 @@ class BaseAutoencoder(
 
         The first call sets the standardisation statistics from its chunk
         and builds the network; later calls continue training it. Early
-        stopping does not apply to ``partial_fit``.
+        stopping does not apply to ``partial_fit``. To standardise by the
+        statistics of all the chunks, not the first one's, train with
+        :func:`~skvae.fit_chunks`.
 
         Parameters
         ----------
@@ -320,7 +329,27 @@ class BaseAutoencoder(
             self._train(X, incremental=True)
         return self
 
+    def _start_stream(self, chunks):
+        """Fresh fitted state from a stream of chunks, before training on them.
+
+        The table (column types, categories) is fitted on the first chunk,
+        its standardisation statistics on every chunk (one streaming pass,
+        one chunk in memory at a time); the network starts from the first.
+        """
+        with self._fitting():
+            first, moments = None, None
+            for chunk in chunks:
+                codes = self._validate_X(chunk, reset=first is None,
+                                         min_samples=2 if first is None else 1)
+                moments = self._table.moments(codes, moments)
+                first = codes if first is None else first
+            if first is None:
+                raise ValueError("The data has no chunks: there is nothing to fit.")
+            self._table.set_statistics(moments)
+            self._initialize(first)
+
     # ------------------------------------------------------------- inference
+    @lazy(lambda self, X: np.empty((0, self.n_components), float_dtype(X)))
     def transform(self, X):
         """Encode X into the latent space.
 
@@ -341,6 +370,7 @@ class BaseAutoencoder(
         codes = self._validate_X(X, reset=False)
         return self._map_rows(self._encode, codes).astype(codes.dtype, copy=False)
 
+    @lazy(lambda self, X: self._output_meta(float_dtype(X)))
     def inverse_transform(self, X):
         """Decode latent codes back to the input space.
 
@@ -365,6 +395,7 @@ class BaseAutoencoder(
             )
         return self._output(self._map(self._decode, Z), Z.dtype)
 
+    @lazy(lambda self, X: np.empty(0))
     def score_samples(self, X):
         """Per-row score: higher for rows more typical of the training data.
 

@@ -149,14 +149,37 @@ class Table:
             for j, name in enumerate(names)
         ]
         table = cls(columns, frame)
-        scalar = np.column_stack(
-            [_scalar(column_codes(v, c), c) for v, c in zip(table._values(X), columns)]
+        codes = np.column_stack(
+            [column_codes(v, c) for v, c in zip(table._values(X), columns)]
         )
-        means, scales = RunningMoments(len(columns)).update(scalar).statistics()
-        for column, mean, scale in zip(columns, means, scales):
+        return table.set_statistics(table.moments(codes))
+
+    def moments(self, codes, moments=None):
+        """Add rows of codes to the running moments of their standardised values.
+
+        ``codes`` are those of :meth:`codes`; ``moments`` a
+        :class:`~._utils.RunningMoments` to update, or None for new ones.
+        Chunk by chunk, this gives the statistics of data read in parts.
+        """
+        if moments is None:
+            moments = RunningMoments(len(self.columns))
+        return moments.update(self.scalars(codes))
+
+    def scalars(self, codes):
+        """The values of codes that are standardised: logs of positive and count codes."""
+        if not any(c.type in ("positive", "count") for c in self.columns):
+            return codes
+        return np.column_stack(
+            [_scalar(codes[:, j], c) for j, c in enumerate(self.columns)]
+        )
+
+    def set_statistics(self, moments):
+        """Standardise by the mean and scale of ``moments``; returns self."""
+        means, scales = moments.statistics()
+        for column, mean, scale in zip(self.columns, means, scales):
             if column.type not in ("binary", "categorical"):
                 column.mean, column.scale = float(mean), float(scale)
-        return table
+        return self
 
     def _values(self, X):
         """The columns of X, as Series (frames) or array columns."""

@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoencoder, clone_with_seed
+from ._dask import float_dtype, lazy
 from ._compat import MissingValues, _check_feature_names_in, _fit_context
 from ._frames import is_polars, to_pandas, to_polars
 from ._utils import SEED_MAX
@@ -386,6 +387,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         self.estimator_.fit(_take(X, rows, kept))
         return self
 
+    @lazy(lambda self, X: self._output_meta(X))
     def transform(self, X):
         """Impute all missing values in X.
 
@@ -422,6 +424,17 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         if indicator is None:
             return X_imputed
         return np.hstack((X_imputed, indicator.astype(X_imputed.dtype)))
+
+    def _output_meta(self, X):
+        """What :meth:`transform` gives for no rows of X, a Dask collection."""
+        kept = np.flatnonzero(~self._empty_features | self.keep_empty_features)
+        n_indicator = 0 if self.indicator_ is None else len(self.indicator_.features_)
+        if not hasattr(X, "columns"):
+            return np.empty((0, kept.size + n_indicator), float_dtype(X))
+        empty = np.zeros((0, X.shape[1]))
+        indicator = None if self.indicator_ is None else np.zeros((0, n_indicator), bool)
+        names = self.get_feature_names_out()[kept.size :]
+        return _frame_like(X._meta, kept, empty, empty.astype(bool), indicator, names)
 
     def _kept_features(self):
         """Indices of the output features; warns when empty ones are dropped."""

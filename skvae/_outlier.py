@@ -11,6 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import clone_with_seed
+from ._dask import lazy
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._utils import SEED_MAX, check_rows_observed
 from ._vae import VAETransformer
@@ -320,6 +321,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     def _score_samples(self, X):
         return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
 
+    @lazy(lambda self, X: np.empty(0))
     def score_samples(self, X):
         """Score of each row: the lower, the more abnormal.
 
@@ -339,6 +341,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         check_is_fitted(self)
         return self._score_samples(self._validate_X(X, reset=False))
 
+    @lazy(lambda self, X: np.empty(0))
     def decision_function(self, X):
         """Shifted score: negative for outliers, non-negative for inliers.
 
@@ -354,6 +357,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """
         return self.score_samples(X) - self.offset_
 
+    @lazy(lambda self, X: np.empty(0, dtype=int))
     def predict(self, X):
         """Predict whether each row is an outlier (-1) or an inlier (+1).
 
@@ -372,6 +376,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         is_inlier[decision < 0] = -1
         return is_inlier
 
+    @lazy(lambda self, X: np.empty(0))
     def score_pvalues(self, X):
         """Conformal p-value of each row against the calibration rows.
 
@@ -395,6 +400,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return (1.0 + below) / (self.calibration_scores_.shape[0] + 1.0)
 
     @available_if(_estimator_has_feature_scores)
+    @lazy(lambda self, X: _contributions_meta(X, self.n_features_in_))
     def feature_contributions(self, X):
         """How much each feature adds to each row's abnormality.
 
@@ -437,3 +443,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = get_tags(self._get_estimator()).input_tags.allow_nan
         return tags
+
+
+def _contributions_meta(X, n_features):
+    """What ``feature_contributions`` gives for no rows of X."""
+    if hasattr(X, "columns"):
+        import pandas as pd
+
+        return pd.DataFrame(np.empty((0, n_features)), columns=X.columns)
+    return np.empty((0, n_features))

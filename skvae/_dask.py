@@ -1,0 +1,91 @@
+"""Dask collections in, lazy Dask collections out.
+
+The inference methods of every estimator take a Dask array or DataFrame as
+they take a NumPy array or a pandas DataFrame: decorated with :func:`lazy`,
+such a method maps itself over the blocks of rows (partitions), and says
+what its output is (shape, dtype, columns) without computing anything.
+Blocks are computed where the scheduler runs them, on a cluster's workers
+with a ``distributed`` client. Nothing here imports dask unless it is given
+a Dask collection.
+"""
+
+import functools
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["is_dask", "lazy", "float_dtype"]
+
+
+def is_dask(X):
+    """Whether X is a Dask collection (an array, DataFrame or Series)."""
+    return type(X).__module__.startswith("dask") and hasattr(X, "__dask_graph__")
+
+
+def float_dtype(X):
+    """The float dtype in-memory results take for X: float32 stays float32."""
+    return np.dtype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
+
+
+def lazy(meta):
+    """Make a method ``method(self, X, **kwargs)`` lazy on Dask collections.
+
+    ``meta(self, X)`` gives the method's output for no rows: a NumPy array
+    (a Dask array is returned) or a pandas DataFrame (a Dask DataFrame is
+    returned); X is the Dask collection. Other input goes to the method as
+    it is.
+    """
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, X, **kwargs):
+            if not is_dask(X):
+                return method(self, X, **kwargs)
+            check_is_fitted(self)
+            return map_rows(functools.partial(method, self, **kwargs), X, meta(self, X))
+
+        return wrapper
+
+    return decorate
+
+
+def map_rows(func, X, meta):
+    """``func`` over the blocks of rows of a Dask array or DataFrame, lazily.
+
+    The output is a Dask array when ``meta`` is a NumPy array: rows chunked
+    as X's, columns in one chunk; a Dask DataFrame when ``meta`` is a pandas
+    DataFrame: with the index of X's partitions, or of the rows' positions
+    for an array.
+    """
+    if hasattr(X, "divisions"):  # a DataFrame
+        return X.map_partitions(func, meta=meta)
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-dimensional Dask array, got {X.ndim} dimension(s).")
+    X = X.rechunk({1: -1})
+    if isinstance(meta, np.ndarray):
+        return X.map_blocks(
+            func,
+            chunks=(X.chunks[0], *((n,) for n in meta.shape[1:])),
+            drop_axis=[] if meta.ndim == 2 else [1],
+            dtype=meta.dtype,
+            meta=meta,
+        )
+    import dask
+    import dask.dataframe as dd
+
+    starts = np.cumsum((0, *X.chunks[0][:-1]))
+    parts = [
+        dask.delayed(_at_rows)(func, block, start)
+        for block, start in zip(X.to_delayed().ravel(), starts)
+    ]
+    return dd.from_delayed(parts, meta=meta, verify_meta=False)
+
+
+def _at_rows(func, block, start):
+    """``func(block)``, a DataFrame indexed by the rows' positions in the array."""
+    import pandas as pd
+
+    out = func(block)
+    if np.isfinite(start):
+        out.index = pd.RangeIndex(int(start), int(start) + len(out))
+    return out

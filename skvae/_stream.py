@@ -1,0 +1,122 @@
+"""Training on data read chunk by chunk: larger than memory, or on a cluster.
+
+:func:`fit_chunks` reads a Dask array or DataFrame block by block (or
+chunks from a sequence or a function), so that only one chunk is in memory
+at a time: a first pass computes the standardisation statistics of all the
+data, then each pass trains the model with ``partial_fit`` on every chunk.
+"""
+
+from collections.abc import Sequence
+from numbers import Integral
+
+from sklearn.utils import check_random_state
+
+from ._dask import is_dask
+
+__all__ = ["fit_chunks"]
+
+
+def fit_chunks(estimator, X, *, n_epochs=1):
+    """Fit a model on data read chunk by chunk, in memory bounded by a chunk.
+
+    Training on data larger than memory, or held by a Dask cluster. A first
+    pass over the chunks computes the statistics the model standardises
+    with (each column's mean and scale over all the rows, missing values
+    ignored); the column types and categories of a DataFrame and the
+    network's PCA start come from the first chunk. Then each of
+    ``n_epochs`` passes calls ``estimator.partial_fit`` on every chunk. Only
+    one chunk is read at a time: peak memory depends on the chunk size, not
+    on the number of rows.
+
+    Unlike :meth:`~AutoencoderTransformer.partial_fit` alone (and dask-ml's
+    :class:`~dask_ml.wrappers.Incremental`, which calls it block by block),
+    the statistics are not those of the first chunk only. Early stopping
+    does not apply, as for ``partial_fit``.
+
+    Parameters
+    ----------
+    estimator : AutoencoderTransformer or VAETransformer
+        The model to fit, in place. Fitting starts anew, unless
+        ``warm_start=True`` and the model is fitted: training then continues
+        without a statistics pass.
+
+    X : dask array, dask DataFrame, sequence or callable
+        The data, in chunks of rows:
+
+        - a Dask array or DataFrame: each block (partition) of rows is
+          computed when it is needed, by the active scheduler;
+        - a sequence (list or tuple) of arrays or DataFrames;
+        - a callable that returns an iterable of chunks each time it is
+          called (a generator function reading files, say): it is called
+          once per pass.
+
+        NaN (any missing value of a DataFrame) marks missing entries.
+
+    n_epochs : int, default=1
+        Passes of training over the chunks. With ``estimator.shuffle``, the
+        chunks of a Dask collection or a sequence are visited in a new
+        random order at each pass (seeded by the estimator's
+        ``random_state``), and the rows of each chunk are shuffled.
+
+    Returns
+    -------
+    estimator : object
+        The fitted estimator.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from skvae import AutoencoderTransformer, fit_chunks
+    >>> X = da.random.default_rng(0).normal(size=(20_000, 8), chunks=(5_000, 8))
+    >>> model = fit_chunks(AutoencoderTransformer(random_state=0), X)
+    >>> model.transform(X[:5]).compute().shape
+    (5, 2)
+    """
+    if not hasattr(estimator, "_start_stream"):
+        raise TypeError(
+            "fit_chunks fits an AutoencoderTransformer or a VAETransformer, got "
+            f"{type(estimator).__name__}."
+        )
+    if not isinstance(n_epochs, Integral) or n_epochs < 1:
+        raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}.")
+    read, n_chunks = _reader(X)
+    with estimator._fitting():
+        if not (estimator.warm_start and hasattr(estimator, "module_")):
+            estimator._start_stream(read(range(n_chunks or 0)))
+        rng = check_random_state(estimator._rng.randint(2**31 - 1))
+        for _ in range(n_epochs):
+            order = range(n_chunks or 0)
+            if n_chunks and estimator.shuffle:
+                order = rng.permutation(n_chunks)
+            for chunk in read(order):
+                estimator.partial_fit(chunk)
+    return estimator
+
+
+def _reader(X):
+    """``(read, n_chunks)``: ``read(order)`` yields the chunks of X in ``order``.
+
+    ``n_chunks`` is None when the chunks can only be read in their own
+    order (a callable's); ``read`` then ignores ``order``.
+    """
+    if is_dask(X):
+        if hasattr(X, "divisions"):  # a DataFrame (an array has partitions too)
+            blocks = X.partitions
+            n_chunks = X.npartitions
+        else:
+            if X.ndim != 2:
+                raise ValueError(f"X must be 2-dimensional, got {X.ndim} dimension(s).")
+            blocks = X.rechunk({1: -1}).blocks
+            n_chunks = X.numblocks[0]
+        return (lambda order: (blocks[int(i)].compute() for i in order)), n_chunks
+    if isinstance(X, Sequence) and not isinstance(X, str):
+        return (lambda order: (X[int(i)] for i in order)), len(X)
+    if callable(X):
+        return (lambda order: iter(X())), None
+    raise TypeError(
+        "X must be a Dask array or DataFrame, a list of chunks, or a function "
+        f"returning an iterable of chunks; got {type(X).__name__}. fit_chunks "
+        "reads the data more than once, so a one-shot iterator or generator "
+        "will not do: pass the function that makes it. Data that fits in "
+        "memory can go to fit directly."
+    )
