@@ -28,6 +28,11 @@ def fit_chunks(estimator, X, *, n_epochs=1):
     one chunk is read at a time: peak memory depends on the chunk size, not
     on the number of rows.
 
+    The model learns from the chunks in turn, so each chunk should be a
+    fair sample of the data: shuffle the rows of data sorted by time or by
+    group before training on it (shuffling the order of the chunks, as
+    ``shuffle`` does, is not enough when each chunk holds one group).
+
     Unlike :meth:`~AutoencoderTransformer.partial_fit` alone (and dask-ml's
     :class:`~dask_ml.wrappers.Incremental`, which calls it block by block),
     the statistics are not those of the first chunk only. Early stopping
