@@ -367,8 +367,15 @@ class BaseAutoencoder(
             Latent codes, in the float dtype of X (float64 for a DataFrame).
         """
         check_is_fitted(self)
-        codes = self._validate_X(X, reset=False)
-        return self._map_rows(self._encode, codes).astype(codes.dtype, copy=False)
+        folded = self._folded()
+        if folded is None:
+            codes = self._validate_X(X, reset=False)
+            return self._map_rows(self._encode, codes, dtype=codes.dtype)
+        # rows without an observed value are looked for with the chunks' NaN
+        codes = self._small_array(X)
+        if codes is None:
+            codes = self._validate_X(X, reset=False, check_rows=False)
+        return self._encode_folded(codes, folded)
 
     @lazy(lambda self, X: self._output_meta(float_dtype(X)))
     def inverse_transform(self, X):
@@ -393,6 +400,9 @@ class BaseAutoencoder(
                 f"X has {Z.shape[1]} features, but {type(self).__name__} decodes "
                 f"codes of n_components={self.n_components} features."
             )
+        folded = self._folded()
+        if folded is not None and not self._table.frame:  # frames: the table's dtypes
+            return self._decode_folded(Z, folded)
         return self._output(self._map(self._decode, Z), Z.dtype)
 
     @lazy(lambda self, X: np.empty(0))

@@ -258,6 +258,17 @@ class Table:
         scales = np.array([np.nan if n else c.scale for c, n in zip(self.columns, none)])
         return means, scales
 
+    def affine(self):
+        """``(mean, scale)`` where rows are coded as ``(x - mean) / scale``, else None.
+
+        A table of real columns only codes its rows so both ways: as the
+        network's inputs and targets (shared), and back in :meth:`decode`.
+        """
+        if not all(c.type == "real" for c in self.columns):
+            return None
+        return (np.array([c.mean for c in self.columns]),
+                np.array([c.scale for c in self.columns]))
+
     # -------------------------------------------------------------- encoding
     def codes(self, X):
         """``(N, n_columns)`` float64 codes in the columns' order, NaN missing."""
@@ -357,9 +368,12 @@ class Table:
         labels, each column cast to its dtype: a DataFrame if the table was
         fitted on one, else a float array.
         """
-        targets = np.asarray(targets, dtype=np.float64)
-        values = np.empty_like(targets)
-        values[:, self.order] = targets
+        targets = np.asarray(targets)
+        if np.all(np.diff(self.order) > 0):  # in the columns' order already
+            values = targets.astype(np.float64)
+        else:  # scattering columns costs an order of magnitude more than a copy
+            values = np.empty(targets.shape)
+            values[:, self.order] = targets
         scaled = [j for j, c in enumerate(self.columns) if c.type in ("real", "positive")]
         if scaled:  # one vectorised pass over every standardised column
             scales = np.array([self.columns[j].scale for j in scaled])

@@ -25,14 +25,8 @@ from tqdm.std import tqdm
 from . import _training
 from ._likelihoods import MIN_LOG_SCALE
 from ._nn import LinearStart
-from ._utils import (
-    SEED_MAX,
-    cpu_threads,
-    make_generator,
-    resolve_device,
-    to_tensor,
-    torch_threads,
-)
+from ._threads import cpu_threads, torch_threads
+from ._utils import SEED_MAX, make_generator, resolve_device, to_tensor
 
 
 # The "auto" training budget counts optimiser steps, not epochs: a model
@@ -64,7 +58,8 @@ class TrainingMixin:
         ``torch.no_grad``). If the block raises, the estimator is put back as
         it was before: unfitted after a first fit, or its previous fitted
         state (weights, optimiser and history included) after a warm start or
-        ``partial_fit``.
+        ``partial_fit``. Either way the folded networks of inference are
+        rebuilt on next use (see ``InferenceMixin._folded``).
         """
         state = copy.copy(self.__dict__)
         saved = {
@@ -85,6 +80,8 @@ class TrainingMixin:
             for name, values in saved.items():
                 state[name].load_state_dict(values)
             raise
+        finally:
+            self._forget_folded()
 
     def _architecture(self):
         """The parameters that shape the network, checked by warm starts."""

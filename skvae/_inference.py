@@ -2,34 +2,96 @@
 
 :class:`InferenceMixin` runs a model function over chunks of rows (encoded
 by the table chunk by chunk, under ``torch.inference_mode`` with the
-thread rule of :func:`._utils.cpu_threads`) and gives
+thread rule of :func:`._threads.cpu_threads`) and gives
 :class:`~._impute.AutoencoderImputer` and
 :class:`~._outlier.AutoencoderOutlierDetector` what they use of a model:
 row scores, per-column scores and completions of rows. It relies on the
 hooks and the table of :class:`~._base.BaseAutoencoder`.
+
+Where the table codes rows affinely (real columns only), ``transform`` and
+``inverse_transform`` take a faster way: the coding is folded into the
+networks (:class:`Folded`), so that rows are only cast on their way in
+and out.
 """
 
+import dataclasses
 import functools
+import weakref
 
 import numpy as np
+import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._nn import FusedMLP
+from ._threads import cpu_threads, torch_threads
 from ._utils import (
     INFERENCE_CHUNK,
+    MAX_STANDARDISED,
+    MIN_INFERENCE_ROWS,
     SEED_MAX,
-    cpu_threads,
+    check_rows_observed,
+    fill_and_clip,
     make_generator,
     map_chunks,
     to_tensor,
-    torch_threads,
 )
+
+# A column whose mean lies within this many standard deviations of 0 is
+# centred inside the folded network: rounding its raw values to float32 then
+# costs no more than rounding standardised values of 16 does. Columns
+# further off are centred in float64 before the cast, and after decoding.
+FOLD_MAX_MEAN = 16.0
+# Scales for which folded weights, raw values and clip bounds all stay well
+# inside float32's range; a table with other scales takes the general path.
+FOLD_SCALES = (1e-18, 1e18)
+
+# Each fitted module's folded networks (see InferenceMixin._folded), kept
+# off the estimator: transform leaves its __dict__ as it was, as
+# scikit-learn checks, and a saved model holds no cache.
+_folded_networks = weakref.WeakKeyDictionary()
+
+
+@dataclasses.dataclass
+class Folded:
+    """``transform`` and ``inverse_transform`` of affinely coded rows, as two networks.
+
+    Where the table codes rows as ``(x - mean) / scale`` both ways (see
+    :meth:`._columns.Table.affine`), the coding is folded into the first
+    and last layers (:class:`._nn.FusedMLP`): rows go into the network as
+    they are, cast to float32, and come out in their own units. The code is
+    the encoder's first outputs (an autoencoder's code, a VAE's posterior
+    mean); the decoder's outputs are the Gaussian means, the point
+    predictions.
+
+    Attributes
+    ----------
+    encoder, decoder : FusedMLP
+        Rows (less ``centre``) to codes, and back.
+    centre : ndarray of shape (n_features,) or None
+        float64 values subtracted from the rows before the cast and added to
+        the decoded rows: the means of the columns far from 0 (see
+        ``FOLD_MAX_MEAN``), else 0; None where all are 0.
+    fill, bound : ndarray of shape (n_features,)
+        The value a missing entry (less ``centre``) stands for, its column's
+        mean, and how far from it entries are clipped
+        (``MAX_STANDARDISED`` scales).
+    reach : float
+        ``min(bound - |fill|)``, for :func:`._utils.fill_and_clip`.
+    """
+
+    encoder: FusedMLP
+    decoder: FusedMLP
+    centre: np.ndarray
+    fill: np.ndarray
+    bound: np.ndarray
+    reach: float
 
 
 class InferenceMixin:
     """Chunked inference and the role contract (``_score_features``, ``_complete``)."""
 
-    def _map(self, fn, *arrays, chunk=INFERENCE_CHUNK):
+    def _map(self, fn, *arrays, chunk=INFERENCE_CHUNK, dtype=np.float32, network=None):
         """``fn`` over row chunks of ``arrays`` (numpy, tensors or None)."""
 
         def get_chunk(start, stop):
@@ -39,9 +101,9 @@ class InferenceMixin:
             ]
 
         n_rows = next(a for a in arrays if a is not None).shape[0]
-        return self._map_chunks(fn, n_rows, get_chunk, chunk)
+        return self._map_chunks(fn, n_rows, get_chunk, chunk, dtype, network)
 
-    def _map_rows(self, fn, codes, chunk=INFERENCE_CHUNK):
+    def _map_rows(self, fn, codes, chunk=INFERENCE_CHUNK, dtype=np.float32):
         """``fn(x, mask)`` over row chunks of codes, encoded chunk by chunk."""
         clipped = [0]
 
@@ -51,16 +113,122 @@ class InferenceMixin:
             mask = None if mask is None else to_tensor(mask, self._device)
             return to_tensor(data, self._device), mask
 
-        out = self._map_chunks(fn, codes.shape[0], get_chunk, chunk)
+        out = self._map_chunks(fn, codes.shape[0], get_chunk, chunk, dtype)
         if clipped[0]:
             self._warn_clipped(codes, clipped[0])
         return out
 
-    def _map_chunks(self, fn, n_rows, get_chunk, chunk):
-        self.module_.eval()
-        threads = cpu_threads(self.module_, min(chunk, n_rows), self._device)
+    def _map_chunks(self, fn, n_rows, get_chunk, chunk, dtype=np.float32, network=None):
+        """:func:`._utils.map_chunks` with the threads ``network`` (the model's) needs."""
+        if network is None:
+            network = self.module_
+            network.eval()
+        threads = cpu_threads(network, min(chunk, n_rows), self._device)
         with torch_threads(threads):
-            return map_chunks(fn, n_rows, get_chunk, chunk)
+            return map_chunks(fn, n_rows, get_chunk, chunk, dtype)
+
+    # ------------------------------------------------------- folded networks
+    def _folded(self):
+        """The :class:`Folded` networks of the fitted model, or None.
+
+        None unless the table codes rows affinely with scales in
+        ``FOLD_SCALES``. Built on first use and kept with the module until
+        a fit (see :meth:`_forget_folded`), until its weights change in
+        place otherwise (``load_state_dict``: their version counters move),
+        or until the table changes. A new module (a fresh fit, a loaded
+        model) starts without.
+        """
+        module, table = self.module_, self._table
+        kept = _folded_networks.get(module)
+        if (kept is not None and kept[0] is table
+                and all(p._version == v for p, v in kept[1])):
+            return kept[2]
+        affine = table.affine()
+        folded = None
+        if affine is not None and np.all((affine[1] >= FOLD_SCALES[0])
+                                         & (affine[1] <= FOLD_SCALES[1])):
+            mean, scale = affine
+            far = np.abs(mean) > FOLD_MAX_MEAN * scale
+            centre = np.where(far, mean, 0.0) if far.any() else None
+            shift = mean if centre is None else mean - centre
+            n_codes = module.decoder.mlp[0].in_features
+            bound = MAX_STANDARDISED * scale
+            folded = Folded(
+                encoder=FusedMLP(module.encoder, shift, scale, n_outputs=n_codes),
+                decoder=FusedMLP(module.decoder, out_scale=scale, out_shift=shift),
+                centre=centre,
+                fill=shift,
+                bound=bound,
+                reach=float(np.min(bound - np.abs(shift))),
+            )
+        versions = [(p, p._version) for p in module.parameters()]
+        _folded_networks[module] = (table, versions, folded)
+        return folded
+
+    def _forget_folded(self):
+        """Drop the folded networks: a fit changes the weights.
+
+        Optimisers with fused kernels update weights in place without
+        moving their version counters, so a fit says so itself.
+        """
+        module = getattr(self, "module_", None)
+        if module is not None:
+            _folded_networks.pop(module, None)
+
+    def _small_array(self, X):
+        """X itself if it is a small float array ``_validate_X`` would pass unchanged.
+
+        Else None. scikit-learn's checks take about 0.1 ms whatever the size
+        of X: most of a call on a few rows. A float array of at most
+        ``MIN_INFERENCE_ROWS`` rows of the training width, given to a model
+        fitted on an array, needs no more of them than the test for
+        infinity. Rows without an observed value are left to the caller.
+        """
+        if (type(X) is np.ndarray and X.ndim == 2
+                and X.dtype in (np.float32, np.float64)
+                and 0 < X.shape[0] <= MIN_INFERENCE_ROWS
+                and X.shape[1] == self.n_features_in_
+                and not self._table.frame
+                and not hasattr(self, "feature_names_in_")
+                and not np.isinf(X).any()):
+            return X
+        return None
+
+    def _encode_folded(self, codes, folded):
+        """What ``transform`` gives for validated codes, through ``folded.encoder``.
+
+        Raises if a row has no observed value: NaN are looked for chunk by
+        chunk, where the chunks are cast anyway.
+        """
+        buffer = np.empty((min(INFERENCE_CHUNK, len(codes)), codes.shape[1]), np.float32)
+        clipped = [0]
+
+        def get_chunk(start, stop):
+            block = buffer[: min(stop, len(codes)) - start]
+            if folded.centre is None:
+                block[...] = codes[start:stop]
+            else:
+                np.subtract(codes[start:stop], folded.centre, out=block, casting="unsafe")
+            n_clipped, missing = fill_and_clip(block, folded.fill, folded.bound,
+                                               folded.reach)
+            if missing is not None and missing.all(axis=1).any():
+                check_rows_observed(codes)
+            clipped[0] += n_clipped
+            return [torch.from_numpy(block).to(self._device)]
+
+        with np.errstate(over="ignore"):  # beyond float32: inf, then clipped
+            out = self._map_chunks(folded.encoder, len(codes), get_chunk,
+                                   INFERENCE_CHUNK, codes.dtype, folded.encoder)
+        if clipped[0]:
+            self._warn_clipped(codes, clipped[0])
+        return out
+
+    def _decode_folded(self, Z, folded):
+        """What ``inverse_transform`` gives for codes Z, through ``folded.decoder``."""
+        out = self._map(folded.decoder, Z, dtype=Z.dtype, network=folded.decoder)
+        if folded.centre is not None:
+            out += folded.centre
+        return out
 
     def _score_chunk(self, n_features):
         """Rows per chunk when scoring rows of ``n_features`` features."""
@@ -69,7 +237,7 @@ class InferenceMixin:
     def _score_samples(self, codes):
         """:meth:`_score_rows` of validated codes, a float64 array."""
         chunk = self._score_chunk(self._table.width)
-        return self._map_rows(self._score_rows, codes, chunk).astype(np.float64)
+        return self._map_rows(self._score_rows, codes, chunk, np.float64)
 
     def _score_features(self, X):
         """Per-column abnormality of the rows of X, float64, in column order.

@@ -5,6 +5,7 @@ initialised with a local generator (:meth:`reset_parameters`), so building a
 network never touches torch's global random state.
 """
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -119,6 +120,109 @@ class ResidualMLP(nn.Module):
                 last.bias.zero_()
             target.weight.copy_(weight)
             target.bias.copy_(bias)
+
+
+class FusedMLP:
+    """A :class:`ResidualMLP` for inference: fewer products, affine maps folded in.
+
+    Computes ``residual((x - in_shift) / in_scale)[:, :n_outputs] * out_scale
+    + out_shift``. The shortcut shares the first matrix product with the
+    MLP's first layer, and its result is the addend of the MLP's last; the
+    affine maps are folded into the layers that read the input and those
+    that write the output. Folded in float64, stored in float32: a snapshot
+    of the weights. Not a :class:`torch.nn.Module`: it has no gradients,
+    modes or state to keep, and a module's bookkeeping costs more than the
+    products on a single row.
+
+    Parameters
+    ----------
+    residual : ResidualMLP
+        The network.
+    in_shift, in_scale : array-like of shape (n_inputs,), default=None
+        What the input is standardised by (None: 0 and 1).
+    out_scale, out_shift : array-like of shape (n_outputs,), default=None
+        What the output is unstandardised by (None: 1 and 0).
+    n_outputs : int, default=None
+        How many of the first outputs to compute (None: all).
+
+    Shape
+    -----
+    - Input: ``(N, n_inputs)``; output: ``(N, n_outputs)``.
+    """
+
+    def __init__(self, residual, in_shift=None, in_scale=None, out_scale=None,
+                 out_shift=None, n_outputs=None):
+        linear = [m for m in residual.mlp if isinstance(m, nn.Linear)]
+        layers = [_float64(m) for m in linear]
+        shortcut = None if residual.shortcut is None else _float64(residual.shortcut)
+        layers[-1] = _first_rows(*layers[-1], n_outputs)
+        if in_scale is not None:
+            layers[0] = _fold_input(*layers[0], in_shift, in_scale)
+        if out_scale is not None:
+            layers[-1] = _fold_output(*layers[-1], out_scale, 0.0 if shortcut else out_shift)
+        if shortcut is not None:
+            shortcut = _first_rows(*shortcut, n_outputs)
+            if in_scale is not None:
+                shortcut = _fold_input(*shortcut, in_shift, in_scale)
+            if out_scale is not None:
+                shortcut = _fold_output(*shortcut, out_scale, out_shift)
+            # the first product computes the first layer and the shortcut, whose
+            # result (plus the last layer's bias) the last product adds to
+            (w_first, b_first), (w_last, b_last) = layers[0], layers[-1]
+            layers[0] = (torch.cat([w_first, shortcut[0]]),
+                         torch.cat([b_first, shortcut[1] + b_last]))
+            layers[-1] = (w_last, None)
+            self.width = w_first.shape[0]
+        device = linear[0].weight.device
+        stored = lambda t: None if t is None else t.to(device, torch.float32)  # noqa: E731
+        # (in, out) weights: the layer is x @ weight + bias
+        self.layers = [(stored(w.T.contiguous()), stored(b)) for w, b in layers]
+        activation = [m for m in residual.mlp if not isinstance(m, nn.Linear)][:1]
+        self.activation = copy.deepcopy(activation[0]) if activation else None
+        if hasattr(self.activation, "inplace"):
+            # it only ever sees tensors made here: no new tensor per layer
+            self.activation.inplace = True
+
+    def parameters(self):
+        """The weights and biases, as :meth:`torch.nn.Module.parameters` gives them.
+
+        What the thread rule (:func:`._threads.cpu_threads`) counts.
+        """
+        return [t for layer in self.layers for t in layer if t is not None]
+
+    def __call__(self, x):
+        # torch.mm, then add_: on the CPU, 10 to 20% faster than torch.addmm
+        # with the bias as its addend
+        (weight, bias), *layers = self.layers
+        first = torch.mm(x, weight).add_(bias)
+        if not layers:
+            return first
+        h = self.activation(first[:, : self.width])
+        for weight, bias in layers[:-1]:
+            h = self.activation(torch.mm(h, weight).add_(bias))
+        return torch.mm(h, layers[-1][0]).add_(first[:, self.width :])
+
+
+def _float64(linear):
+    """``(weight, bias)`` of a ``Linear``, as float64 tensors on the CPU."""
+    return tuple(p.detach().to("cpu", torch.float64) for p in (linear.weight, linear.bias))
+
+
+def _first_rows(weight, bias, n_rows):
+    """The layer computing only its first ``n_rows`` outputs (None: all)."""
+    return weight[:n_rows], bias[:n_rows]
+
+
+def _fold_input(weight, bias, shift, scale):
+    """The layer applied to ``(x - shift) / scale``, as a layer of ``x``."""
+    weight = weight / torch.as_tensor(scale, dtype=torch.float64)
+    return weight, bias - weight @ torch.as_tensor(shift, dtype=torch.float64)
+
+
+def _fold_output(weight, bias, scale, shift):
+    """The layer followed by ``* scale + shift``, as one layer."""
+    scale = torch.as_tensor(scale, dtype=torch.float64)
+    return weight * scale[:, None], bias * scale + torch.as_tensor(shift, dtype=torch.float64)
 
 
 class Autoencoder(nn.Module):

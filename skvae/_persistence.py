@@ -112,19 +112,22 @@ class TorchStateMixin:
         if getattr(self, "_polars_schema", None) is not None:
             self._polars_schema = schema_from_state(self._polars_schema)
         self._built_for["hidden_layer_sizes"] = tuple(self._built_for["hidden_layer_sizes"])
-        self.module_ = self._make_module(
-            self._table.n_inputs, self._built_for["hidden_layer_sizes"],
-            self._table.groups, make_generator(0, device),
-        )
-        self.module_.load_state_dict(tensors(weights))
-        self.module_.eval()
-        history = dict(self._history)
-        if history["best_state"] is not None:
-            history["best_state"] = {
-                k: v.to(device) for k, v in tensors(history["best_state"]).items()
-            }
-        self._history = History(**history)
-        self._optimizer_state = _torch_optimizer(self._optimizer_state)
+        # Tensors made under the caller's torch.inference_mode could not be
+        # trained further, and keep no version counter (InferenceMixin._folded)
+        with torch.inference_mode(False):
+            self.module_ = self._make_module(
+                self._table.n_inputs, self._built_for["hidden_layer_sizes"],
+                self._table.groups, make_generator(0, device),
+            )
+            self.module_.load_state_dict(tensors(weights))
+            self.module_.eval()
+            history = dict(self._history)
+            if history["best_state"] is not None:
+                history["best_state"] = {
+                    k: v.to(device) for k, v in tensors(history["best_state"]).items()
+                }
+            self._history = History(**history)
+            self._optimizer_state = _torch_optimizer(self._optimizer_state)
 
 
 def _plain_optimizer(state):

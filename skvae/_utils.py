@@ -1,11 +1,8 @@
-"""Devices, random generators, threads and batched inference.
+"""Devices, random generators and batched inference.
 
 Nothing here knows about scikit-learn: these helpers take plain values
 (seeds, device strings, tensors) so the torch layers stay usable alone.
 """
-
-import contextlib
-import threading
 
 import numpy as np
 import torch
@@ -28,12 +25,6 @@ STATISTICS_CHUNK = 65536
 # (or float32's lowest value, a common "no data" fill) overflows to inf, and
 # scores and codes turn into NaN.
 MAX_STANDARDISED = 1e10
-
-# CPU ops below this many multiply-adds (a few ms of work) run on one thread:
-# small ops gain nothing from more, and when another process holds a core
-# every op waits for the descheduled thread. On 2 shared cores two threads
-# made training epochs 20-40x slower (batch 512) and inference 2.4x slower.
-_SINGLE_THREAD_MACS = 2**28
 
 
 def resolve_device(device):
@@ -66,50 +57,6 @@ def resolve_device(device):
 def make_generator(seed, device):
     """A local :class:`torch.Generator` on ``device``: never the global one."""
     return torch.Generator(device=device).manual_seed(int(seed))
-
-
-_threads_lock = threading.Lock()
-_threads_state = {"users": 0, "previous": None}
-
-
-@contextlib.contextmanager
-def torch_threads(n_threads):
-    """Run the block with ``n_threads`` intra-op threads, then restore.
-
-    torch's thread count is global to the process: when blocks of several
-    Python threads overlap, the first one sets it and the last one out
-    restores the caller's setting, so that no block leaves it changed.
-    ``None`` keeps the current setting.
-    """
-    if n_threads is None:
-        yield
-        return
-    state = _threads_state
-    with _threads_lock:
-        if state["users"] == 0:
-            state["previous"] = torch.get_num_threads()
-            if n_threads != state["previous"]:
-                torch.set_num_threads(n_threads)
-        state["users"] += 1
-    try:
-        yield
-    finally:
-        with _threads_lock:
-            state["users"] -= 1
-            if state["users"] == 0 and torch.get_num_threads() != state["previous"]:
-                torch.set_num_threads(state["previous"])
-
-
-def cpu_threads(module, n_rows, device):
-    """Intra-op threads for ``n_rows`` rows through ``module``: None to keep.
-
-    One thread unless the largest layer's product is big enough for more
-    threads to pay (see ``_SINGLE_THREAD_MACS``); None off the CPU.
-    """
-    if device.type != "cpu":
-        return None
-    largest = max((p.numel() for p in module.parameters()), default=0)
-    return 1 if n_rows * largest < _SINGLE_THREAD_MACS else None
 
 
 def to_tensor(array, device):
@@ -199,17 +146,65 @@ def standardise(X, mean, scale, chunk=STATISTICS_CHUNK):
     out = np.empty(X.shape, dtype=np.float32)
     n_clipped = 0
     for start in range(0, X.shape[0], chunk):
-        block = (np.asarray(X[start : start + chunk], dtype=np.float64) - mean) / scale
-        block = np.nan_to_num(block, nan=0.0, posinf=np.inf, neginf=-np.inf)
-        far = np.abs(block) > MAX_STANDARDISED
-        if far.any():
-            n_clipped += int(far.sum())
-            block = np.clip(block, -MAX_STANDARDISED, MAX_STANDARDISED)
+        block = np.subtract(X[start : start + chunk], mean, dtype=np.float64)
+        block /= scale
+        n_clipped += fill_and_clip(block, 0.0, MAX_STANDARDISED)[0]
         out[start : start + chunk] = block
     return out, n_clipped
 
 
-def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK):
+def fill_and_clip(block, fill, bound, reach=None):
+    """Set the NaN entries of ``block`` to ``fill`` and clip it to ``fill ± bound``.
+
+    In place. Most blocks hold neither NaN nor far values: their minimum and
+    maximum tell, and they cost nothing more.
+
+    Parameters
+    ----------
+    block : ndarray of shape (n_rows, n_columns)
+        Float rows.
+    fill, bound : float or ndarray of shape (n_columns,)
+        The value of a missing entry in each column, and how far from it
+        the column's entries may lie (``bound > |fill|``).
+    reach : float, default=None
+        ``min(bound - |fill|)``, for a caller that has it at hand.
+
+    Returns
+    -------
+    n_clipped : int
+        How many entries were clipped (infinities included).
+    missing : ndarray of bool or None
+        Where ``block`` held NaN, or None if it held none.
+    """
+    if reach is None:
+        reach = float(np.min(bound - np.abs(fill)))
+    if _within(block, reach):
+        return 0, None
+    missing = np.isnan(block)
+    if not missing.any():
+        missing = None
+    else:
+        np.copyto(block, fill, where=missing)
+        if _within(block, reach):  # NaN, and no far values
+            return 0, missing
+    n_clipped = int(np.count_nonzero(np.abs(block - fill) > bound))
+    if n_clipped:
+        np.clip(block, fill - bound, fill + bound, out=block)
+    return n_clipped, missing
+
+
+def _within(block, reach):
+    """Whether every entry of ``block`` lies within ``reach`` of 0, none NaN.
+
+    Entries within reach of 0 lie within bound of their fill (see
+    :func:`fill_and_clip`). A NaN entry makes the minimum and maximum NaN,
+    and the test false. (A dot product would be quicker alone, but NumPy's
+    BLAS runs it on threads that a busy core holds up.)
+    """
+    return -reach <= float(block.min()) and float(block.max()) <= reach
+
+
+def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK, dtype=np.float32):
     """Apply ``fn`` to consecutive row chunks and stack the results.
 
     ``get_chunk(start, stop)`` returns the arguments of ``fn`` for those rows
@@ -217,18 +212,21 @@ def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK):
     memory stays bounded. A chunk of fewer than ``MIN_INFERENCE_ROWS`` rows
     is padded to that many (and the padding dropped), so that a row's result
     does not depend on how many rows come with it. Runs under
-    :func:`torch.inference_mode`; returns a float32 numpy array, rows in
-    input order.
+    :func:`torch.inference_mode`; returns a numpy array of ``dtype``, rows
+    in input order.
     """
-    outputs = []
+    out = None
     with torch.inference_mode():
         for start in range(0, n_rows, chunk):
             args = get_chunk(start, start + chunk)
             n = min(chunk, n_rows - start)
             if n < MIN_INFERENCE_ROWS:
                 args = [_pad_rows(a, MIN_INFERENCE_ROWS) for a in args]
-            outputs.append(fn(*args)[:n].cpu().numpy())
-    return np.concatenate(outputs, axis=0)
+            result = fn(*args)[:n].cpu().numpy()
+            if out is None:
+                out = np.empty((n_rows, *result.shape[1:]), dtype=dtype)
+            out[start : start + n] = result
+    return out
 
 
 def _pad_rows(tensor, n_rows):

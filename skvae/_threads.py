@@ -1,0 +1,116 @@
+"""How many torch threads a CPU operation runs on, and running a block on them.
+
+The whole rule is :func:`cpu_threads`; :func:`torch_threads` applies it to a
+block and gives the caller its own setting back afterwards. The numbers
+behind the constants come from ``benchmarks/bench_threads.py`` (see
+benchmarks/README.md, "Threads").
+"""
+
+import contextlib
+import os
+
+import torch
+
+# One thread per this many multiply-adds of the largest layer over the rows
+# of an operation (a training batch, or an inference chunk): 4.2 M, the
+# smallest share per thread at which a second thread clearly gained. On 2
+# idle cores (benchmarks/bench_threads.py) a second thread made training
+# epochs of the 64-128-64-8 network 0.88-1.10x as fast at 2.1 M
+# multiply-adds per operation (batch 256, three runs), 1.24-1.26x at 8.4 M
+# (batch 1024) and 1.42-1.49x at 33.5 M (batch 4096, and 1.51x for
+# transform); with hidden layers of 512, 1.46x at 8.4 M and 1.75-1.88x from
+# 33.5 M on; with hidden layers of 2048, 1.75-1.94x from 268 M on.
+MACS_PER_THREAD = 2**22
+
+# Cores left to other processes: the rule never takes every usable core.
+# An operation waits for its slowest thread, and a thread that shares its
+# core with another busy process runs at half speed and waits to be
+# scheduled, at every operation. On 2 cores with a busy-loop process on
+# one, two threads made training epochs 1.3-3.3x slower and transform
+# 1.3-2.9x slower than one thread, at every size measured (2.1 M to 4.3 G
+# multiply-adds per operation; 2.4-7x slower with another test suite
+# running instead), while one thread lost at most 20% to the busy loop.
+SPARE_CORES = 1
+
+
+def usable_cores():
+    """Number of cores this process may run on (its CPU affinity).
+
+    Returns
+    -------
+    n_cores : int
+        The cores of ``os.sched_getaffinity(0)`` where the platform has it,
+        else ``os.cpu_count()``.
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def cpu_threads(module, n_rows, device):
+    """Intra-op threads for ``n_rows`` rows at a time through ``module``.
+
+    One thread per ``MACS_PER_THREAD`` multiply-adds of the largest layer
+    over ``n_rows`` rows, at least one, and at most:
+
+    * the caller's ``torch.get_num_threads()``, which follows
+      ``torch.set_num_threads``, ``OMP_NUM_THREADS`` and
+      :func:`threadpoolctl.threadpool_limits`;
+    * the usable cores (the process's CPU affinity) less ``SPARE_CORES``.
+
+    The count depends on nothing else (not on other threads or processes),
+    so that a fit with an integer ``random_state`` gives the same result
+    at every run on a machine: results can differ in the last bits between
+    one thread and several.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network the rows go through.
+    n_rows : int
+        Rows per operation: the batch size when training, the chunk size at
+        inference.
+    device : torch.device
+        Where the module runs.
+
+    Returns
+    -------
+    n_threads : int or None
+        The thread count, or None off the CPU (nothing to change).
+    """
+    if device.type != "cpu":
+        return None
+    largest = max((p.numel() for p in module.parameters()), default=0)
+    wanted = n_rows * largest // MACS_PER_THREAD
+    cores = usable_cores() - SPARE_CORES
+    return max(1, min(wanted, cores, torch.get_num_threads()))
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Run the block with ``n_threads`` intra-op threads, then restore.
+
+    torch's thread count is held per Python thread (an OpenMP setting of
+    the calling thread): a block sets the count of the thread it runs in
+    and restores that thread's previous count after it, so blocks can nest
+    and blocks of several Python threads can overlap, and each thread gets
+    its own setting back.
+
+    Parameters
+    ----------
+    n_threads : int or None
+        Intra-op threads for the block, as :func:`cpu_threads` gives them;
+        None keeps the current setting (off the CPU).
+    """
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    if n_threads != previous:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
