@@ -297,11 +297,7 @@ class Table:
         codes); ``mask`` is float32 ``(N, n_targets)`` in target order, or
         None when nothing is missing.
         """
-        scalar = codes
-        if any(c.type in ("positive", "count") for c in self.columns):
-            scalar = np.column_stack(
-                [_scalar(codes[:, j], c) for j, c in enumerate(self.columns)]
-            )
+        scalar = self.scalars(codes)
         means = np.array([c.mean for c in self.columns])
         scales = np.array([c.scale for c in self.columns])
         std, n_clipped = standardise(scalar, means, scales)
