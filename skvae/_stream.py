@@ -12,6 +12,7 @@ from numbers import Integral
 from sklearn.utils import check_random_state
 
 from ._dask import is_dask
+from ._utils import SEED_MAX
 
 __all__ = ["fit_chunks"]
 
@@ -84,11 +85,12 @@ def fit_chunks(estimator, X, *, n_epochs=1):
         )
     if not isinstance(n_epochs, Integral) or n_epochs < 1:
         raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}.")
+    estimator._validate_params()
     read, n_chunks = _reader(X)
     with estimator._fitting():
         if not (estimator.warm_start and hasattr(estimator, "module_")):
             estimator._start_stream(read(range(n_chunks or 0)))
-        rng = check_random_state(estimator._rng.randint(2**31 - 1))
+        rng = check_random_state(estimator._rng.randint(SEED_MAX))
         for _ in range(n_epochs):
             order = range(n_chunks or 0)
             if n_chunks and estimator.shuffle:

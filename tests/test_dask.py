@@ -171,6 +171,8 @@ def test_fit_chunks_rejects_other_estimators_and_epochs():
         fit_chunks(StandardScaler(), [_data()])
     with pytest.raises(ValueError, match="n_epochs"):
         fit_chunks(AutoencoderTransformer(), [_data()], n_epochs=0)
+    with pytest.raises(ValueError, match="n_components"):
+        fit_chunks(AutoencoderTransformer(n_components=0), [_data()])
 
 
 def test_dask_ml_incremental_trains_on_blocks_with_holes():
