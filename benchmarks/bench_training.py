@@ -81,6 +81,7 @@ import torch  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 import _peers as peers  # noqa: E402
+from _load import OtherLoad, wait_for_idle  # noqa: E402
 from _peers import FitConfig, sync  # noqa: E402
 
 WARMUP_ROWS = 4096
@@ -232,55 +233,6 @@ def time_inference(infer, fitted, X):
         elapsed = time.perf_counter() - start
         if elapsed >= MIN_INFER_SECONDS or calls >= 1000:
             return calls * X.shape[0] / elapsed
-
-
-def _busy_cpu_seconds():
-    """CPU seconds spent by the whole machine (Linux /proc/stat), or None."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(v) for v in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle, iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu_seconds():
-    t = os.times()
-    return t.user + t.system
-
-
-class OtherLoad:
-    """Average number of cores used by *other* processes during a block.
-
-    A measure of contention: on a quiet machine it stays near 0.
-    ``value`` is None where /proc/stat is not available.
-    """
-
-    def __enter__(self):
-        self._t = time.perf_counter()
-        self._busy, self._own = _busy_cpu_seconds(), _own_cpu_seconds()
-        return self
-
-    def __exit__(self, *exc):
-        wall = time.perf_counter() - self._t
-        busy = _busy_cpu_seconds()
-        self.value = None
-        if busy is not None and self._busy is not None and wall > 0:
-            own = _own_cpu_seconds() - self._own
-            self.value = max(0.0, (busy - self._busy - own) / wall)
-
-
-def wait_for_idle(max_wait, threshold=0.3):
-    """Sleep (up to ``max_wait`` s) until other processes use < threshold cores."""
-    deadline = time.perf_counter() + max_wait
-    while True:
-        with OtherLoad() as load:
-            time.sleep(1.0)
-        if load.value is None or load.value < threshold:
-            return
-        if time.perf_counter() >= deadline:
-            return
 
 
 def run_once(c, X, X_test, cfg):
