@@ -335,18 +335,18 @@ class BaseAutoencoder(
         The table (column types, categories) is fitted on the first chunk,
         its standardisation statistics on every chunk (one streaming pass,
         one chunk in memory at a time); the network starts from the first.
+        Run within :meth:`_fitting`, as :func:`~skvae.fit_chunks` does.
         """
-        with self._fitting():
-            first, moments = None, None
-            for chunk in chunks:
-                codes = self._validate_X(chunk, reset=first is None,
-                                         min_samples=2 if first is None else 1)
-                moments = self._table.moments(codes, moments)
-                first = codes if first is None else first
-            if first is None:
-                raise ValueError("The data has no chunks: there is nothing to fit.")
-            self._table.set_statistics(moments)
-            self._initialize(first)
+        first, moments = None, None
+        for chunk in chunks:
+            codes = self._validate_X(chunk, reset=first is None,
+                                     min_samples=2 if first is None else 1)
+            moments = self._table.moments(codes, moments)
+            first = codes if first is None else first
+        if first is None:
+            raise ValueError("The data has no chunks: there is nothing to fit.")
+        self._table.set_statistics(moments)
+        self._initialize(first)
 
     # ------------------------------------------------------------- inference
     @lazy(lambda self, X: np.empty((0, self.n_components), float_dtype(X)))

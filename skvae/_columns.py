@@ -117,6 +117,8 @@ class Table:
             sorted(range(len(columns)), key=lambda j: rank[columns[j].likelihood]),
             dtype=int,
         )
+        # targets in the columns' order already: decoding copies, not scatters
+        self.in_order = bool(np.all(np.diff(self.order) > 0))
         types = {c.type for c in columns}
         self.shared = types <= {"real", "positive"} or (
             types == {"binary"} and not any(c.labelled for c in columns)
@@ -266,8 +268,7 @@ class Table:
         """
         if not all(c.type == "real" for c in self.columns):
             return None
-        return (np.array([c.mean for c in self.columns]),
-                np.array([c.scale for c in self.columns]))
+        return self.statistics()
 
     # -------------------------------------------------------------- encoding
     def codes(self, X):
@@ -365,7 +366,7 @@ class Table:
         fitted on one, else a float array.
         """
         targets = np.asarray(targets)
-        if np.all(np.diff(self.order) > 0):  # in the columns' order already
+        if self.in_order:
             values = targets.astype(np.float64)
         else:  # scattering columns costs an order of magnitude more than a copy
             values = np.empty(targets.shape)
