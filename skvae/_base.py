@@ -145,7 +145,9 @@ class BaseAutoencoder(
         Returns ``(losses, counts)``, tensors of shape ``(N,)``: the loss of
         each row summed over its terms, and how many terms it has (None:
         one per row). The batch loss is the mean loss per term (see
-        :func:`._training.batch_loss`).
+        :func:`._training.batch_loss`). A model whose likelihood has
+        parameters of its own may add a third tensor while training
+        trimmed: the same losses with the network's outputs held fixed.
         """
 
     @abstractmethod

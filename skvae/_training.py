@@ -3,7 +3,8 @@
 The loop knows nothing of scikit-learn or of the model it trains: it gets a
 module, an optimiser and ``loss_fn(x, mask, epoch) -> (losses, counts)``,
 each row's loss summed over its terms and the number of its terms (None: one
-per row), and reports how it stopped as a return value. It reduces them to
+per row), optionally followed by the same losses with the network's outputs
+held fixed, and reports how it stopped as a return value. It reduces them to
 the batch loss, the mean loss per term, over every row or, when training is
 trimmed, over the ``support_fraction`` of rows with the lowest loss. Data is
 one tensor on the device; an epoch permutes it once and takes contiguous
@@ -62,13 +63,18 @@ class History:
         self.best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
-def batch_loss(losses, counts, support_fraction=1.0):
+def batch_loss(losses, counts, support_fraction=1.0, fixed_losses=None):
     """Mean loss per term of a batch's rows, or of its least-loss rows.
 
     With ``support_fraction < 1`` only the ``ceil(support_fraction * N)``
-    rows with the lowest loss per term count, the others get weight 0: the
-    trimmed likelihood of least trimmed squares and of the Minimum
-    Covariance Determinant, here per batch.
+    rows with the lowest loss per term train the network, the others get
+    weight 0: the trimmed likelihood of least trimmed squares and of the
+    Minimum Covariance Determinant, here per batch. Given ``fixed_losses``,
+    the other rows count with those instead, losses whose gradient reaches
+    only the likelihood's own parameters (such as Gaussian scales): the
+    network fits the best rows, the noise around it is measured on every
+    row, as the MCD's consistency factor rescales the scatter of its best
+    rows to the data.
 
     Parameters
     ----------
@@ -77,14 +83,20 @@ def batch_loss(losses, counts, support_fraction=1.0):
     counts : Tensor of shape (N,) or None
         Each row's number of terms; None means one per row.
     support_fraction : float, default=1.0
-        Share of the rows whose loss counts, in (0, 1].
+        Share of the rows whose loss trains the network, in (0, 1].
+    fixed_losses : Tensor of shape (N,) or None, default=None
+        Each row's loss with the network's outputs held fixed (the same
+        values as ``losses``); None: the trimmed rows count for nothing.
     """
     if support_fraction < 1.0:
         per_term = losses.detach() if counts is None else losses.detach() / counts
         n_kept = max(1, math.ceil(support_fraction * losses.shape[0]))
         kept = torch.topk(per_term, n_kept, largest=False, sorted=False).indices
-        losses = losses[kept]
-        counts = None if counts is None else counts[kept]
+        if fixed_losses is None:
+            losses = losses[kept]
+            counts = None if counts is None else counts[kept]
+        else:
+            losses = fixed_losses.index_copy(0, kept, losses[kept])
     if counts is None:
         return losses.mean()
     return losses.sum() / counts.sum()
@@ -93,7 +105,8 @@ def batch_loss(losses, counts, support_fraction=1.0):
 def train_step(optimizer, loss_fn, x, mask, epoch, support_fraction=1.0):
     """One optimiser step on one batch; returns the detached batch loss."""
     optimizer.zero_grad(set_to_none=True)
-    loss = batch_loss(*loss_fn(x, mask, epoch), support_fraction)
+    losses, counts, *fixed_losses = loss_fn(x, mask, epoch)
+    loss = batch_loss(losses, counts, support_fraction, *fixed_losses)
     loss.backward()
     optimizer.step()
     return loss.detach()

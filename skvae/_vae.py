@@ -122,12 +122,15 @@ class VAETransformer(BaseAutoencoder):
         plateau.
 
     support_fraction : float or None, default=None
-        Share of each batch's rows whose loss counts in training, in
-        (0, 1]: the rows the model fits worst get no weight, so it does not
-        learn to reproduce outliers among the training rows (a trimmed
-        likelihood, as in the Minimum Covariance Determinant); the PCA start
-        is refitted on the rows it fits best too. The validation score of
-        ``early_stopping`` counts every held-out row. None means every row;
+        Share of each batch's rows whose loss trains the network, in
+        (0, 1]: the rows the model fits worst get no weight in the network's
+        fit, so it does not learn to reproduce outliers among the training
+        rows (a trimmed likelihood, as in the Minimum Covariance
+        Determinant); they still train the Gaussian scales, with the
+        network's outputs held fixed, so that the noise the model expects is
+        that of every row. The PCA start is refitted on the rows it fits
+        best too. The validation score of ``early_stopping`` counts every
+        held-out row. None means every row;
         :class:`AutoencoderOutlierDetector` sets it from its
         ``contamination``. See the User Guide.
 
@@ -361,7 +364,12 @@ class VAETransformer(BaseAutoencoder):
         return self.beta * min(1.0, (epoch + 1) / self.kl_warmup)
 
     def _row_losses(self, x, mask, epoch, generator):
-        """Minus each row's ELBO (or importance-weighted bound), one term each."""
+        """Minus each row's ELBO (or importance-weighted bound), one term each.
+
+        While training trimmed (``support_fraction < 1``), also the same
+        losses with the decoder's outputs held fixed, through which the rows
+        left out of the network's fit still train the likelihood's scales.
+        """
         inputs, targets = self._table.split(x)
         mean, log_var = self.module_.encode(inputs)
         n_samples = self.train_importance_samples
@@ -369,15 +377,18 @@ class VAETransformer(BaseAutoencoder):
             (n_samples, *mean.shape), generator=generator, device=x.device,
             dtype=x.dtype,
         )
+        beta = self._kl_weight(epoch)
         if n_samples > 1:
-            log_w, _ = self._importance_sample(
-                x, mask, noise, (mean, log_var), self._kl_weight(epoch)
-            )
-            return -log_mean_exp(log_w, dim=0), None
-        z = mean + torch.exp(0.5 * log_var) * noise[0]
-        log_likelihood = self._log_likelihood(targets, self.module_.decode(z), mask)
-        kl = kl_standard_normal(mean, log_var)
-        return -elbo(log_likelihood, kl, self._kl_weight(epoch)), None
+            log_w, params = self._importance_sample(x, mask, noise, (mean, log_var), beta)
+        else:  # one sample: the ELBO, as a (1, N) log-weight
+            params = self.module_.decode(mean + torch.exp(0.5 * log_var) * noise)
+            kl = kl_standard_normal(mean, log_var)
+            log_w = elbo(self._log_likelihood(targets, params, mask), kl, beta)
+        losses = -log_mean_exp(log_w, dim=0)
+        if epoch is None or self._support_fraction() == 1.0:
+            return losses, None
+        fixed = self._log_likelihood(targets, params.detach(), mask)
+        return losses, None, -log_mean_exp(fixed + (log_w - fixed).detach(), dim=0)
 
     def _encode(self, x, mask):
         return self.module_.encode(self._table.split(x)[0])[0]

@@ -100,6 +100,58 @@ def test_trimmed_batch_loss_counts_only_the_best_fitted_rows():
     assert batch_loss(losses, None, 0.01).item() == 1.0
 
 
+def test_trimmed_rows_count_with_their_fixed_losses():
+    # the trimmed rows train only what their fixed losses reach; the value
+    # is the mean over every row
+    losses = torch.tensor([4.0, 1.0, 9.0, 2.0], requires_grad=True)
+    fixed = torch.tensor([4.0, 1.0, 9.0, 2.0], requires_grad=True)
+    loss = batch_loss(losses, None, 0.5, fixed)
+    assert loss.item() == 4.0
+    loss.backward()
+    np.testing.assert_array_equal(losses.grad.numpy(), [0.0, 0.25, 0.0, 0.25])
+    np.testing.assert_array_equal(fixed.grad.numpy(), [0.25, 0.0, 0.25, 0.0])
+    counts = torch.tensor([2.0, 1.0, 3.0, 2.0])
+    assert batch_loss(losses, counts, 0.5, fixed).item() == 2.0  # 16 / 8
+    assert batch_loss(losses, None, 1.0, fixed).item() == 4.0
+
+
+@pytest.mark.parametrize("train_importance_samples", [1, 3])
+def test_vae_trimmed_rows_train_the_scales_only(train_importance_samples):
+    model = _fit_quietly(
+        VAETransformer(max_iter=1, support_fraction=0.75,
+                       train_importance_samples=train_importance_samples, **FAST),
+        _data(),
+    )
+    x = torch.as_tensor(_data(20), dtype=torch.float32)
+    generator = torch.Generator().manual_seed(0)
+    losses, counts, fixed = model._row_losses(x, None, 0, generator)
+    torch.testing.assert_close(fixed, losses)
+    model.module_.zero_grad(set_to_none=True)
+    fixed.sum().backward()
+    for name, parameter in model.module_.named_parameters():
+        reached = parameter.grad is not None and parameter.grad.abs().sum() > 0
+        assert reached == ("log_scale" in name), name
+    # the validation scorer, and untrimmed training, get the two usual tensors
+    assert len(model._row_losses(x, None, None, generator)) == 2
+    model.set_params(support_fraction=None)
+    assert len(model._row_losses(x, None, 0, generator)) == 2
+
+
+def test_trimmed_training_keeps_the_scales_of_every_row():
+    # on Gaussian noise, a model fitted to its best 75% of rows alone would
+    # shrink its noise scales (to 0.46 for one feature here); measured on
+    # every row they stay those of the untrimmed model
+    X = np.random.RandomState(0).normal(size=(400, 4))
+    params = dict(n_components=1, hidden_layer_sizes=(16,), max_iter=300,
+                  batch_size=50, early_stopping=False, random_state=0, device="cpu")
+    scales = [
+        np.exp(_fit_quietly(VAETransformer(support_fraction=support, **params), X)
+               .module_.likelihood.parts[0].log_scale.detach().numpy())
+        for support in (None, 0.75)
+    ]
+    np.testing.assert_allclose(scales[1], scales[0], rtol=0.05)
+
+
 @pytest.mark.parametrize("Model", MODELS)
 def test_trimmed_training_does_not_learn_a_group_of_outliers(Model):
     # 10% of the rows form a tight group far from the others: trained on
