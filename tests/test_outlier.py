@@ -247,7 +247,7 @@ def test_default_estimator():
 
 
 @pytest.mark.parametrize(
-    "contamination, support", [("auto", None), (0.1, 0.9), (0.25, 0.75)]
+    "contamination, support", [("auto", 0.75), (0.1, 0.75), (0.25, 0.75), (0.4, 0.6)]
 )
 @pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
 def test_training_is_trimmed_from_the_contamination(model, contamination, support):
