@@ -97,8 +97,8 @@ class AutoencoderTransformer(BaseAutoencoder):
         likelihood, as in the Minimum Covariance Determinant); the PCA start
         is refitted on the rows it fits best too. The validation score of
         ``early_stopping`` counts every held-out row. None means every row;
-        :class:`AutoencoderOutlierDetector` sets it to 0.75. See the User
-        Guide.
+        :class:`AutoencoderOutlierDetector` sets it to 0.75, or lower from
+        its ``contamination``. See the User Guide.
 
     shuffle : bool, default=True
         Whether to shuffle the rows at each epoch.

@@ -21,7 +21,7 @@ from ._vae import VAETransformer
 AUTO_LEVEL = 0.05
 # The share of each batch the model fits: h = 3n/4, the classical choice of
 # the Minimum Covariance Determinant (benchmarks/README.md, "Robust training").
-AUTO_SUPPORT = 0.75
+DEFAULT_SUPPORT = 0.75
 
 
 def _default_estimator():
@@ -44,14 +44,14 @@ def _auto_offset(calibration_scores, level):
 def _support_fraction(contamination):
     """Share of each batch the model trains on.
 
-    ``AUTO_SUPPORT``, or ``1 - contamination`` when that is smaller: a
+    ``DEFAULT_SUPPORT``, or ``1 - contamination`` when that is smaller: a
     model must leave out more than its outliers, as rows of its own
     distribution's tails fit worse than a group of outliers early in
     training (trimming 10% left pendigits' 2.3% of outliers learned).
     """
     if contamination == "auto":
-        return AUTO_SUPPORT
-    return min(AUTO_SUPPORT, 1.0 - contamination)
+        return DEFAULT_SUPPORT
+    return min(DEFAULT_SUPPORT, 1.0 - contamination)
 
 
 def _rows(X, index):

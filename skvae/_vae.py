@@ -131,8 +131,8 @@ class VAETransformer(BaseAutoencoder):
         that of every row. The PCA start is refitted on the rows it fits
         best too. The validation score of ``early_stopping`` counts every
         held-out row. None means every row;
-        :class:`AutoencoderOutlierDetector` sets it to 0.75. See the User
-        Guide.
+        :class:`AutoencoderOutlierDetector` sets it to 0.75, or lower from
+        its ``contamination``. See the User Guide.
 
     shuffle : bool, default=True
         Whether to shuffle the rows at each epoch.
