@@ -7,6 +7,15 @@ trimming its model's training loss, under the ADBench protocol of
 ``bench_outliers.py`` (same split, same sets), in both settings:
 
 * ``none``: every row counts (``support_fraction=1.0``);
+* ``scales-0.75``: what skvae does: in each batch the 75% of rows with the
+  lowest loss train the network; the others still train the likelihood's
+  own parameters (the Gaussian scales) through their loss with the
+  network's outputs held fixed; early stopping scores every held-out row;
+  ``scales-0.90`` the same with 90%.
+
+The variants below were screened with the trimmed rows training nothing,
+scales included (the loop before ``scales-0.75``):
+
 * ``batch-0.75`` / ``batch-0.50``: in each batch, the rows
   with the lowest loss count, that share of them (``support_fraction``),
   and early stopping scores the held-out rows trimmed alike;
@@ -16,13 +25,32 @@ trimming its model's training loss, under the ADBench protocol of
   standard deviations (1.4826 MAD) above the batch's median get weight 0 (a
   share set by the data; the PCA start as for 0.75);
 * ``fullval-0.90``, ``fullval-0.75``, ``fullval-0.50``, ``fullval-mad-3``: as
-  ``batch-*`` and ``mad-3``, but early stopping scores every held-out row,
-  as skvae does (in the variants above its loss is trimmed like training's);
+  ``batch-*`` and ``mad-3``, but early stopping scores every held-out row;
 * ``reweight-mad-3``, ``reweight-mad-2``: the reweighting step of MCD: a
   detector trained as ``fullval-0.75`` scores the training rows, and a new
   one is trained on every row (no trimming) whose score is above the
   median minus 3 (2) robust standard deviations (1.4826 MAD) of those
-  scores. Fit time counts both fits.
+  scores. Fit time counts both fits;
+* ``val90-0.75``, ``val95-0.75``, ``val90-0.90``: early stopping scores the
+  90% (95%) of held-out rows the model fits best, whatever the training
+  share;
+* ``finetune-0.75``: ``fullval-0.75``, then training continues on every row
+  (a warm start with ``support_fraction=1.0``);
+* ``ens2-0.75``: two ``fullval-0.75`` detectors of different seeds (and
+  calibration rows); a row's score is the sum of its scores, each centred
+  and scaled by the median and interquartile range of that detector's
+  calibration scores. ``ens2-scales-0.75``: the same of ``scales-0.75``.
+
+And with the trimmed rows training more than the scales:
+
+* ``soft10-0.75``, ``soft03-0.75``: they train the network too, with weight
+  0.1 (0.03);
+* ``encoder-0.75``: they train the encoder (and the scales), only the
+  decoder's network fits the best rows; ``encoder-trimmed-scales-0.75``: the
+  encoder only;
+* ``ae-none``, ``ae-0.75``: the detector with ``AutoencoderTransformer()``
+  as its model, untrimmed and trimmed (it has no scales: the trimmed rows
+  train nothing).
 
 The detector's default ("auto") is chosen from this screen; the 3-seed
 figures of ``bench_outliers.py`` and the sets it was not chosen on report it.
@@ -58,21 +86,45 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 import bench_outliers as bo  # noqa: E402
-from skvae import AutoencoderOutlierDetector, VAETransformer, _fitting, _training  # noqa: E402
+from skvae import (  # noqa: E402
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    VAETransformer,
+    _fitting,
+    _training,
+)
+from skvae._losses import elbo, kl_standard_normal  # noqa: E402
 from skvae._utils import SEED_MAX, make_generator  # noqa: E402
 
+# trimmed_scales: the trimmed rows train nothing, as skvae's loop did before
+# the likelihood's scales learned from every row.
 VARIANTS = {
     "none": dict(support=1.0),
-    "batch-0.75": dict(support=0.75, trimmed_validation=True),
-    "batch-0.50": dict(support=0.5, trimmed_validation=True),
-    "epoch-0.75": dict(support=0.75, per_epoch=True, trimmed_validation=True),
-    "mad-3": dict(support=0.75, mad=3.0, trimmed_validation=True),
-    "fullval-0.90": dict(support=0.9),
-    "fullval-0.75": dict(support=0.75),
-    "fullval-0.50": dict(support=0.5),
-    "fullval-mad-3": dict(support=0.75, mad=3.0),
-    "reweight-mad-3": dict(support=0.75, reweight=3.0),
-    "reweight-mad-2": dict(support=0.75, reweight=2.0),
+    "batch-0.75": dict(support=0.75, trimmed_validation=True, trimmed_scales=True),
+    "batch-0.50": dict(support=0.5, trimmed_validation=True, trimmed_scales=True),
+    "epoch-0.75": dict(support=0.75, per_epoch=True, trimmed_validation=True,
+                       trimmed_scales=True),
+    "mad-3": dict(support=0.75, mad=3.0, trimmed_validation=True, trimmed_scales=True),
+    "fullval-0.90": dict(support=0.9, trimmed_scales=True),
+    "fullval-0.75": dict(support=0.75, trimmed_scales=True),
+    "fullval-0.50": dict(support=0.5, trimmed_scales=True),
+    "fullval-mad-3": dict(support=0.75, mad=3.0, trimmed_scales=True),
+    "reweight-mad-3": dict(support=0.75, reweight=3.0, trimmed_scales=True),
+    "reweight-mad-2": dict(support=0.75, reweight=2.0, trimmed_scales=True),
+    "val90-0.75": dict(support=0.75, validation_share=0.9, trimmed_scales=True),
+    "val95-0.75": dict(support=0.75, validation_share=0.95, trimmed_scales=True),
+    "val90-0.90": dict(support=0.9, validation_share=0.9, trimmed_scales=True),
+    "finetune-0.75": dict(support=0.75, finetune=True, trimmed_scales=True),
+    "ens2-0.75": dict(support=0.75, members=2, trimmed_scales=True),
+    "scales-0.75": dict(support=0.75),
+    "scales-0.90": dict(support=0.9),
+    "ens2-scales-0.75": dict(support=0.75, members=2),
+    "soft10-0.75": dict(support=0.75, soft=0.1),
+    "soft03-0.75": dict(support=0.75, soft=0.03),
+    "encoder-0.75": dict(support=0.75, encoder=True),
+    "encoder-trimmed-scales-0.75": dict(support=0.75, encoder=True, trimmed_scales=True),
+    "ae-none": dict(support=1.0, model="ae"),
+    "ae-0.75": dict(support=0.75, model="ae"),
 }
 
 
@@ -111,6 +163,74 @@ def _trimmed_validation_scorer(self, X_val, mask_val):
     return score
 
 
+def _validation_scorer_at(share):
+    """A validation scorer that keeps the ``share`` of held-out rows the
+    model fits best, whatever the share of training."""
+
+    def scorer(self, X_val, mask_val):
+        seed = self._rng.randint(SEED_MAX)
+
+        def score():
+            self.module_.eval()
+            generator = make_generator(seed, self._device)
+            with torch.inference_mode():
+                losses = self._row_losses(X_val, mask_val, None, generator)
+                return -_training.batch_loss(*losses, share).item()
+
+        return score
+
+    return scorer
+
+
+def _trimmed_rows_train_nothing():
+    """The VAE's losses without the third tensor of ``_row_losses``: the
+    trimmed rows of a batch get weight 0 for every parameter, scales too."""
+    row_losses = VAETransformer._row_losses
+    VAETransformer._row_losses = lambda self, *args: row_losses(self, *args)[:2]
+
+
+def _soft_trimming(weight):
+    """``batch_loss`` under which the trimmed rows still train the network,
+    with ``weight`` (and the scales fully)."""
+    plain = _training.batch_loss
+
+    def batch_loss(losses, counts, support_fraction=1.0, fixed_losses=None):
+        if fixed_losses is not None:
+            fixed_losses = weight * losses + (1 - weight) * fixed_losses
+        return plain(losses, counts, support_fraction, fixed_losses)
+
+    _training.batch_loss = batch_loss
+
+
+def _encoder_on_every_row(trimmed_scales):
+    """``_row_losses`` under which the trimmed rows still train the encoder
+    (and the scales unless ``trimmed_scales``): only the decoder's network
+    fits the best rows. One sample (the default training)."""
+
+    def row_losses(self, x, mask, epoch, generator):
+        inputs, targets = self._table.split(x)
+        mean, log_var = self.module_.encode(inputs)
+        noise = torch.randn(mean.shape, generator=generator, device=x.device,
+                            dtype=x.dtype)
+        z = mean + torch.exp(0.5 * log_var) * noise
+        kl, beta = kl_standard_normal(mean, log_var), self._kl_weight(epoch)
+        log_w = elbo(self._log_likelihood(targets, self.module_.decode(z), mask), kl, beta)
+        if epoch is None or self._support_fraction() == 1.0:
+            return -log_w, None
+        decoder, likelihood = self.module_.decoder, self.module_.likelihood
+        fixed = {k: v.detach() for k, v in decoder.named_parameters()}
+        params = torch.func.functional_call(decoder, fixed, (z,))
+        flags = [p.requires_grad for p in likelihood.parameters()]
+        for p in likelihood.parameters():
+            p.requires_grad_(not trimmed_scales)
+        fixed_w = elbo(self._log_likelihood(targets, params, mask), kl, beta)
+        for p, flag in zip(likelihood.parameters(), flags):
+            p.requires_grad_(flag)
+        return -log_w, None, -(fixed_w - fixed_w.detach() + log_w.detach())
+
+    VAETransformer._row_losses = row_losses
+
+
 def _epoch_on_best_rows(run_epoch):
     """``run_epoch`` that first keeps the best-fitted rows (a C-step)."""
 
@@ -132,6 +252,14 @@ def _epoch_on_best_rows(run_epoch):
     return c_step
 
 
+def _standardised(detector, X):
+    """A detector's scores, centred and scaled by its calibration scores."""
+    calibration = detector.calibration_scores_
+    median = np.median(calibration)
+    spread = np.subtract(*np.percentile(calibration, [75, 25]))
+    return (detector.score_samples(X) - median) / spread
+
+
 def fit_auc(variant, name, seed, setting):
     """One detector fit under a variant: AUC x 100 and fit seconds."""
     torch.set_num_threads(1)
@@ -143,25 +271,48 @@ def fit_auc(variant, name, seed, setting):
         _training.batch_loss = _batch_loss_mad(spec["mad"])
     if spec.get("trimmed_validation"):
         _fitting.TrainingMixin._validation_scorer = _trimmed_validation_scorer
+    if spec.get("validation_share"):
+        _fitting.TrainingMixin._validation_scorer = _validation_scorer_at(
+            spec["validation_share"])
+    if spec.get("encoder"):
+        _encoder_on_every_row(spec.get("trimmed_scales", False))
+    elif spec.get("trimmed_scales"):
+        _trimmed_rows_train_nothing()
+    if spec.get("soft"):
+        _soft_trimming(spec["soft"])
     if spec.get("per_epoch"):
         _training.run_epoch = _epoch_on_best_rows(_training.run_epoch)
     np.random.seed(seed)
+    Model = AutoencoderTransformer if spec.get("model") == "ae" else VAETransformer
     detector = AutoencoderOutlierDetector(
-        VAETransformer(support_fraction=spec["support"]), random_state=seed
+        Model(support_fraction=spec["support"]), random_state=seed
     )
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         detector.fit(X_fit)
+        if spec.get("finetune"):
+            rng = np.random.RandomState(seed)
+            fit_idx, _ = detector._split(X_fit.shape[0], rng)
+            detector.estimator_.set_params(support_fraction=1.0, warm_start=True)
+            detector.estimator_.fit(X_fit[fit_idx])
         if spec.get("reweight"):
             scores = detector.score_samples(X_fit)
             median = np.median(scores)
             spread = 1.4826 * np.median(np.abs(scores - median))
             kept = scores >= median - spec["reweight"] * spread
-            detector = AutoencoderOutlierDetector(VAETransformer(), random_state=seed)
+            detector = AutoencoderOutlierDetector(
+                VAETransformer(support_fraction=1.0), random_state=seed)
             detector.fit(X_fit[kept])
+        scores = _standardised(detector, X_test)
+        for member in range(1, spec.get("members", 1)):
+            other = AutoencoderOutlierDetector(
+                Model(support_fraction=spec["support"]),
+                random_state=seed + 1000 * member,
+            ).fit(X_fit)
+            scores = scores + _standardised(other, X_test)
     seconds = time.perf_counter() - start
-    auc = 100 * roc_auc_score(y_test, -detector.score_samples(X_test))
+    auc = 100 * roc_auc_score(y_test, -scores)
     return dict(variant=variant, set=name, seed=seed, setting=setting,
                 auc=auc, fit_seconds=seconds)
 
