@@ -126,7 +126,8 @@ class VAETransformer(BaseAutoencoder):
         (0, 1]: the rows the model fits worst get no weight in the network's
         fit, so it does not learn to reproduce outliers among the training
         rows (a trimmed likelihood, as in the Minimum Covariance
-        Determinant); they still train the Gaussian scales, with the
+        Determinant); they still train the likelihood's own parameters
+        (Gaussian scales, count dispersions, ordinal thresholds), with the
         network's outputs held fixed, so that the noise the model expects is
         that of every row. The PCA start is refitted on the rows it fits
         best too. The validation score of ``early_stopping`` counts every
@@ -368,7 +369,8 @@ class VAETransformer(BaseAutoencoder):
 
         While training trimmed (``support_fraction < 1``), also the same
         losses with the decoder's outputs held fixed, through which the rows
-        left out of the network's fit still train the likelihood's scales.
+        left out of the network's fit still train the likelihood's own
+        parameters (such as the Gaussian scales).
         """
         inputs, targets = self._table.split(x)
         mean, log_var = self.module_.encode(inputs)
