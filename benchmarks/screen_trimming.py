@@ -48,6 +48,8 @@ And with the trimmed rows training more than the scales:
 * ``encoder-0.75``: they train the encoder (and the scales), only the
   decoder's network fits the best rows; ``encoder-trimmed-scales-0.75``: the
   encoder only;
+* ``warmup5-0.75``: ``scales-0.75`` after 5 epochs on every row, which do
+  not compete as the best weights;
 * ``ae-none``, ``ae-0.75``: the detector with ``AutoencoderTransformer()``
   as its model, untrimmed and trimmed (it has no scales: the trimmed rows
   train nothing).
@@ -123,6 +125,7 @@ VARIANTS = {
     "soft03-0.75": dict(support=0.75, soft=0.03),
     "encoder-0.75": dict(support=0.75, encoder=True),
     "encoder-trimmed-scales-0.75": dict(support=0.75, encoder=True, trimmed_scales=True),
+    "warmup5-0.75": dict(support=0.75, warmup=5),
     "ae-none": dict(support=1.0, model="ae"),
     "ae-0.75": dict(support=0.75, model="ae"),
 }
@@ -231,6 +234,30 @@ def _encoder_on_every_row(trimmed_scales):
     VAETransformer._row_losses = row_losses
 
 
+def _untrimmed_warmup(n_epochs):
+    """Patches under which the first ``n_epochs`` epochs train on every row
+    and do not compete as the best weights: trimming starts from a model of
+    all the data."""
+    run_epoch, update = _training.run_epoch, _training.History.update
+
+    def warm_run_epoch(*args, epoch, support_fraction=1.0, **kwargs):
+        if epoch < n_epochs:
+            support_fraction = 1.0
+        return run_epoch(*args, epoch=epoch, support_fraction=support_fraction, **kwargs)
+
+    def warm_update(self, loss, score, tol, module, warming_up=False):
+        if len(self.loss_curve) < n_epochs:
+            self.loss_curve.append(loss)
+            if score is not None:
+                self.validation_scores.append(score)
+            self.best_validation_score, self.best_state = -math.inf, None
+            self.no_improvement_count = 0
+            return
+        update(self, loss, score, tol, module, warming_up)
+
+    _training.run_epoch, _training.History.update = warm_run_epoch, warm_update
+
+
 def _epoch_on_best_rows(run_epoch):
     """``run_epoch`` that first keeps the best-fitted rows (a C-step)."""
 
@@ -280,6 +307,8 @@ def fit_auc(variant, name, seed, setting):
         _trimmed_rows_train_nothing()
     if spec.get("soft"):
         _soft_trimming(spec["soft"])
+    if spec.get("warmup"):
+        _untrimmed_warmup(spec["warmup"])
     if spec.get("per_epoch"):
         _training.run_epoch = _epoch_on_best_rows(_training.run_epoch)
     np.random.seed(seed)
