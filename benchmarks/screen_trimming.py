@@ -151,34 +151,20 @@ def _batch_loss_mad(cutoff):
     return batch_loss
 
 
-def _trimmed_validation_scorer(self, X_val, mask_val):
-    """A validation scorer that trims the held-out rows as training does."""
-    seed = self._rng.randint(SEED_MAX)
-    support = self._support_fraction()
-
-    def score():
-        self.module_.eval()
-        generator = make_generator(seed, self._device)
-        with torch.inference_mode():
-            losses = self._row_losses(X_val, mask_val, None, generator)
-            return -_training.batch_loss(*losses, support).item()
-
-    return score
-
-
-def _validation_scorer_at(share):
+def _validation_scorer_at(share=None):
     """A validation scorer that keeps the ``share`` of held-out rows the
-    model fits best, whatever the share of training."""
+    model fits best; None: the share of training."""
 
     def scorer(self, X_val, mask_val):
         seed = self._rng.randint(SEED_MAX)
+        kept = self._support_fraction() if share is None else share
 
         def score():
             self.module_.eval()
             generator = make_generator(seed, self._device)
             with torch.inference_mode():
                 losses = self._row_losses(X_val, mask_val, None, generator)
-                return -_training.batch_loss(*losses, share).item()
+                return -_training.batch_loss(*losses, kept).item()
 
         return score
 
@@ -297,7 +283,7 @@ def fit_auc(variant, name, seed, setting):
     if spec.get("mad"):
         _training.batch_loss = _batch_loss_mad(spec["mad"])
     if spec.get("trimmed_validation"):
-        _fitting.TrainingMixin._validation_scorer = _trimmed_validation_scorer
+        _fitting.TrainingMixin._validation_scorer = _validation_scorer_at()
     if spec.get("validation_share"):
         _fitting.TrainingMixin._validation_scorer = _validation_scorer_at(
             spec["validation_share"])
