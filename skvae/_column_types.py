@@ -23,6 +23,10 @@ LIKELIHOOD_OF = {
 # A column of labels with more distinct values than this, and more than half
 # its rows distinct, is refused as free text (declare it categorical to keep it).
 MAX_LABELS = 100
+# A column of non-negative numbers is heavy-tailed when its sample skewness
+# is above this (an exponential's is 2): the outlier detector models such
+# columns as positive (benchmarks/README.md, "Heavy-tailed columns").
+HEAVY_TAIL_SKEWNESS = 5.0
 
 
 @dataclass
@@ -108,6 +112,26 @@ def infer_type(values):
         f"Column {values.name!r} has dtype {dtype}, which cannot be modelled. "
         "Convert it to numbers or to labels, or drop it."
     )
+
+
+def is_heavy_tailed(values):
+    """Whether a float column (NaN missing) is better modelled as positive.
+
+    True when its observed values are non-negative, take more than two
+    distinct values, fewer than half of them are at the minimum, and their
+    sample skewness is above ``HEAVY_TAIL_SKEWNESS``: a long right tail,
+    which a Gaussian on the values themselves fits with a scale far too
+    wide for their bulk. A column mostly at its minimum (a pixel mostly
+    blank) is a spike with rare values, which a logarithm leaves a spike.
+    """
+    observed = values[~np.isnan(values)]
+    if observed.size < 3 or observed.min() < 0 or np.unique(observed).size < 3:
+        return False
+    if np.median(observed) == observed.min():
+        return False
+    observed = observed / observed.max()  # in [0, 1]: no overflow
+    skewness = np.mean(((observed - observed.mean()) / observed.std()) ** 3)
+    return bool(skewness > HEAVY_TAIL_SKEWNESS)
 
 
 def _has_bool(values):

@@ -11,6 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import clone_with_seed
+from ._column_types import as_numbers, is_heavy_tailed
 from ._dask import lazy
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._utils import SEED_MAX, check_rows_observed
@@ -54,6 +55,44 @@ def _support_fraction(contamination):
     return min(DEFAULT_SUPPORT, 1.0 - contamination)
 
 
+def _heavy_tailed_types(X):
+    """``column_types`` declaring positive the heavy-tailed float columns of X.
+
+    The columns of an array, or the float columns of a DataFrame (whose
+    other columns keep the types inferred from their dtype), for which
+    :func:`~._column_types.is_heavy_tailed` holds.
+    """
+    if hasattr(X, "columns"):
+        columns = [
+            (name, X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan))
+            for j, name in enumerate(X.columns)
+            if X.dtypes.iloc[j].kind == "f"
+        ]
+    else:
+        columns = [(j, X[:, j].astype(np.float64, copy=False)) for j in range(X.shape[1])]
+    return {name: "positive" for name, values in columns if is_heavy_tailed(values)}
+
+
+def _negative_entries(X, columns):
+    """Boolean ``(n_samples, len(columns))``: where X is below 0 in those columns."""
+    if hasattr(X, "columns"):
+        values = [as_numbers(X[name], name) for name in columns]
+    else:
+        values = [X[:, j] for j in columns]
+    return np.column_stack(values) < 0
+
+
+def _masked(X, columns, mask):
+    """A copy of X with NaN where ``mask`` (over ``columns``) is True."""
+    X = X.copy()
+    for k, name in enumerate(columns):
+        if hasattr(X, "columns"):
+            X[name] = X[name].where(~mask[:, k])
+        else:
+            X[mask[:, k], name] = np.nan
+    return X
+
+
 def _rows(X, index):
     """Rows of an array or a DataFrame by position."""
     return X.iloc[index] if hasattr(X, "iloc") else X[index]
@@ -85,6 +124,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         cloned; if its ``random_state`` is None, the clone gets a seed drawn
         from this detector's ``random_state``. None means
         ``VAETransformer()``, whose scores are log-likelihoods.
+
+        When the model's ``column_types`` is None (its default) and its
+        likelihood is not Bernoulli, the clone models the heavy-tailed
+        columns as ``"positive"``: the float columns whose training values
+        are non-negative, take more than two values, are less than half at
+        their minimum and have a sample skewness above 5 (see Notes).
 
     contamination : "auto" or float, default="auto"
         The threshold on the scores that :meth:`predict` and
@@ -129,7 +174,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         p-value is at most 0.05 (``-inf`` when there are fewer than 19
         calibration rows, as no p-value can then be that small); with a
         float, the ``contamination`` quantile of the scores of all the
-        training rows.
+        training rows (the lowest finite score when that quantile falls
+        among rows scoring ``-inf``).
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -169,6 +215,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     does not learn to reproduce a group of outliers among its training
     rows [5]_; see the User Guide for what this gains and costs and what it
     means for the p-values.
+
+    A Gaussian on the values of a heavy-tailed column fits their tail with
+    a scale far too wide for their bulk, and a row that is abnormal in that
+    column hides within it; modelled as positive, the column's logarithm
+    is Gaussian instead. A negative value in a column that the model takes
+    as positive (or as counts) has probability 0 under it: such a row
+    scores ``-inf`` and, in :meth:`feature_contributions`, that entry is
+    ``inf`` and the row's other entries are explained as if it were
+    missing.
 
     ``contamination="auto"`` thresholds the p-values at 0.05, the
     conventional level: it states the rate of false alarms on normal data,
@@ -305,8 +360,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         fit_idx, cal_idx = self._split(X.shape[0], rng)
         estimator = clone_with_seed(self._get_estimator(), rng.randint(SEED_MAX))
-        if estimator.get_params().get("support_fraction", 1) is None:
+        params = estimator.get_params()
+        if params.get("support_fraction", 1) is None:
             estimator.set_params(support_fraction=_support_fraction(self.contamination))
+        if "column_types" in params and params["column_types"] is None and (
+            params.get("likelihood") != "bernoulli"
+        ):
+            heavy_tailed = _heavy_tailed_types(_rows(X, fit_idx))
+            if heavy_tailed:
+                estimator.set_params(column_types=heavy_tailed)
         self.estimator_ = estimator.fit(_rows(X, fit_idx))
         if self.contamination == "auto":
             self.calibration_scores_ = np.sort(self._score_samples(_rows(X, cal_idx)))
@@ -314,7 +376,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         else:
             scores = self._score_samples(X)
             self.calibration_scores_ = np.sort(scores[cal_idx])
-            self.offset_ = np.percentile(scores, 100.0 * self.contamination)
+            with np.errstate(invalid="ignore"):
+                self.offset_ = np.percentile(scores, 100.0 * self.contamination)
+            if not np.isfinite(self.offset_):  # among rows of probability 0
+                finite = scores[np.isfinite(scores)]
+                self.offset_ = finite.min() if finite.size else -np.inf
         if self.offset_ == -np.inf:
             warnings.warn(
                 f"With {cal_idx.size} calibration rows no p-value can be as "
@@ -325,8 +391,26 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             )
         return self
 
+    def _nonnegative_columns(self):
+        """Columns the model takes as positive or counts, which hold no negative value."""
+        types = getattr(self.estimator_, "column_types_", None) or {}
+        return [name for name, kind in types.items() if kind in ("positive", "count")]
+
     def _score_samples(self, X):
-        return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
+        """The model's scores; ``-inf`` for a row outside its support.
+
+        A negative value in a column the model takes as positive or as
+        counts has probability 0 under it: the row scores ``-inf``.
+        """
+        columns = self._nonnegative_columns()
+        outside = _negative_entries(X, columns).any(axis=1) if columns else None
+        if outside is None or not outside.any():
+            return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
+        scores = np.full(X.shape[0], -np.inf)
+        inside = np.flatnonzero(~outside)
+        if inside.size:
+            scores[inside] = self.estimator_.score_samples(_rows(X, inside))
+        return scores
 
     @lazy(lambda self, X: np.empty(0))
     def score_samples(self, X):
@@ -343,7 +427,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             The model's :meth:`score_samples`: minus the reconstruction error
             (:class:`AutoencoderTransformer`) or ``log p(x)``
-            (:class:`VAETransformer`).
+            (:class:`VAETransformer`); ``-inf`` for a row with a negative
+            value in a column the model takes as positive or as counts.
         """
         check_is_fitted(self)
         return self._score_samples(self._validate_X(X, reset=False))
@@ -362,7 +447,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             ``score_samples(X) - offset_``.
         """
-        return self.score_samples(X) - self.offset_
+        scores = self.score_samples(X)
+        # -inf scores with an offset of -inf: no row is below it
+        return np.where(scores == self.offset_, 0.0, scores - self.offset_)
 
     @lazy(lambda self, X: np.empty(0, dtype=int))
     def predict(self, X):
@@ -427,6 +514,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
           and the standardisation's Jacobian belong to no feature. With the
           Gaussian likelihood a contribution can be negative.
 
+        A negative value in a column the model takes as positive or as
+        counts contributes ``inf``; the row's other entries are then
+        explained as if it were missing.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -439,7 +530,18 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             one, else an ndarray.
         """
         check_is_fitted(self)
-        values = self.estimator_._score_features(self._validate_X(X, reset=False))
+        rows = self._validate_X(X, reset=False)
+        columns = self._nonnegative_columns()
+        negative = _negative_entries(rows, columns) if columns else None
+        if negative is None or not negative.any():
+            values = self.estimator_._score_features(rows)
+        else:  # scored as missing, then infinitely abnormal
+            values = self.estimator_._score_features(_masked(rows, columns, negative))
+            positions = [rows.columns.get_loc(c) for c in columns] if hasattr(
+                rows, "columns") else columns
+            block = values[:, positions]
+            block[negative] = np.inf
+            values[:, positions] = block
         if hasattr(X, "columns") and hasattr(X, "index"):
             import pandas as pd
 

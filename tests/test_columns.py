@@ -174,3 +174,21 @@ def test_every_type_is_documented():
 
     for kind in TYPES:
         assert f"\n{kind} " in columns.__doc__
+
+
+def test_heavy_tailed_is_a_long_right_tail_of_non_negative_values():
+    from skvae._column_types import is_heavy_tailed
+
+    rng = np.random.RandomState(0)
+    tail = rng.lognormal(sigma=1.5, size=1000)
+    assert is_heavy_tailed(tail)
+    # whatever the magnitude, missing values aside
+    assert is_heavy_tailed(tail * 1e-300) and is_heavy_tailed(tail * 1e300)
+    assert is_heavy_tailed(np.r_[tail, np.nan])
+    assert not is_heavy_tailed(rng.exponential(size=1000))  # skewness 2
+    assert not is_heavy_tailed(rng.normal(size=1000))
+    assert not is_heavy_tailed(np.r_[tail, -1e-3])  # a negative value
+    assert not is_heavy_tailed(np.r_[np.zeros(999), 1.0])  # two values: binary
+    spike = np.r_[np.zeros(600), tail[:400]]  # mostly at its minimum
+    assert not is_heavy_tailed(spike) and is_heavy_tailed(np.r_[np.zeros(400), tail])
+    assert not is_heavy_tailed(np.array([np.nan, 1.0, 2.0]))

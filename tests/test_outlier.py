@@ -266,6 +266,106 @@ def test_a_chosen_support_fraction_is_kept():
     assert detector.estimator_.support_fraction == 1.0
 
 
+def _heavy_tailed(n_samples=300, seed=0):
+    """Two normal columns around a log-normal one of skewness well above 5."""
+    rng = np.random.RandomState(seed)
+    return np.c_[rng.normal(size=n_samples), rng.lognormal(sigma=2.0, size=n_samples),
+                 rng.normal(size=n_samples)]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+def test_heavy_tailed_columns_are_modelled_as_positive(model):
+    detector = _fit(
+        AutoencoderOutlierDetector(clone(model).set_params(max_iter=2), random_state=0),
+        _heavy_tailed(),
+    )
+    assert detector.estimator_.column_types == {1: "positive"}
+    assert detector.estimator_.column_types_ == {0: "real", 1: "positive", 2: "real"}
+    assert model.column_types is None  # the user's estimator is untouched
+
+
+@pytest.mark.parametrize(
+    "model",
+    [VAETransformer(column_types={0: "real"}, **TINY),
+     VAETransformer(column_types={}, **TINY),
+     VAETransformer(likelihood="bernoulli", **TINY)],
+    ids=["declared", "declared-none", "bernoulli"],
+)
+def test_heavy_tailed_columns_keep_a_chosen_coding(model):
+    X = np.abs(_heavy_tailed())
+    X = X / X.max(axis=0) if model.likelihood == "bernoulli" else X
+    detector = _fit(AutoencoderOutlierDetector(model, random_state=0), X)
+    assert detector.estimator_.column_types == model.column_types
+    assert "positive" not in detector.estimator_.column_types_.values()
+
+
+def test_heavy_tailed_float_columns_of_a_dataframe_are_modelled_as_positive():
+    X = _heavy_tailed()
+    frame = pd.DataFrame({
+        "a": X[:, 0],
+        "tail": pd.array(X[:, 1], dtype="Float64"),
+        "label": pd.Categorical(np.where(X[:, 2] > 0, "up", "down")),
+        "count": (10 * X[:, 1]).astype(int),  # integers keep their own rules
+    })
+    detector = _fit(
+        AutoencoderOutlierDetector(VAETransformer(**TINY), random_state=0), frame
+    )
+    assert detector.estimator_.column_types == {"tail": "positive"}
+    assert detector.estimator_.column_types_["count"] == "count"
+
+
+@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+def test_a_negative_value_where_the_model_has_none_is_most_abnormal(model):
+    detector = _fit(
+        AutoencoderOutlierDetector(clone(model).set_params(max_iter=2), random_state=0),
+        _heavy_tailed(),
+    )
+    X_new = _heavy_tailed(4, seed=1)
+    X_new[1, 1] = -0.5
+    scores = detector.score_samples(X_new)
+    assert scores[1] == -np.inf and np.isfinite(scores[[0, 2, 3]]).all()
+    np.testing.assert_allclose(scores[[0, 2, 3]], detector.score_samples(X_new[[0, 2, 3]]))
+    assert detector.predict(X_new)[1] == -1
+    assert detector.score_pvalues(X_new)[1] == detector.score_pvalues(X_new).min()
+    contributions = detector.feature_contributions(X_new)
+    assert contributions[1, 1] == np.inf
+    assert np.isfinite(np.delete(contributions.ravel(), 4)).all()
+    assert X_new[1, 1] == -0.5  # the caller's rows are not changed
+
+
+def test_a_negative_count_in_a_dataframe_is_most_abnormal():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200),
+                          "n": pd.array(rng.poisson(3, size=200), dtype="Int64"),
+                          "label": pd.Categorical(rng.choice(["a", "b"], size=200))})
+    detector = _fit(AutoencoderOutlierDetector(
+        VAETransformer(column_types={"n": "count"}, **TINY), random_state=0), frame)
+    new = frame.iloc[:3].copy()
+    new.loc[new.index[2], "n"] = -1
+    assert np.isneginf(detector.score_samples(new)).tolist() == [False, False, True]
+    contributions = detector.feature_contributions(new)
+    assert list(contributions.columns) == ["x", "n", "label"]
+    assert contributions.iloc[2]["n"] == np.inf and np.isfinite(contributions.iloc[2]["x"])
+    assert new["n"].dtype == "Int64" and new.iloc[2]["n"] == -1
+
+
+def test_a_quantile_among_rows_of_no_probability_flags_them():
+    # calibration rows below 0 in the positive column score -inf; when the
+    # contamination quantile falls among them, the offset is the lowest
+    # finite score (not NaN), and they are the rows flagged
+    X = _heavy_tailed(200)
+    detector = AutoencoderOutlierDetector(VAETransformer(**TINY), contamination=0.1,
+                                          random_state=0)
+    _, cal_idx = detector._split(200, np.random.RandomState(0))
+    X[cal_idx[:30], 1] = -1.0
+    _fit(detector, X)
+    assert detector.estimator_.column_types == {1: "positive"}
+    scores = detector.score_samples(X)
+    assert detector.offset_ == scores[np.isfinite(scores)].min()
+    assert (detector.predict(X) == -1).sum() == 30
+    assert (detector.predict(X[cal_idx[:30]]) == -1).all()
+
+
 def test_trimmed_training_ranks_a_group_of_outliers_lower():
     # 13% of the training rows are a tight group off the inliers' plane:
     # told the contamination, the detector trims them from its model's
