@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import clone_with_seed
 from ._column_types import as_numbers, is_heavy_tailed
 from ._dask import lazy
+from ._frames import is_polars, to_pandas
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._utils import SEED_MAX, check_rows_observed
 from ._vae import VAETransformer
@@ -303,8 +304,18 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return _default_estimator() if self.estimator is None else self.estimator
 
     def _validate_X(self, X, *, reset):
-        """A float array, or a DataFrame of mixed columns kept whole for the model."""
-        if hasattr(X, "dtypes") and not all(d.kind in "iuf" for d in X.dtypes):
+        """A float array, or a DataFrame kept whole for a model that codes it.
+
+        skvae's models type a DataFrame's columns from their dtypes (and
+        take ``column_types`` by column name): they get it whole, numeric or
+        not. Other estimators get a float array of a numeric DataFrame.
+        """
+        if is_polars(X):
+            X = to_pandas(X)
+        coded = "column_types" in self._get_estimator().get_params()
+        if hasattr(X, "dtypes") and (
+            coded or not all(d.kind in "iuf" for d in X.dtypes)
+        ):
             validate_data(self, X, reset=reset, skip_check_array=True)
             if reset and X.shape[0] < 3:
                 raise ValueError(
@@ -343,9 +354,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             Training data, normal rows (semi-supervised use) or rows that
-            contain some outliers. NaN marks missing entries.
+            contain some outliers. NaN marks missing entries. A pandas or
+            polars DataFrame reaches skvae's models whole: they type its
+            columns from their dtypes and ``column_types`` names them.
 
         y : None
             Ignored.
@@ -527,7 +540,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         -------
         contributions : ndarray or DataFrame of shape (n_samples, n_features)
             A pandas DataFrame with the index and columns of X when X is
-            one, else an ndarray.
+            one, a polars DataFrame with its columns when X is one, else an
+            ndarray.
         """
         check_is_fitted(self)
         rows = self._validate_X(X, reset=False)
@@ -542,6 +556,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             block = values[:, positions]
             block[negative] = np.inf
             values[:, positions] = block
+        if is_polars(X):
+            import polars as pl
+
+            return pl.DataFrame(values, schema=list(X.columns), orient="row")
         if hasattr(X, "columns") and hasattr(X, "index"):
             import pandas as pd
 

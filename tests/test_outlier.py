@@ -426,3 +426,31 @@ def test_too_few_calibration_rows_warns():
 def test_unfitted_raises():
     with pytest.raises(ValueError, match="not fitted yet"):
         AutoencoderOutlierDetector().score_pvalues(FAR)
+
+
+def test_a_numeric_dataframe_reaches_the_model_whole():
+    # its columns are typed by name and dtype, as the model alone types them
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "n": rng.poisson(3, size=200)})
+    model = VAETransformer(column_types={"n": "count"}, **TINY)
+    detector = _fit(AutoencoderOutlierDetector(model, random_state=0), frame)
+    assert detector.estimator_.column_types_ == {"x": "real", "n": "count"}
+    assert list(detector.feature_names_in_) == ["x", "n"]
+    assert detector.score_samples(frame.iloc[:5]).shape == (5,)
+    assert list(detector.feature_contributions(frame.iloc[:5]).columns) == ["x", "n"]
+
+
+def test_a_polars_dataframe_is_scored_and_explained():
+    pl = pytest.importorskip("polars")
+    X = _heavy_tailed(200)
+    frame = pl.DataFrame({"a": X[:, 0], "tail": X[:, 1],
+                          "label": np.where(X[:, 2] > 0, "up", "down")})
+    detector = _fit(
+        AutoencoderOutlierDetector(VAETransformer(**TINY), random_state=0), frame
+    )
+    assert detector.estimator_.column_types == {"tail": "positive"}
+    scores = detector.score_samples(frame[:5])
+    np.testing.assert_allclose(scores, detector.score_samples(frame.to_pandas()[:5]))
+    contributions = detector.feature_contributions(frame[:5])
+    assert isinstance(contributions, pl.DataFrame)
+    assert contributions.columns == ["a", "tail", "label"] and contributions.shape == (5, 3)
