@@ -70,7 +70,7 @@ def _heavy_tailed_types(X):
             if X.dtypes.iloc[j].kind == "f"
         ]
     else:
-        columns = [(j, X[:, j].astype(np.float64, copy=False)) for j in range(X.shape[1])]
+        columns = [(j, X[:, j].astype(np.float64)) for j in range(X.shape[1])]
     return {name: "positive" for name, values in columns if is_heavy_tailed(values)}
 
 
@@ -126,11 +126,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         from this detector's ``random_state``. None means
         ``VAETransformer()``, whose scores are log-likelihoods.
 
-        When the model's ``column_types`` is None (its default) and its
-        likelihood is not Bernoulli, the clone models the heavy-tailed
-        columns as ``"positive"``: the float columns whose training values
-        are non-negative, take more than two values, are less than half at
-        their minimum and have a sample skewness above 5 (see Notes).
+        When the model's ``column_types`` is None and its ``likelihood``
+        Gaussian (a :class:`VAETransformer`'s defaults), the clone models
+        the heavy-tailed columns as ``"positive"``: the float columns whose
+        training values are non-negative, take more than two values, are
+        less than half at their minimum and have a sample skewness above 5
+        (see Notes).
 
     contamination : "auto" or float, default="auto"
         The threshold on the scores that :meth:`predict` and
@@ -217,14 +218,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     rows [5]_; see the User Guide for what this gains and costs and what it
     means for the p-values.
 
-    A Gaussian on the values of a heavy-tailed column fits their tail with
-    a scale far too wide for their bulk, and a row that is abnormal in that
-    column hides within it; modelled as positive, the column's logarithm
-    is Gaussian instead. A negative value in a column that the model takes
-    as positive (or as counts) has probability 0 under it: such a row
-    scores ``-inf`` and, in :meth:`feature_contributions`, that entry is
-    ``inf`` and the row's other entries are explained as if it were
-    missing.
+    A Gaussian on the values of a heavy-tailed column fits their tail with a
+    scale far too wide for their bulk, and a row that is abnormal in that
+    column hides within it; modelled as positive, the column's logarithm is
+    Gaussian instead. The rule is for likelihoods: an
+    :class:`AutoencoderTransformer`'s columns stay as given. A negative
+    value in a column that the model takes as positive (or as counts) has
+    probability 0 under it: such a row scores ``-inf`` and, in
+    :meth:`feature_contributions`, that entry is ``inf`` and the row's other
+    entries are explained as if it were missing.
 
     ``contamination="auto"`` thresholds the p-values at 0.05, the
     conventional level: it states the rate of false alarms on normal data,
@@ -376,9 +378,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         params = estimator.get_params()
         if params.get("support_fraction", 1) is None:
             estimator.set_params(support_fraction=_support_fraction(self.contamination))
-        if "column_types" in params and params["column_types"] is None and (
-            params.get("likelihood") != "bernoulli"
-        ):
+        gaussian = params.get("likelihood") == "gaussian"
+        if gaussian and params.get("column_types", {}) is None:
             heavy_tailed = _heavy_tailed_types(_rows(X, fit_idx))
             if heavy_tailed:
                 estimator.set_params(column_types=heavy_tailed)
@@ -405,7 +406,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return self
 
     def _nonnegative_columns(self):
-        """Columns the model takes as positive or counts, which hold no negative value."""
+        """Columns the model takes as positive or counts: no negative value."""
         types = getattr(self.estimator_, "column_types_", None) or {}
         return [name for name, kind in types.items() if kind in ("positive", "count")]
 
