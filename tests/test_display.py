@@ -206,7 +206,7 @@ def test_reconstruction_features(detector, frame):
     )
     model = detector.estimator_
     np.testing.assert_allclose(
-        display.X_reconstructed, model.inverse_transform(model.transform(X))
+        display.X_reconstructed, model.inverse_transform(model.transform(frame))
     )
     assert display.axes_.shape == (2, 2) and display.axes_[1, 1] is None
     assert [ax.get_title() for ax in display.axes_.flat[:3]] == ["d", "a", "b"]
