@@ -125,11 +125,14 @@ def is_heavy_tailed(values):
     blank) is a spike with rare values, which a logarithm leaves a spike.
     """
     observed = values[~np.isnan(values)]
-    if observed.size < 3 or observed.min() < 0 or np.unique(observed).size < 3:
+    if observed.size < 3:
         return False
-    if np.median(observed) == observed.min():
+    low, high = observed.min(), observed.max()
+    if low < 0 or not ((observed > low) & (observed < high)).any():
+        return False  # negative values, or two values at most
+    if np.median(observed) == low:
         return False
-    observed = observed / observed.max()  # in [0, 1]: no overflow
+    observed = observed / high  # in [0, 1]: no overflow
     skewness = np.mean(((observed - observed.mean()) / observed.std()) ** 3)
     return bool(skewness > HEAVY_TAIL_SKEWNESS)
 
