@@ -113,7 +113,7 @@ from skvae import (  # noqa: E402
     _training,
 )
 from skvae._losses import elbo, kl_standard_normal  # noqa: E402
-from skvae._outlier import _heavy_tailed_types  # noqa: E402
+from skvae._column_types import heavy_tailed_types  # noqa: E402
 from skvae._utils import SEED_MAX, make_generator  # noqa: E402
 
 # trimmed_scales: the trimmed rows train nothing, as skvae's loop did before
@@ -337,7 +337,7 @@ def fit_auc(variant, name, seed, setting):
     if spec.get("heavy") == "declared":  # the columns the detector picks
         fit_idx, _ = AutoencoderOutlierDetector()._split(
             X_fit.shape[0], np.random.RandomState(seed))
-        model_params["column_types"] = _heavy_tailed_types(X_fit[fit_idx])
+        model_params["column_types"] = heavy_tailed_types(X_fit[fit_idx])
     if spec.get("positive"):
         skewed = _skewed_columns(X_fit, spec["positive"])
         model_params["column_types"] = dict.fromkeys(skewed, "positive")

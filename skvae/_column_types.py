@@ -4,7 +4,9 @@
 its values second; :func:`make_column` turns a column into the
 :class:`Column` record of how :class:`~._columns.Table` codes it (type,
 dtype, categories, the offset of a positive column). The statistics that
-standardise the codes come later, from the table.
+standardise the codes come later, from the table. :func:`heavy_tailed_types`
+reads which float columns to model as positive (the outlier detector's
+rule), :func:`negative_entries` which values a type cannot hold.
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +22,9 @@ LIKELIHOOD_OF = {
     "categorical": "categorical",
     "ordinal": "ordinal",
 }
+# The types whose values cannot be negative (a negative value has
+# probability 0 under their likelihoods).
+NON_NEGATIVE = ("positive", "count")
 # A column of labels with more distinct values than this, and more than half
 # its rows distinct, is refused as free text (declare it categorical to keep it).
 MAX_LABELS = 100
@@ -135,6 +140,36 @@ def is_heavy_tailed(values):
     observed = observed / high  # in [0, 1]: no overflow
     skewness = np.mean(((observed - observed.mean()) / observed.std()) ** 3)
     return bool(skewness > HEAVY_TAIL_SKEWNESS)
+
+
+def heavy_tailed_types(X):
+    """``column_types`` declaring positive the heavy-tailed float columns of X.
+
+    The columns of a float array, or the float columns of a DataFrame (its
+    other columns keep the types inferred from their dtypes), for which
+    :func:`is_heavy_tailed` holds; keys are positions or names.
+    """
+    if hasattr(X, "columns"):
+        columns = [
+            (name, X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan))
+            for j, name in enumerate(X.columns)
+            if X.dtypes.iloc[j].kind == "f"
+        ]
+    else:
+        columns = [(j, X[:, j].astype(np.float64)) for j in range(X.shape[1])]
+    return {name: "positive" for name, values in columns if is_heavy_tailed(values)}
+
+
+def negative_entries(X, types):
+    """Boolean mask of X's shape: negative values in the columns whose type
+    (``types`` maps names, or positions for an array) is in ``NON_NEGATIVE``."""
+    frame = hasattr(X, "columns")
+    mask = np.zeros(X.shape, dtype=bool)
+    for j, name in enumerate(X.columns if frame else range(X.shape[1])):
+        if types.get(name) in NON_NEGATIVE:
+            values = as_numbers(X.iloc[:, j], name) if frame else X[:, j]
+            mask[:, j] = values < 0
+    return mask
 
 
 def _has_bool(values):

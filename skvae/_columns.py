@@ -37,6 +37,7 @@ import dataclasses
 import numpy as np
 
 from ._column_types import (  # noqa: F401 (TYPES and infer_type: the table's API)
+    NON_NEGATIVE,
     TYPES,
     Column,
     as_numbers,
@@ -79,7 +80,7 @@ def column_codes(values, column):
             f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
             "or declare it real."
         )
-    if column.type in ("positive", "count") and (codes < 0).any():
+    if column.type in NON_NEGATIVE and (codes < 0).any():
         raise ValueError(
             f"Column {column.name!r} is {column.type} and cannot hold negative "
             f"values, got {np.nanmin(codes):g}. Declare it real in column_types."
@@ -169,7 +170,7 @@ class Table:
 
     def scalars(self, codes):
         """The values of codes that are standardised: logs of positive and count codes."""
-        if not any(c.type in ("positive", "count") for c in self.columns):
+        if not any(c.type in NON_NEGATIVE for c in self.columns):
             return codes
         return np.column_stack(
             [_scalar(codes[:, j], c) for j, c in enumerate(self.columns)]

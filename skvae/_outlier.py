@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import clone_with_seed
-from ._column_types import as_numbers, is_heavy_tailed
+from ._column_types import NON_NEGATIVE, heavy_tailed_types, negative_entries
 from ._dask import lazy
 from ._frames import is_polars, to_pandas
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
@@ -56,41 +56,15 @@ def _support_fraction(contamination):
     return min(DEFAULT_SUPPORT, 1.0 - contamination)
 
 
-def _heavy_tailed_types(X):
-    """``column_types`` declaring positive the heavy-tailed float columns of X.
-
-    The columns of an array, or the float columns of a DataFrame (whose
-    other columns keep the types inferred from their dtype), for which
-    :func:`~._column_types.is_heavy_tailed` holds.
-    """
-    if hasattr(X, "columns"):
-        columns = [
-            (name, X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan))
-            for j, name in enumerate(X.columns)
-            if X.dtypes.iloc[j].kind == "f"
-        ]
-    else:
-        columns = [(j, X[:, j].astype(np.float64)) for j in range(X.shape[1])]
-    return {name: "positive" for name, values in columns if is_heavy_tailed(values)}
-
-
-def _negative_entries(X, columns):
-    """Boolean ``(n_samples, len(columns))``: where X is below 0 in those columns."""
-    if hasattr(X, "columns"):
-        values = [as_numbers(X[name], name) for name in columns]
-    else:
-        values = [X[:, j] for j in columns]
-    return np.column_stack(values) < 0
-
-
-def _masked(X, columns, mask):
-    """A copy of X with NaN where ``mask`` (over ``columns``) is True."""
+def _masked(X, mask):
+    """A copy of X with NaN where ``mask`` is True."""
     X = X.copy()
-    for k, name in enumerate(columns):
-        if hasattr(X, "columns"):
-            X[name] = X[name].where(~mask[:, k])
-        else:
-            X[mask[:, k], name] = np.nan
+    if not hasattr(X, "columns"):
+        X[mask] = np.nan
+        return X
+    for j in np.flatnonzero(mask.any(axis=0)):
+        name = X.columns[j]
+        X[name] = X[name].where(~mask[:, j])
     return X
 
 
@@ -380,7 +354,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             estimator.set_params(support_fraction=_support_fraction(self.contamination))
         gaussian = params.get("likelihood") == "gaussian"
         if gaussian and params.get("column_types", {}) is None:
-            heavy_tailed = _heavy_tailed_types(_rows(X, fit_idx))
+            heavy_tailed = heavy_tailed_types(_rows(X, fit_idx))
             if heavy_tailed:
                 estimator.set_params(column_types=heavy_tailed)
         self.estimator_ = estimator.fit(_rows(X, fit_idx))
@@ -405,23 +379,25 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             )
         return self
 
-    def _nonnegative_columns(self):
-        """Columns the model takes as positive or counts: no negative value."""
+    def _outside_support(self, X):
+        """Where X has probability 0 under the model, or None if nowhere.
+
+        The negative values in the columns the model takes as positive or
+        as counts (a mask of X's shape).
+        """
         types = getattr(self.estimator_, "column_types_", None) or {}
-        return [name for name, kind in types.items() if kind in ("positive", "count")]
+        if not any(kind in NON_NEGATIVE for kind in types.values()):
+            return None  # the common case: no mask to build
+        outside = negative_entries(X, types)
+        return outside if outside.any() else None
 
     def _score_samples(self, X):
-        """The model's scores; ``-inf`` for a row outside its support.
-
-        A negative value in a column the model takes as positive or as
-        counts has probability 0 under it: the row scores ``-inf``.
-        """
-        columns = self._nonnegative_columns()
-        outside = _negative_entries(X, columns).any(axis=1) if columns else None
-        if outside is None or not outside.any():
+        """The model's scores; ``-inf`` for a row outside its support."""
+        outside = self._outside_support(X)
+        if outside is None:
             return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
         scores = np.full(X.shape[0], -np.inf)
-        inside = np.flatnonzero(~outside)
+        inside = np.flatnonzero(~outside.any(axis=1))
         if inside.size:
             scores[inside] = self.estimator_.score_samples(_rows(X, inside))
         return scores
@@ -546,17 +522,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         rows = self._validate_X(X, reset=False)
-        columns = self._nonnegative_columns()
-        negative = _negative_entries(rows, columns) if columns else None
-        if negative is None or not negative.any():
+        outside = self._outside_support(rows)
+        if outside is None:
             values = self.estimator_._score_features(rows)
         else:  # scored as missing, then infinitely abnormal
-            values = self.estimator_._score_features(_masked(rows, columns, negative))
-            positions = [rows.columns.get_loc(c) for c in columns] if hasattr(
-                rows, "columns") else columns
-            block = values[:, positions]
-            block[negative] = np.inf
-            values[:, positions] = block
+            values = self.estimator_._score_features(_masked(rows, outside))
+            values[outside] = np.inf
         if is_polars(X):
             import polars as pl
 
