@@ -72,4 +72,6 @@ def log_mean_exp(log_weights, dim=0):
     Salakhutdinov (2016), eq. 8: a lower bound on ``log p(x)`` that tightens
     as the number of samples grows.
     """
+    if log_weights.shape[dim] == 1:  # one sample: the bound is its log-weight
+        return log_weights.squeeze(dim)
     return torch.logsumexp(log_weights, dim=dim) - math.log(log_weights.shape[dim])

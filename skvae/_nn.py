@@ -102,8 +102,13 @@ class ResidualMLP(nn.Module):
         self.shortcut = nn.Linear(sizes[0], sizes[-1]) if len(sizes) > 2 else None
 
     def forward(self, x):
-        out = self.mlp(x)
-        return out if self.shortcut is None else out + self.shortcut(x)
+        # each layer's forward, not its __call__: on a batch of a few hundred
+        # rows the machinery of a module call (hooks) costs about as much as
+        # the layer's product, and these layers have no hooks
+        out = x
+        for layer in self.mlp:
+            out = layer.forward(out)
+        return out if self.shortcut is None else out + self.shortcut.forward(x)
 
     def start_affine(self, weight, bias):
         """Make the network compute ``x @ weight.T + bias``.

@@ -33,8 +33,9 @@ class History:
     best_validation_score: float = -math.inf
     no_improvement_count: int = 0
     best_state: dict = None
+    n_steps: int = 0
 
-    def update(self, loss, score, tol, module, warming_up=False):
+    def update(self, loss, score, tol, state, warming_up=False):
         """Record one epoch, as scikit-learn's MLP does; track the best weights.
 
         While ``warming_up``, the objective is not yet the final one: no epoch
@@ -50,17 +51,20 @@ class History:
             self.validation_scores.append(score)
             improved = warming_up or score >= self.best_validation_score + tol
             if score > self.best_validation_score:
-                self.keep_best(score, module)
+                self.keep_best(score, state)
         self.no_improvement_count = 0 if improved else self.no_improvement_count + 1
 
-    def keep_best(self, score, module):
-        """Keep the current weights, scoring ``score``, as the best so far.
+    def keep_best(self, score, state):
+        """Keep a copy of ``state``, scoring ``score``, as the best so far.
 
-        Called with the starting weights too, so that training that does not
-        beat its starting point on the validation rows ends where it began.
+        ``state`` is the module's ``state_dict()``, whose tensors share the
+        module's storage: taken once per fit, it is copied at each new best
+        without walking the module again. Called with the starting weights
+        too, so that training that does not beat its starting point on the
+        validation rows ends where it began.
         """
         self.best_validation_score = score
-        self.best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        self.best_state = {k: v.clone() for k, v in state.items()}
 
 
 def batch_loss(losses, counts, support_fraction=1.0, fixed_losses=None):
@@ -114,17 +118,24 @@ def train_step(optimizer, loss_fn, x, mask, epoch, support_fraction=1.0):
 
 def run_epoch(
     module, optimizer, loss_fn, X, mask, *, batch_size, shuffle, generator, epoch,
-    support_fraction=1.0,
+    support_fraction=1.0, schedule=None,
 ):
-    """One pass over ``X`` in batches; returns the mean batch loss per row."""
+    """One pass over ``X`` in batches; returns the mean batch loss per row.
+
+    ``schedule``, a :class:`WarmUp` or None, sets the learning rate before
+    each step.
+    """
     n_samples = X.shape[0]
     if shuffle:
         order = torch.randperm(n_samples, generator=generator, device=X.device)
         X = X[order]
         mask = None if mask is None else mask[order]
-    module.train()
+    if not module.training:  # a walk over every submodule: only when needed
+        module.train()
     total = X.new_zeros(())
     for start in range(0, n_samples, batch_size):
+        if schedule is not None:
+            schedule.step()
         stop = start + batch_size
         batch_mask = None if mask is None else mask[start:stop]
         loss = train_step(
@@ -156,10 +167,16 @@ def fit_loop(
     n_iter_no_change,
     min_epochs=0,
     support_fraction=1.0,
+    warmup_steps=0,
     validate=None,
     progress=None,
 ):
     """Train for up to ``max_epochs`` epochs and say how training ended.
+
+    The module is in training mode throughout, validation included: the
+    networks trained here have no layer that computes differently in
+    evaluation mode (no dropout, no batch normalisation), and switching a
+    module's mode walks every submodule, a cost paid at each epoch.
 
     Parameters
     ----------
@@ -169,6 +186,9 @@ def fit_loop(
     support_fraction : float, default=1.0
         Share of each batch's rows whose loss counts (see
         :func:`batch_loss`).
+    warmup_steps : int, default=0
+        Optimiser steps over which the learning rate rises linearly to the
+        optimiser's own (see :class:`WarmUp`).
     validate : callable or None
         ``validate() -> float``, higher is better. When given, stopping
         watches it and the best weights, the starting ones included, are
@@ -182,8 +202,11 @@ def fit_loop(
     status : {"converged", "max_iter", "interrupted"}
     """
     history.no_improvement_count = 0
+    module.train()
+    state = module.state_dict()  # shares the module's storage
     if validate is not None:
-        history.keep_best(validate(), module)
+        history.keep_best(validate(), state)
+    schedule = WarmUp(optimizer, warmup_steps, history)
     status = MAX_ITER
     try:
         for i in range(max_epochs):
@@ -191,10 +214,12 @@ def fit_loop(
             loss = run_epoch(
                 module, optimizer, loss_fn, X, mask, batch_size=batch_size,
                 shuffle=shuffle, generator=generator, epoch=epoch,
-                support_fraction=support_fraction,
+                support_fraction=support_fraction, schedule=schedule,
             )
             score = None if validate is None else validate()
-            history.update(loss, score, tol, module, warming_up=i < min_epochs)
+            history.update(loss, score, tol, state, warming_up=i < min_epochs)
+            if schedule.warming_up:  # patience counts from the end of the warm-up
+                history.no_improvement_count = 0
             if progress is not None:
                 postfix = {"loss": f"{loss:.4g}"}
                 if score is not None:
@@ -206,9 +231,57 @@ def fit_loop(
                 break
     except KeyboardInterrupt:
         status = INTERRUPTED
+    finally:
+        schedule.restore()
     if validate is not None and history.best_state is not None:
         module.load_state_dict(history.best_state)
     return status
+
+
+class WarmUp:
+    """A linear warm-up of the learning rate over the first optimiser steps.
+
+    Step ``t`` of training (counted from 1 in ``history.n_steps``, across
+    the calls of warm starts and ``partial_fit``) runs at ``min(1, t /
+    n_steps)`` times each parameter group's learning rate: Adam's first
+    steps, normalised by moment estimates from a handful of gradients, are
+    the largest it takes, and at a large rate they would throw a network
+    that starts at a good linear model far from it. :meth:`restore` gives
+    the groups their rates back.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+        Whose groups' ``lr`` are scaled.
+    n_steps : int
+        Length of the warm-up; 0 for none.
+    history : History
+        Where the steps are counted.
+    """
+
+    def __init__(self, optimizer, n_steps, history):
+        self.groups = optimizer.param_groups
+        self.rates = [group["lr"] for group in self.groups]
+        self.n_steps = n_steps
+        self.history = history
+
+    def step(self):
+        """Count one optimiser step and set its learning rate."""
+        self.history.n_steps += 1
+        if self.history.n_steps <= self.n_steps:
+            factor = self.history.n_steps / self.n_steps
+            for group, rate in zip(self.groups, self.rates):
+                group["lr"] = rate * factor
+
+    @property
+    def warming_up(self):
+        """Whether the learning rate has not reached its own yet."""
+        return self.history.n_steps < self.n_steps
+
+    def restore(self):
+        """Set every group's learning rate back to its own."""
+        for group, rate in zip(self.groups, self.rates):
+            group["lr"] = rate
 
 
 def make_optimizer(module, device, state=None):
