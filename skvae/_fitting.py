@@ -13,6 +13,7 @@ import contextlib
 import copy
 import math
 import warnings
+from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
@@ -29,16 +30,24 @@ from ._threads import cpu_threads, torch_threads
 from ._utils import SEED_MAX, make_generator, resolve_device, to_tensor
 
 
-# The "auto" training budget counts optimiser steps, not epochs: a model
-# needs a few thousand steps whatever the table's size, and an epoch of a
-# small table is a handful of them (see benchmarks/README.md, "Defaults").
+# The "auto" training budget counts optimiser steps as well as epochs, so
+# that a small table, whose epoch is one step, gets enough of them (see
+# benchmarks/README.md, "Speed").
 # max_iter="auto": AUTO_EPOCHS epochs, or as many as AUTO_STEPS steps take.
 AUTO_EPOCHS = 200
-AUTO_STEPS = 20_000
+AUTO_STEPS = 2_000
 # n_iter_no_change="auto": AUTO_PATIENCE epochs, or as many as
-# AUTO_PATIENCE_STEPS steps take.
+# AUTO_PATIENCE_STEPS steps take when the network starts as a linear model of
+# every column, AUTO_PATIENCE_STEPS_PARTIAL when some columns start at their
+# marginals (they need steps to learn to use the code) or the start is random.
 AUTO_PATIENCE = 10
-AUTO_PATIENCE_STEPS = 2_000
+AUTO_PATIENCE_STEPS = 20
+AUTO_PATIENCE_STEPS_PARTIAL = 100
+# learning_rate_init="auto": AUTO_LR / sqrt(batches per epoch), at least
+# MIN_AUTO_LR, reached by a linear warm-up over WARMUP_STEPS steps.
+AUTO_LR = 1e-2
+MIN_AUTO_LR = 1e-3
+WARMUP_STEPS = 10
 # batch_size="auto": at most this many rows.
 AUTO_BATCH = 256
 # init="pca": principal axes of at most this many training rows.
@@ -205,8 +214,18 @@ class TrainingMixin:
                 pca = PCA(n_components, random_state=seed).fit(Xs[kept])
         return pca
 
-    def _budget(self, n_train):
-        """Batch size, maximum epochs and patience for ``n_train`` rows."""
+    def _budget(self, n_train, incremental=False):
+        """How to train on ``n_train`` rows: the "auto" parameters resolved.
+
+        The learning rate ``"auto"`` falls with the number of batches per
+        epoch, from ``AUTO_LR`` for a table of one batch (one step an epoch,
+        on the whole table's gradient) as ``1 / sqrt(batches)``, to
+        ``MIN_AUTO_LR``, MLP's rate, from 100 batches on (many small steps
+        an epoch); it is reached by a linear warm-up over ``WARMUP_STEPS``
+        steps. A number is used from the first step on, as
+        :class:`~sklearn.neural_network.MLPRegressor` does. A ``partial_fit``
+        chunk counts as one of many batches.
+        """
         batch_size = AUTO_BATCH if self.batch_size == "auto" else self.batch_size
         batch_size = min(batch_size, n_train)
         steps_per_epoch = math.ceil(n_train / batch_size)
@@ -214,10 +233,26 @@ class TrainingMixin:
         if max_epochs == "auto":
             max_epochs = max(AUTO_EPOCHS, math.ceil(AUTO_STEPS / steps_per_epoch))
         if patience == "auto":
-            patience = max(AUTO_PATIENCE, math.ceil(AUTO_PATIENCE_STEPS / steps_per_epoch))
-        return batch_size, max_epochs, patience
+            steps = AUTO_PATIENCE_STEPS if self._starts_linear() else AUTO_PATIENCE_STEPS_PARTIAL
+            patience = max(AUTO_PATIENCE, math.ceil(steps / steps_per_epoch))
+        learning_rate, warmup_steps = self.learning_rate_init, 0
+        if learning_rate == "auto":
+            batches = math.inf if incremental else steps_per_epoch
+            learning_rate = max(MIN_AUTO_LR, AUTO_LR / math.sqrt(batches))
+            warmup_steps = WARMUP_STEPS
+        return _Budget(batch_size, 1 if incremental else max_epochs, patience,
+                       learning_rate, warmup_steps)
 
-    def _get_optimizer(self):
+    def _starts_linear(self):
+        """Whether the network starts as a linear model of every column.
+
+        With ``init="pca"`` the Gaussian columns start at (probabilistic)
+        PCA; the columns of other likelihoods start at their marginals.
+        """
+        table = self._table
+        return self.init == "pca" and len(table.gaussian_inputs()) == table.n_targets
+
+    def _get_optimizer(self, learning_rate):
         """The Adam optimiser, built or restored on first use.
 
         ``alpha`` is an L2 penalty on the weights scaled as in MLP (divided
@@ -230,7 +265,7 @@ class TrainingMixin:
             self._optimizer_state = None
         _training.set_hyperparameters(
             self._optimizer,
-            lr=self.learning_rate_init,
+            lr=learning_rate,
             weight_decay=self.alpha / self._batch_size,
         )
         return self._optimizer
@@ -261,32 +296,32 @@ class TrainingMixin:
             )
             validate = self._validation_scorer(X_all[val_idx], _rows(mask_all, val_idx))
             X_t, mask_t = X_all[train_idx], _rows(mask_all, train_idx)
-        self._batch_size, max_epochs, patience = self._budget(X_t.shape[0])
-        if incremental:
-            max_epochs = 1
-        self._max_epochs = max_epochs
+        budget = self._budget(X_t.shape[0], incremental)
+        self._batch_size = budget.batch_size
+        self._max_epochs = budget.max_epochs
         generator = make_generator(self._rng.randint(SEED_MAX), self._device)
         progress = tqdm(
-            total=max_epochs, desc=type(self).__name__, unit="epoch",
+            total=budget.max_epochs, desc=type(self).__name__, unit="epoch",
             disable=not self.verbose or incremental,
         )
         threads = cpu_threads(self.module_, self._batch_size, self._device)
         with torch_threads(threads), progress:
             status = _training.fit_loop(
                 self.module_,
-                self._get_optimizer(),
+                self._get_optimizer(budget.learning_rate),
                 lambda x, m, epoch: self._row_losses(x, m, epoch, generator),
                 X_t,
                 mask_t,
                 history=self._history,
-                max_epochs=max_epochs,
-                batch_size=self._batch_size,
+                max_epochs=budget.max_epochs,
+                batch_size=budget.batch_size,
                 shuffle=self.shuffle,
                 generator=generator,
                 tol=self.tol,
-                n_iter_no_change=patience,
+                n_iter_no_change=budget.patience,
                 min_epochs=self._min_epochs(),
                 support_fraction=self._support_fraction(),
+                warmup_steps=budget.warmup_steps,
                 validate=validate,
                 progress=progress,
             )
@@ -313,8 +348,7 @@ class TrainingMixin:
         """
         seed = self._rng.randint(SEED_MAX)
 
-        def score():
-            self.module_.eval()
+        def score():  # in the training mode the loop keeps (see fit_loop)
             generator = make_generator(seed, self._device)
             with torch.inference_mode():
                 losses = self._row_losses(X_val, mask_val, None, generator)
@@ -349,6 +383,17 @@ class TrainingMixin:
                 "not converged yet. Increase max_iter or tol.",
                 ConvergenceWarning,
             )
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """The training settings of one fit, "auto" resolved (see ``_budget``)."""
+
+    batch_size: int
+    max_epochs: int
+    patience: int
+    learning_rate: float
+    warmup_steps: int
 
 
 class _Moments:

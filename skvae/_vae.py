@@ -91,12 +91,17 @@ class VAETransformer(BaseAutoencoder):
         Rows per optimiser step; ``"auto"`` means ``min(256, n_samples)``.
         The last batch of an epoch may be smaller.
 
-    learning_rate_init : float, default=1e-3
-        Learning rate of the Adam optimiser.
+    learning_rate_init : float or "auto", default="auto"
+        Learning rate of the Adam optimiser. ``"auto"`` chooses it by the
+        number of batches in an epoch: 1e-2 for a table of one batch, then
+        ``1e-2 / sqrt(n_batches)``, down to 1e-3 (that of
+        :class:`~sklearn.neural_network.MLPRegressor`) from 100 batches on;
+        it rises linearly to that rate over the first 10 optimiser steps. A
+        number is used as given, from the first step on.
 
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training data). ``"auto"``
-        means 200 epochs, or as many as 20,000 optimiser steps take when
+        means 200 epochs, or as many as 2,000 optimiser steps take when
         that is more: a small table gets enough steps to train, whatever
         the number of rows per epoch.
 
@@ -116,10 +121,12 @@ class VAETransformer(BaseAutoencoder):
         Share of rows held out for early stopping.
 
     n_iter_no_change : int or "auto", default="auto"
-        Epochs without improvement by ``tol`` before training stops.
-        ``"auto"`` means 10 epochs, or as many as 2,000 optimiser steps take
-        when that is more, so that a small table does not stop in its first
-        plateau.
+        Epochs without improvement by ``tol`` before training stops,
+        counted from the end of the learning rate's warm-up. ``"auto"``
+        means 10 epochs, or as many as 20 optimiser steps take when that is
+        more; 100 steps when some columns do not start in the linear model
+        (see ``init``: columns that are not real start at their marginals,
+        and the network takes steps to learn their dependence on the code).
 
     support_fraction : float or None, default=None
         Share of each batch's rows whose loss trains the network, in
@@ -214,14 +221,14 @@ class VAETransformer(BaseAutoencoder):
     :meth:`sample` return a DataFrame with the training columns, dtypes and
     categories (see the user guide's page on mixed tables).
 
-    Training at the default settings adapts to the table. The budget counts
-    optimiser steps, not only epochs: a table of a few hundred rows is one
-    batch, so ``max_iter="auto"`` gives it up to 20,000 epochs and
-    ``n_iter_no_change="auto"`` a patience of 2,000, while a large table
-    gets the 200 and 10 epochs of
-    :class:`~sklearn.neural_network.MLPRegressor`. Training starts from
-    probabilistic PCA (``init="pca"``) and early stopping keeps the weights that do
-    best on the held-out rows, the starting ones included, so the default
+    Training at the default settings adapts to the table and stops soon
+    after the held-out rows stop improving: the learning rate is larger for
+    tables of few batches, and the patience counts optimiser steps as well
+    as epochs (a table of a few hundred rows is one batch and gets 20
+    epochs, a large table the 10 epochs of
+    :class:`~sklearn.neural_network.MLPRegressor`). Training starts from
+    probabilistic PCA (``init="pca"``), and early stopping keeps the weights that
+    do best on the held-out rows, the starting ones included, so the default
     model does not fall below the linear model it contains on data like its
     training data; without early stopping, it overfits small tables.
     ``benchmarks/bench_defaults.py`` measures this on 16 tables of 105 to
@@ -284,7 +291,7 @@ class VAETransformer(BaseAutoencoder):
         kl_warmup=0,
         alpha=1e-4,
         batch_size="auto",
-        learning_rate_init=1e-3,
+        learning_rate_init="auto",
         max_iter="auto",
         tol=1e-4,
         early_stopping=True,

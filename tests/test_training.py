@@ -19,10 +19,11 @@ from skvae._training import (
 )
 
 MODELS = [AutoencoderTransformer, VAETransformer]
-# the mechanics of the loop: from a random start, stopping on the training loss
+# the mechanics of the loop: from a random start, stopping on the training loss,
+# at a constant learning rate
 FAST = dict(
-    hidden_layer_sizes=(16,), init="random", early_stopping=False, random_state=0,
-    device="cpu",
+    hidden_layer_sizes=(16,), init="random", early_stopping=False,
+    learning_rate_init=1e-3, random_state=0, device="cpu",
 )
 
 
@@ -142,7 +143,7 @@ def test_trimmed_training_keeps_the_scales_of_every_row():
     # shrink its noise scales (to 0.46 for one feature here); measured on
     # every row they stay those of the untrimmed model
     X = np.random.RandomState(0).normal(size=(400, 4))
-    params = dict(n_components=1, hidden_layer_sizes=(16,), max_iter=300,
+    params = dict(n_components=1, hidden_layer_sizes=(16,), max_iter=300, n_iter_no_change=300,
                   batch_size=50, early_stopping=False, random_state=0, device="cpu")
     scales = [
         np.exp(_fit_quietly(VAETransformer(support_fraction=support, **params), X)
@@ -384,4 +385,77 @@ def test_diverging_training_raises():
     X = _data()
     X[0] = 1e30
     with pytest.raises(ValueError, match="Training diverged"):
-        VAETransformer(max_iter=5, learning_rate_init=1e3, **FAST).fit(X)
+        VAETransformer(max_iter=5, **{**FAST, "learning_rate_init": 1e3}).fit(X)
+
+
+def test_warm_up_raises_the_learning_rate_linearly_then_restores_it():
+    module, optimizer, loss_fn, X, generator = _toy_problem(n_samples=8)
+    history = History()
+    seen = []
+
+    def recording_loss(x, mask, epoch):
+        seen.append(optimizer.param_groups[0]["lr"])
+        return loss_fn(x, mask, epoch)
+
+    fit_loop(
+        module, optimizer, recording_loss, X, None, history=history, max_epochs=6,
+        batch_size=4, shuffle=False, generator=generator, tol=0.0,
+        n_iter_no_change=100, warmup_steps=4,
+    )
+    np.testing.assert_allclose(seen, [0.025, 0.05, 0.075, 0.1] + [0.1] * 8)
+    assert history.n_steps == 12
+    assert optimizer.param_groups[0]["lr"] == 0.1
+
+
+def test_patience_counts_from_the_end_of_the_warm_up():
+    # a loss that never improves stops training after the warm-up (the 4
+    # epochs of one step below the full rate) and the patience, not after
+    # the patience alone
+    module, optimizer, loss_fn, X, generator = _toy_problem(n_samples=4)
+    for p in module.parameters():
+        p.requires_grad_(False)
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    history = History()
+    status = fit_loop(
+        module, optimizer, lambda x, m, e: (loss_fn(x, m, e)[0].requires_grad_(), None),
+        X, None, history=history, max_epochs=100, batch_size=4, shuffle=False,
+        generator=generator, tol=1e-3, n_iter_no_change=3, warmup_steps=5,
+    )
+    assert status == CONVERGED
+    assert len(history.loss_curve) == 4 + 3 + 1
+
+
+@pytest.mark.parametrize(
+    "n_rows, learning_rate",
+    [(100, 1e-2), (4 * 256, 5e-3), (25 * 256, 2e-3), (1000 * 256, 1e-3)],
+)
+def test_auto_learning_rate_falls_with_the_batches_per_epoch(n_rows, learning_rate):
+    model = AutoencoderTransformer().set_params(early_stopping=False)
+    model._table = AutoencoderTransformer().fit(_data(20))._table
+    budget = model._budget(n_rows)
+    assert budget.learning_rate == pytest.approx(learning_rate)
+    assert budget.warmup_steps == 10
+    assert model._budget(n_rows, incremental=True).learning_rate == 1e-3
+    given = model.set_params(learning_rate_init=0.05)._budget(n_rows)
+    assert (given.learning_rate, given.warmup_steps) == (0.05, 0)
+
+
+def test_patience_is_longer_when_columns_start_at_their_marginals():
+    real = _fit_quietly(AutoencoderTransformer(max_iter=1), _data(100))
+    assert real._starts_linear() and real._budget(90).patience == 20
+    mixed = _data(100)
+    mixed[:, 0] = mixed[:, 0] > 0
+    model = _fit_quietly(AutoencoderTransformer(max_iter=1, column_types={0: "binary"}), mixed)
+    assert not model._starts_linear() and model._budget(90).patience == 100
+    assert real.set_params(init="random")._budget(90).patience == 100
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_default_training_stops_soon_after_its_best_epoch(Model):
+    # a one-batch table at the defaults: the patience is 20 epochs after a
+    # warm-up of 10, not thousands of epochs
+    X = _data(n_samples=150)
+    model = _fit_quietly(Model(n_components=2, random_state=0), X)
+    best_epoch = int(np.argmax(model.validation_scores_)) + 1
+    assert model.n_iter_ <= max(best_epoch, 10) + 21
+    assert model.n_iter_ < 300
