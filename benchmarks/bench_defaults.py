@@ -96,6 +96,15 @@ def _mse(X, X_hat):
     return float(np.mean(np.square(X - X_hat)))
 
 
+def _best_epoch(model):
+    """The epoch whose weights the model kept (0: its start), or None."""
+    scores = model.validation_scores_
+    if not scores:
+        return None
+    best = int(np.argmax(scores))
+    return best + 1 if scores[best] >= model.best_validation_score_ else 0
+
+
 def density_job(table, seed, k, params):
     X_train, X_test = _tables.split(table, seed)
     vae = VAETransformer(n_components=k, random_state=seed, **params)
@@ -106,6 +115,7 @@ def density_job(table, seed, k, params):
         "gaussian": GaussianMixture(1, random_state=seed).fit(X_train).score(X_test),
         "seconds": seconds,
         "n_iter": vae.n_iter_,
+        "best_epoch": _best_epoch(vae),
     }
 
 
@@ -119,6 +129,7 @@ def recon_job(table, seed, k, params):
         "pca": _mse(X_test, pca.inverse_transform(pca.transform(X_test))),
         "seconds": seconds,
         "n_iter": ae.n_iter_,
+        "best_epoch": _best_epoch(ae),
     }
 
 
@@ -156,6 +167,7 @@ def novelty_job(table, seed, k, params):
         key = "early" if early else "plain"
         out[key] = 100 * roc_auc_score(y_test, -vae.score_samples(X_test))
         out[f"{key}_seconds"], out[f"{key}_n_iter"] = seconds, vae.n_iter_
+        out[f"{key}_best_epoch"] = _best_epoch(vae)
     return out
 
 
@@ -191,6 +203,15 @@ def _median(records, key):
     return float(np.median(values)), float(np.max(values) - np.min(values))
 
 
+def _epochs(records, prefix=""):
+    """Median epochs run and, in brackets, median epoch whose weights were kept."""
+    ran = _median(records, f"{prefix}n_iter")[0]
+    best = [r.get(f"{prefix}best_epoch") for r in records]
+    if any(b is None for b in best):
+        return f"{ran:.0f}"
+    return f"{ran:.0f} ({np.median(best):.0f})"
+
+
 def _rows(records, part):
     keys = sorted({(r["table"], r["k"]) for r in records if r["part"] == part},
                   key=lambda tk: (list(_tables.TABLES).index(tk[0])
@@ -202,7 +223,7 @@ def _rows(records, part):
 
 def density_table(records):
     lines = ["| table | group | n train x d | k | VAE | PPCA | Gaussian | VAE - PPCA "
-             "| VAE range | epochs | fit s |", "|---" * 11 + "|"]
+             "| VAE range | epochs (best) | fit s |", "|---" * 11 + "|"]
     for table, k, rs in _rows(records, "density"):
         X_train, _ = _tables.split(table, 0) if table in _tables.TABLES else (None, None)
         vae, spread = _median(rs, "skvae")
@@ -210,28 +231,27 @@ def density_table(records):
         lines.append(
             f"| {table} | {_tables.group(table)} | {X_train.shape[0]} x {X_train.shape[1]} "
             f"| {k} | {vae:.2f} | {ppca:.2f} | {gauss:.2f} | {vae - ppca:+.2f} "
-            f"| {spread:.2f} | {_median(rs, 'n_iter')[0]:.0f} "
-            f"| {_median(rs, 'seconds')[0]:.1f} |"
+            f"| {spread:.2f} | {_epochs(rs)} | {_median(rs, 'seconds')[0]:.1f} |"
         )
     return "\n".join(lines)
 
 
 def recon_table(records):
-    lines = ["| table | group | k | AE MSE | PCA MSE | AE / PCA | AE range | epochs "
-             "| fit s |", "|---" * 9 + "|"]
+    lines = ["| table | group | k | AE MSE | PCA MSE | AE / PCA | AE range "
+             "| epochs (best) | fit s |", "|---" * 9 + "|"]
     for table, k, rs in _rows(records, "recon"):
         ae, spread = _median(rs, "skvae")
         pca = _median(rs, "pca")[0]
         lines.append(
             f"| {table} | {_tables.group(table)} | {k} | {ae:.4f} | {pca:.4f} "
-            f"| {ae / pca:.3f} | {spread:.4f} | {_median(rs, 'n_iter')[0]:.0f} "
+            f"| {ae / pca:.3f} | {spread:.4f} | {_epochs(rs)} "
             f"| {_median(rs, 'seconds')[0]:.1f} |"
         )
     return "\n".join(lines)
 
 
 def novelty_table(records):
-    lines = ["| set | VAE | VAE early_stopping | PPCA(8) | epochs (plain / early) "
+    lines = ["| set | VAE | VAE early_stopping | PPCA(8) | epochs (plain / early (best)) "
              "| fit s (plain / early) |", "|---" * 6 + "|"]
     means = {"plain": [], "early": [], "ppca": []}
     for table, _, rs in _rows(records, "novelty"):
@@ -240,7 +260,7 @@ def novelty_table(records):
             means[key].append(row[key])
         lines.append(
             f"| {table} | {row['plain']:.1f} | {row['early']:.1f} | {row['ppca']:.1f} "
-            f"| {_median(rs, 'plain_n_iter')[0]:.0f} / {_median(rs, 'early_n_iter')[0]:.0f} "
+            f"| {_median(rs, 'plain_n_iter')[0]:.0f} / {_epochs(rs, 'early_')} "
             f"| {_median(rs, 'plain_seconds')[0]:.1f} / "
             f"{_median(rs, 'early_seconds')[0]:.1f} |"
         )
