@@ -200,7 +200,13 @@ class TrainingMixin:
         With ``support_fraction < 1``, the PCA of the rows it fits best:
         C-steps as in FAST-MCD refit it on the ``support_fraction`` of the
         rows with the highest probabilistic PCA likelihood, so that a group
-        of outliers does not pull the start (and training) towards it.
+        of outliers does not pull the start (and training) towards it. Its
+        mean and axes are those rows'; the variances along and around the
+        axes are every row's, as the likelihood's scales, which train on
+        every row (see :func:`._training.batch_loss`), will be: measured on
+        the best rows alone, the noise of a column that is constant on them
+        (a column of mostly zeros) starts near zero, and Adam's bounded
+        steps take hundreds of epochs to widen it.
         """
         n_components = min(self.n_components, Xs.shape[1] - 1, Xs.shape[0] - 1)
         if n_components < 1:
@@ -212,6 +218,7 @@ class TrainingMixin:
             for _ in range(PCA_C_STEPS):
                 kept = np.argsort(_ppca_distances(pca, Xs), kind="stable")[:n_kept]
                 pca = PCA(n_components, random_state=seed).fit(Xs[kept])
+            _measure_spread(pca, Xs)
         return pca
 
     def _budget(self, n_train, incremental=False):
@@ -404,6 +411,21 @@ class _Moments:
         self.components_ = np.zeros((0, X.shape[1]))
         self.explained_variance_ = np.zeros(0)
         self.noise_variance_ = X.var(axis=0).mean() if X.shape[1] else 1.0
+
+
+def _measure_spread(pca, X):
+    """Set ``pca``'s variances to those of the rows X, about its mean and axes.
+
+    Along each axis and, for the noise, averaged over the directions left
+    out, with scikit-learn's ``n - 1`` denominator.
+    """
+    centred = X - pca.mean_
+    codes = centred @ pca.components_.T
+    denominator = max(X.shape[0] - 1, 1)
+    pca.explained_variance_ = np.square(codes).sum(0) / denominator
+    left_out = X.shape[1] - codes.shape[1]
+    residual = max(np.square(centred).sum() - np.square(codes).sum(), 0.0)
+    pca.noise_variance_ = residual / (denominator * left_out)
 
 
 def _ppca_distances(pca, X):

@@ -459,3 +459,20 @@ def test_default_training_stops_soon_after_its_best_epoch(Model):
     best_epoch = int(np.argmax(model.validation_scores_)) + 1
     assert model.n_iter_ <= max(best_epoch, 10) + 21
     assert model.n_iter_ < 300
+
+
+def test_trimmed_start_measures_the_noise_on_every_row():
+    # a column that is 0 on the rows the start fits best: its noise is that
+    # of every row, not near zero (the scales train on every row)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    X[:, 2] = np.where(rng.rand(400) < 0.1, 10.0, 0.0)
+    model = VAETransformer(n_components=1, support_fraction=0.75, random_state=0)
+    model._rng = np.random.RandomState(0)
+    pca = model._pca(X)
+    centred = X - pca.mean_
+    codes = centred @ pca.components_.T
+    residual = centred - codes @ pca.components_
+    assert pca.noise_variance_ == pytest.approx(np.square(residual).sum() / (399 * 2))
+    np.testing.assert_allclose(pca.explained_variance_, np.square(codes).sum(0) / 399)
+    assert pca.noise_variance_ > 1.0
