@@ -102,7 +102,8 @@ class AutoencoderTransformer(BaseAutoencoder):
         (0, 1]: the rows the model fits worst get no weight, so it does not
         learn to reproduce outliers among the training rows (a trimmed
         likelihood, as in the Minimum Covariance Determinant); the PCA start
-        is refitted on the rows it fits best too. The validation score of
+        takes its mean and axes from the rows it fits best too. The
+        validation score of
         ``early_stopping`` counts every held-out row. None means every row;
         :class:`AutoencoderOutlierDetector` sets it to 0.75, or lower from
         its ``contamination``. See the User Guide.

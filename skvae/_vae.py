@@ -136,8 +136,8 @@ class VAETransformer(BaseAutoencoder):
         Determinant); they still train the likelihood's own parameters
         (Gaussian scales, count dispersions, ordinal thresholds), with the
         network's outputs held fixed, so that the noise the model expects is
-        that of every row. The PCA start is refitted on the rows it fits
-        best too. The validation score of ``early_stopping`` counts every
+        that of every row. The PCA start takes its mean and axes from the
+        rows it fits best, its variances from every row. The validation score of ``early_stopping`` counts every
         held-out row. None means every row;
         :class:`AutoencoderOutlierDetector` sets it to 0.75, or lower from
         its ``contamination``. See the User Guide.
