@@ -72,7 +72,7 @@ Imputers, each ``impute(frame_with_missing, columns, seed) -> frame``:
   equal ``mode-mean``'s exactly);
 * ``skvae``: ``AutoencoderImputer`` with its default model
   (``VAETransformer(n_components=8, train_importance_samples=10,
-  n_importance_samples=1000, learning_rate_init=3e-3)``), told each column's
+  n_importance_samples=1000)``), told each column's
   HI-VAE type through ``column_types`` (as HI-VAE is told them);
 * ``skvae-inferred``: ``AutoencoderImputer(random_state=seed)`` as it is,
   the types inferred from the dtypes (the positive columns are then
@@ -364,7 +364,7 @@ def impute_skvae(frame, columns, seed):
 
     model = skvae.VAETransformer(
         n_components=8, train_importance_samples=10, n_importance_samples=1000,
-        learning_rate_init=3e-3, column_types=_declared(columns),
+        column_types=_declared(columns),
     )
     return skvae.AutoencoderImputer(model, random_state=seed).fit_transform(frame)
 
