@@ -38,7 +38,7 @@ X_train, X_test = train_test_split(X, random_state=0)
 pipe = make_pipeline(
     VarianceThreshold(),
     VAETransformer(
-        early_stopping=True, learning_rate_init=3e-3, max_iter=200, random_state=0
+        early_stopping=True, max_iter=200, random_state=0
     ),
 )
 grid = {

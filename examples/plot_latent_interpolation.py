@@ -36,7 +36,6 @@ X, y = load_digits(return_X_y=True)
 vae = VAETransformer(
     n_components=2,
     early_stopping=True,
-    learning_rate_init=3e-3,
     max_iter=500,
     random_state=0,
 )

@@ -229,9 +229,10 @@ class TrainingMixin:
         on the whole table's gradient) as ``1 / sqrt(batches)``, to
         ``MIN_AUTO_LR``, MLP's rate, from 100 batches on (many small steps
         an epoch); it is reached by a linear warm-up over ``WARMUP_STEPS``
-        steps. A number is used from the first step on, as
-        :class:`~sklearn.neural_network.MLPRegressor` does. A ``partial_fit``
-        chunk counts as one of many batches.
+        steps (once per estimator: the steps are counted across warm starts
+        and ``partial_fit``). A number is used from the first step on, as
+        :class:`~sklearn.neural_network.MLPRegressor` does. ``partial_fit``
+        trains at ``MIN_AUTO_LR``: a chunk is one of many batches.
         """
         batch_size = AUTO_BATCH if self.batch_size == "auto" else self.batch_size
         batch_size = min(batch_size, n_train)
@@ -240,12 +241,14 @@ class TrainingMixin:
         if max_epochs == "auto":
             max_epochs = max(AUTO_EPOCHS, math.ceil(AUTO_STEPS / steps_per_epoch))
         if patience == "auto":
-            steps = AUTO_PATIENCE_STEPS if self._starts_linear() else AUTO_PATIENCE_STEPS_PARTIAL
+            steps = (AUTO_PATIENCE_STEPS if self._starts_linear()
+                     else AUTO_PATIENCE_STEPS_PARTIAL)
             patience = max(AUTO_PATIENCE, math.ceil(steps / steps_per_epoch))
         learning_rate, warmup_steps = self.learning_rate_init, 0
         if learning_rate == "auto":
-            batches = math.inf if incremental else steps_per_epoch
-            learning_rate = max(MIN_AUTO_LR, AUTO_LR / math.sqrt(batches))
+            learning_rate = MIN_AUTO_LR if incremental else max(
+                MIN_AUTO_LR, AUTO_LR / math.sqrt(steps_per_epoch)
+            )
             warmup_steps = WARMUP_STEPS
         return _Budget(batch_size, 1 if incremental else max_epochs, patience,
                        learning_rate, warmup_steps)

@@ -363,10 +363,13 @@ class Categorical(_Classes):
         return sum(self.n_classes)
 
     def _log_probs(self, params):
+        padded = self._pad(params)
+        if padded.device.type != "cpu":
+            return padded.log_softmax(-1)
         # over the first axis of a moved view: torch's CPU softmax over a
         # short last axis (the classes) runs one row at a time and took 10
         # times as long, forward and backward, on Adult's columns
-        return self._pad(params).movedim(-1, 0).log_softmax(0).movedim(0, -1)
+        return padded.movedim(-1, 0).log_softmax(0).movedim(0, -1)
 
     @torch.no_grad()
     def start(self, target, mask=None):

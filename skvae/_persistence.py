@@ -21,7 +21,7 @@ from ._training import History
 from ._utils import make_generator
 
 # The layout of the saved state; a state of a newer layout cannot be read.
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 
 
 def arrays(state_dict):
@@ -122,6 +122,8 @@ class TorchStateMixin:
             self.module_.load_state_dict(tensors(weights))
             self.module_.eval()
             history = dict(self._history)
+            if "n_steps" not in history:  # format 1: at least a step an epoch
+                history["n_steps"] = len(history["loss_curve"])
             if history["best_state"] is not None:
                 history["best_state"] = {
                     k: v.to(device) for k, v in tensors(history["best_state"]).items()

@@ -95,9 +95,10 @@ class VAETransformer(BaseAutoencoder):
         Learning rate of the Adam optimiser. ``"auto"`` chooses it by the
         number of batches in an epoch: 1e-2 for a table of one batch, then
         ``1e-2 / sqrt(n_batches)``, down to 1e-3 (that of
-        :class:`~sklearn.neural_network.MLPRegressor`) from 100 batches on;
-        it rises linearly to that rate over the first 10 optimiser steps. A
-        number is used as given, from the first step on.
+        :class:`~sklearn.neural_network.MLPRegressor`) from 100 batches on,
+        and 1e-3 for :meth:`partial_fit`; it rises linearly to that rate
+        over the estimator's first 10 optimiser steps (a warm start does not
+        repeat them). A number is used as given, from the first step on.
 
     max_iter : int or "auto", default="auto"
         Maximum number of epochs (passes over the training data). ``"auto"``
@@ -124,9 +125,10 @@ class VAETransformer(BaseAutoencoder):
         Epochs without improvement by ``tol`` before training stops,
         counted from the end of the learning rate's warm-up. ``"auto"``
         means 10 epochs, or as many as 20 optimiser steps take when that is
-        more; 100 steps when some columns do not start in the linear model
-        (see ``init``: columns that are not real start at their marginals,
-        and the network takes steps to learn their dependence on the code).
+        more; 100 steps when the start is not a linear model of every column
+        (``init="random"``, or columns that are not real, which start at
+        their marginals and take steps to learn their dependence on the
+        code).
 
     support_fraction : float or None, default=None
         Share of each batch's rows whose loss trains the network, in
@@ -137,8 +139,9 @@ class VAETransformer(BaseAutoencoder):
         (Gaussian scales, count dispersions, ordinal thresholds), with the
         network's outputs held fixed, so that the noise the model expects is
         that of every row. The PCA start takes its mean and axes from the
-        rows it fits best, its variances from every row. The validation score of ``early_stopping`` counts every
-        held-out row. None means every row;
+        rows it fits best, its variances from every row. The validation
+        score of ``early_stopping`` counts every held-out row. None means
+        every row;
         :class:`AutoencoderOutlierDetector` sets it to 0.75, or lower from
         its ``contamination``. See the User Guide.
 
