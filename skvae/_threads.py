@@ -87,15 +87,35 @@ def cpu_threads(module, n_rows, device):
     return max(1, min(wanted, cores, torch.get_num_threads()))
 
 
+def _openmp_runtimes():
+    """threadpoolctl's controllers of the OpenMP runtimes loaded with torch.
+
+    Looked up once: torch loads its runtime when it is imported, before
+    skvae runs anything.
+    """
+    global _OPENMP
+    if _OPENMP is None:
+        from threadpoolctl import ThreadpoolController
+
+        _OPENMP = ThreadpoolController().select(user_api="openmp").lib_controllers
+    return _OPENMP
+
+
+_OPENMP = None
+
+
 @contextlib.contextmanager
 def torch_threads(n_threads):
     """Run the block with ``n_threads`` intra-op threads, then restore.
 
-    torch's thread count is held per Python thread (an OpenMP setting of
-    the calling thread): a block sets the count of the thread it runs in
-    and restores that thread's previous count after it, so blocks can nest
-    and blocks of several Python threads can overlap, and each thread gets
-    its own setting back.
+    The count is set as the OpenMP runtime's setting of the calling thread
+    (``omp_set_num_threads``, through :mod:`threadpoolctl`), which torch's
+    CPU operations follow, and restored after the block. Nothing of the
+    process changes: not ``torch.set_num_threads``, which also sets the
+    count that threads started later begin with and resizes the pool, nor
+    another thread's setting. Blocks can nest, and blocks of several Python
+    threads can overlap. Where torch runs on no OpenMP runtime that
+    threadpoolctl finds, the block runs on the caller's setting.
 
     Parameters
     ----------
@@ -103,14 +123,17 @@ def torch_threads(n_threads):
         Intra-op threads for the block, as :func:`cpu_threads` gives them;
         None keeps the current setting (off the CPU).
     """
-    if n_threads is None:
+    # torch sets up a thread's count on its first query there; ask first so
+    # that this setup cannot overwrite the block's count later
+    previous = torch.get_num_threads()
+    runtimes = _openmp_runtimes() if n_threads is not None else ()
+    if n_threads == previous or not runtimes:
         yield
         return
-    previous = torch.get_num_threads()
-    if n_threads != previous:
-        torch.set_num_threads(n_threads)
+    for runtime in runtimes:
+        runtime.set_num_threads(n_threads)
     try:
         yield
     finally:
-        if torch.get_num_threads() != previous:
-            torch.set_num_threads(previous)
+        for runtime in runtimes:
+            runtime.set_num_threads(previous)

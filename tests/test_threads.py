@@ -212,3 +212,43 @@ def test_fits_in_several_threads_keep_each_callers_setting():
     assert not errors
     assert seen == {0: 1, 1: 2, 2: 3}
     assert torch.get_num_threads() == previous
+
+
+def _new_threads_count():
+    """The count a Python thread started now begins with."""
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    worker.start()
+    worker.join()
+    return seen[0]
+
+
+def test_blocks_leave_the_process_setting_alone(caller_threads):
+    # torch.set_num_threads would also set the count of threads started
+    # later; a block sets the calling thread's OpenMP count only
+    caller_threads(3)
+    assert _new_threads_count() == 3
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+        assert _new_threads_count() == 3
+    assert _new_threads_count() == 3
+
+
+@pytest.mark.parametrize("Model", [AutoencoderTransformer, VAETransformer])
+def test_fits_leave_the_process_setting_alone(Model, caller_threads, cores):
+    caller_threads(3)
+    cores(2)  # the rule asks for one thread
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    seen = []
+
+    def fit_and_look(*args):
+        seen.append(_new_threads_count())
+        return original(*args)
+
+    original = torch.nn.Module.train
+    model = Model(**SMALL)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch.nn.Module, "train", fit_and_look)
+        model.fit(X)
+    assert seen and set(seen) == {3}
+    assert _new_threads_count() == 3
