@@ -89,8 +89,6 @@ class TrainingMixin:
             for name, values in saved.items():
                 state[name].load_state_dict(values)
             raise
-        finally:
-            self._forget_folded()
 
     def _architecture(self):
         """The parameters that shape the network, checked by warm starts."""

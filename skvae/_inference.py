@@ -88,6 +88,50 @@ class Folded:
     reach: float
 
 
+class _Snapshot:
+    """The values of a module's parameters and buffers at one time.
+
+    :meth:`holds` compares values, not torch's version counters: fused
+    optimisers and edits through ``.data`` change weights in place without
+    moving them. It also sees a tensor replaced in its module, or given new
+    storage. On the CPU the values are kept as bytes and read through NumPy
+    views of the tensors' storage: a comparison takes about 10 µs for the
+    default networks.
+    """
+
+    def __init__(self, module):
+        self.slots = []
+        for owner in module.modules():
+            for tensors in (owner._parameters, owner._buffers):
+                for name, tensor in tensors.items():
+                    if tensor is not None:
+                        self.slots.append((tensors, name, tensor, *_value(tensor)))
+
+    def holds(self, module):
+        """Whether ``module``'s tensors hold the values taken."""
+        return all(
+            tensors.get(name) is tensor and _same(tensor, pointer, view, value)
+            for tensors, name, tensor, pointer, view, value in self.slots
+        )
+
+
+def _value(tensor):
+    """Where ``tensor``'s values lie and their shape, a NumPy view of them (CPU), and a copy."""
+    tensor = tensor.detach()
+    if tensor.device.type == "cpu":
+        view = tensor.numpy()
+        return (tensor.data_ptr(), tensor.shape), view, view.tobytes()
+    return (tensor.data_ptr(), tensor.shape), None, tensor.clone()
+
+
+def _same(tensor, pointer, view, value):
+    if (tensor.data_ptr(), tensor.shape) != pointer:
+        return False
+    if view is not None:
+        return view.tobytes() == value
+    return torch.equal(tensor.detach(), value)
+
+
 class InferenceMixin:
     """Chunked inference and the role contract (``_score_features``, ``_complete``)."""
 
@@ -132,16 +176,15 @@ class InferenceMixin:
         """The :class:`Folded` networks of the fitted model, or None.
 
         None unless the table codes rows affinely with scales in
-        ``FOLD_SCALES``. Built on first use and kept with the module until
-        a fit (see :meth:`_forget_folded`), until its weights change in
-        place otherwise (``load_state_dict``: their version counters move),
-        or until the table changes. A new module (a fresh fit, a loaded
-        model) starts without.
+        ``FOLD_SCALES``. Built on first use and kept with the module for as
+        long as its weights hold the values they were built from (see
+        :class:`_Snapshot`: however they change, by a fit, by
+        ``load_state_dict`` or by a user's edit in place) and the table is
+        the same. A new module (a fresh fit, a loaded model) starts without.
         """
         module, table = self.module_, self._table
         kept = _folded_networks.get(module)
-        if (kept is not None and kept[0] is table
-                and all(p._version == v for p, v in kept[1])):
+        if kept is not None and kept[0] is table and kept[1].holds(module):
             return kept[2]
         affine = table.affine()
         folded = None
@@ -161,19 +204,8 @@ class InferenceMixin:
                 bound=bound,
                 reach=float(np.min(bound - np.abs(shift))),
             )
-        versions = [(p, p._version) for p in module.parameters()]
-        _folded_networks[module] = (table, versions, folded)
+        _folded_networks[module] = (table, _Snapshot(module), folded)
         return folded
-
-    def _forget_folded(self):
-        """Drop the folded networks: a fit changes the weights.
-
-        Optimisers with fused kernels update weights in place without
-        moving their version counters, so a fit says so itself.
-        """
-        module = getattr(self, "module_", None)
-        if module is not None:
-            _folded_networks.pop(module, None)
 
     def _small_array(self, X):
         """X itself if it is a small float array ``_validate_X`` would pass unchanged.

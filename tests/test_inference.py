@@ -104,16 +104,47 @@ def test_folded_networks_follow_the_weights(Model):
     model = _fit(Model(warm_start=True, **FAST), X)
     before = model._folded()
     assert model._folded() is before  # kept while nothing changes
+    rebuilt = []
     for change in (lambda: model.partial_fit(X), lambda: _fit(model, X)):
+        weights = [p.detach().clone() for p in model.module_.parameters()]
         change()
-        assert model._folded() is not before
+        changed = not all(
+            torch.equal(p, q) for p, q in zip(weights, model.module_.parameters())
+        )
+        assert (model._folded() is not before) == changed
+        rebuilt.append(changed)
         before = model._folded()
         _assert_close(model.transform(X), _general(model, "transform", X))
+    assert rebuilt[0]  # partial_fit moves the weights
     loaded = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
     with torch.no_grad():
         model.module_.encoder.shortcut.bias.add_(1.0)
     _assert_close(model.transform(X), _general(model, "transform", X))
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_folded_networks_follow_edits_that_torch_does_not_count(Model):
+    # edits through .data move no version counter; outputs follow them all
+    X = _data()
+    model = _fit(Model(**FAST), X)
+    codes = model.transform(X)
+    weight = model.module_.encoder.shortcut.weight
+    weight.data.mul_(2.0)
+    edited = model.transform(X)
+    assert not np.allclose(edited, codes)
+    _assert_close(edited, _general(model, "transform", X))
+    decoded = model.inverse_transform(codes)
+    model.module_.decoder.shortcut.bias.data.add_(1.0)
+    moved = model.inverse_transform(codes)
+    _assert_close(moved, _general(model, "inverse_transform", codes))
+    assert not np.allclose(moved, decoded)
+    weight.data = weight.data / 2.0  # new storage, the old values
+    _assert_close(model.transform(X), codes)
+    shortcut = model.module_.encoder.shortcut
+    shortcut.weight = torch.nn.Parameter(shortcut.weight.detach() * 3.0)
+    _assert_close(model.transform(X), _general(model, "transform", X))
+    assert not np.allclose(model.transform(X), codes)
 
 
 def test_a_model_loaded_in_inference_mode_transforms_and_trains(fitted):
