@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 import skvae
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+EXAMPLES = DOCS.parent / "examples"
 GENERATED = {"_build", "_templates", "auto_examples", "gen_modules"}
 PAGES = sorted(
     page
@@ -51,3 +52,40 @@ def test_gallery_runs_every_example():
     scripts = {script.name for script in examples.glob("*.py")}
     assert scripts and all(name.startswith("plot_") for name in scripts)
     assert (examples / "GALLERY_HEADER.rst").exists()
+
+
+def _requirements(extra=None):
+    """Distribution names pyproject.toml requires, or lists in ``extra``."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((DOCS.parent / "pyproject.toml").read_text())["project"]
+    lines = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    return {re.split(r"[\s\[<>=!~;]", line, maxsplit=1)[0].lower() for line in lines}
+
+
+@pytest.mark.parametrize("extra", ["examples", "docs"])
+def test_extra_installs_what_every_example_imports(extra):
+    # the README's demo and docs commands install an extra and run examples
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    providers = packages_distributions()
+    needed = {}
+    for path in sorted(EXAMPLES.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in sys.stdlib_module_names or top == "skvae":
+                    continue
+                dists = {d.lower() for d in providers.get(top, [top])}
+                needed.setdefault(top, (dists, path.name))
+    installed = _requirements() | _requirements(extra)
+    missing = {top: name for top, (dists, name) in needed.items()
+               if not dists & installed}
+    assert not missing, f"the {extra} extra does not install {missing}"
