@@ -3,12 +3,14 @@
 import math
 import sys
 import warnings
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoencoder, clone_with_seed
@@ -81,16 +83,203 @@ def _holes(missing):
     return np.where(missing, np.nan, 0.0)
 
 
-def _frame_like(frame, positions, fills, missing, indicator=None, indicator_names=()):
+# A feature with no observed value in fit, kept by ``keep_empty_features``, is
+# filled with SimpleImputer's constant: 0 for numbers, this for labels.
+EMPTY_LABEL = "missing_value"
+
+
+@dataclass
+class _Fitted:
+    """What fit learnt about one column that its fills are written with.
+
+    ``categories`` are the labels the model knows (None for a column of
+    numbers), in its order, ``ordered`` whether the model orders them;
+    ``kind`` says how the observed values of a column of objects or strings
+    that holds numbers are written: ``"text"`` (strings), ``"whole text"``
+    (strings of integers), ``"int"`` (integers) or None; ``empty`` whether
+    the column had no observed value.
+    """
+
+    categories: list = None
+    ordered: bool = False
+    kind: str = None
+    empty: bool = False
+
+
+def _value_kind(values):
+    """How the observed values of a column of objects or strings are written."""
+    pd = sys.modules["pandas"]
+    observed = values.dropna()
+    if not len(observed):
+        return None
+    if all(isinstance(v, str) for v in observed):
+        numbers = pd.to_numeric(observed, errors="coerce")
+        whole = numbers.notna().all() and (numbers == numbers.round()).all()
+        return "whole text" if whole else "text"
+    if all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+        for v in observed
+    ):
+        return "int"
+    return None
+
+
+def _is_label_dtype(dtype):
+    pd = sys.modules["pandas"]
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
+
+
+def _empty_fill(dtype):
+    """The fill of a feature empty in fit: 0 for numbers, ``EMPTY_LABEL`` for labels.
+
+    As :class:`~sklearn.impute.SimpleImputer` fills it with
+    ``keep_empty_features=True`` and ``strategy="constant"`` (whose default
+    ``fill_value`` is 0 for numbers and ``"missing_value"`` for strings and
+    objects): a fill of the column's own type.
+    """
+    pd = sys.modules["pandas"]
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+    return 0 if numeric else EMPTY_LABEL
+
+
+def _category_dtype(name, dtype, fitted, extra=()):
+    """The category dtype of an output column whose input has category ``dtype``.
+
+    ``dtype`` itself when its categories include the fitted ones (``fitted``
+    a :class:`_Fitted`) and ``extra``; else its categories with the others
+    added: at the end when it is unordered, at their place in the fitted
+    order when it is ordered and the model orders the column. An ordered
+    ``dtype`` that lacks fitted categories and orders the others unlike fit
+    gives them no place: a ValueError says so.
+    """
+    pd = sys.modules["pandas"]
+    have = list(dtype.categories)
+    fitted_categories = list(fitted.categories or [])
+    here = pd.Index(have).get_indexer(fitted_categories) >= 0
+    lacking = [c for c, h in zip(fitted_categories, here) if not h]
+    extra = [c for c in dict.fromkeys(extra) if c not in set(have) | set(lacking)]
+    if not lacking and not extra:
+        return dtype
+    if not (dtype.ordered and fitted.ordered and lacking):
+        return pd.CategoricalDtype(have + lacking + extra, ordered=dtype.ordered)
+    in_fit = pd.Index(fitted_categories).get_indexer(have) >= 0
+    shared_here = [c for c, f in zip(have, in_fit) if f]
+    shared_fit = [c for c, h in zip(fitted_categories, here) if h]
+    if shared_here != shared_fit:
+        raise ValueError(
+            f"Column {name!r} has the ordered categories {have}, which lack "
+            f"{lacking} and order the others unlike fit ({fitted_categories}), so "
+            "the fills have no place in their order. Give the column the fitted "
+            "categories in the fitted order, or an order of its own that agrees "
+            "with it."
+        )
+    # each lacking category goes just before the next fitted one the batch has
+    merged, k = [], 0
+    for category, fit in zip(have, in_fit):
+        if fit:
+            while fitted_categories[k] != category:
+                merged.append(fitted_categories[k])
+                k += 1
+            k += 1
+        merged.append(category)
+    merged += fitted_categories[k:]
+    return pd.CategoricalDtype(merged + extra, ordered=True)
+
+
+def _as_value_type(values, kind, text):
+    """Fills (an object array) written as the column's observed values are.
+
+    Numbers become strings when the column holds text (``text``), and
+    are rounded to integers when its values are integers (``kind``, see
+    :class:`_Fitted`); labels are left as they are.
+    """
+    out = values.copy()
+    whole = kind in ("whole text", "int")
+    for i, value in enumerate(values):
+        if isinstance(value, str) and kind == "whole text":
+            try:  # a number the model wrote as a string (strings of integers)
+                value = float(value)
+            except ValueError:  # a label
+                continue
+        if isinstance(value, str) or value is None or _is_nan(value):
+            continue
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
+            out[i] = str(value) if text else value
+            continue
+        number = float(value)
+        if whole and math.isfinite(number):
+            number = round(number)
+        out[i] = str(number) if text else number
+    return out
+
+
+def _fill_column(original, fill, missing, fitted):
+    """``original`` with its ``missing`` entries taken from ``fill``.
+
+    Observed entries are ``original``'s own. The fills take the column's
+    value type: a category column keeps its dtype when that holds every
+    fitted category, else gains the fitted categories it lacks (see
+    :func:`_category_dtype`); a column of objects or strings gets strings
+    where it holds strings, integers where it holds integers.
+    """
+    pd = sys.modules["pandas"]
+    dtype = original.dtype
+    if fitted.empty:  # no model for the column: SimpleImputer's constant
+        fill = pd.Series(_empty_fill(dtype), index=original.index, dtype=object)
+    labels = fill.to_numpy(dtype=object)[missing]
+    if isinstance(dtype, pd.CategoricalDtype):
+        if fitted.empty:
+            extra = [_empty_fill(dtype)]
+        elif fitted.categories is None:  # a column the model codes as numbers
+            extra = list(pd.unique(pd.Series(labels, dtype=object).dropna()))
+        else:
+            extra = []
+        dtype = _category_dtype(original.name, dtype, fitted, extra)
+        values = original.to_numpy(dtype=object, copy=True)
+        values[missing] = labels
+        out = pd.Series(pd.Categorical(values, dtype=dtype), index=original.index)
+        return out.rename(original.name)
+    if _is_label_dtype(dtype):
+        values = original.to_numpy(dtype=object, copy=True)
+        text = fitted.kind in ("text", "whole text") or isinstance(dtype, pd.StringDtype)
+        values[missing] = _as_value_type(labels, fitted.kind, text)
+        return pd.Series(values, index=original.index, name=original.name, dtype=dtype)
+    if fitted.empty:
+        fill = _cast(pd.Series(0.0, index=original.index), dtype)
+    elif not missing.any():
+        return original.copy()
+    elif original.isna().all() and not _numeric_values(fill):
+        # a batch's column with nothing observed has no type of its own (pandas
+        # makes it float): it takes the fitted one, that of the fills
+        return fill.rename(original.name)
+    return original.mask(missing, fill).astype(dtype)
+
+
+def _numeric_values(series):
+    pd = sys.modules["pandas"]
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+
+def _frame_like(
+    frame, positions, fills, missing, indicator=None, indicator_names=(), fitted=None
+):
     """``frame``'s columns at ``positions`` with missing entries filled.
 
     Observed entries are taken from ``frame`` itself, so they keep their
     exact values; ``fills`` is a DataFrame (or a float array) as wide as
-    ``frame``, whose values are cast to each column's dtype. Boolean
-    ``indicator`` columns named ``indicator_names`` are appended. Index,
-    names, dtypes and categories are kept.
+    ``frame``, whose values take each column's value type (see
+    :func:`_fill_column`); ``fitted`` holds a :class:`_Fitted` per column of
+    ``frame``. Boolean ``indicator`` columns named ``indicator_names`` are
+    appended. Index, names, dtypes and categories are kept.
     """
     pd = sys.modules["pandas"]
+    if fitted is None:
+        fitted = [_Fitted() for _ in range(frame.shape[1])]
     columns = {}
     for j, position in enumerate(positions):
         original = frame.iloc[:, position]
@@ -98,7 +287,7 @@ def _frame_like(frame, positions, fills, missing, indicator=None, indicator_name
             fill = fills.iloc[:, position].set_axis(frame.index)
         else:
             fill = _cast(pd.Series(fills[:, position], index=frame.index), original.dtype)
-        columns[j] = original.mask(missing[:, position], fill).astype(original.dtype)
+        columns[j] = _fill_column(original, fill, missing[:, position], fitted[position])
     names = list(frame.columns[positions])
     if indicator is not None:
         for k, name in enumerate(indicator_names):
@@ -107,6 +296,60 @@ def _frame_like(frame, positions, fills, missing, indicator=None, indicator_name
     out = pd.DataFrame(columns, index=frame.index)
     out.columns = names
     return out
+
+
+def _polars_schema(frame):
+    """A polars schema for the pandas DataFrame ``frame``, as ``to_pandas`` reads it.
+
+    Unordered categories of strings become ``Categorical``, ordered ones an
+    ``Enum`` of the same order, labels ``String``; numbers and booleans
+    their polars dtype; other columns are left to polars (None).
+    """
+    pd = sys.modules["pandas"]
+    import polars as pl
+
+    schema = {}
+    for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories = list(dtype.categories)
+            if not all(isinstance(c, str) for c in categories):
+                schema[name] = None
+            else:
+                schema[name] = pl.Enum(categories) if dtype.ordered else pl.Categorical
+        elif pd.api.types.is_bool_dtype(dtype):
+            schema[name] = pl.Boolean
+        elif dtype.kind in "iuf":
+            numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+            schema[name] = pl.Series(np.empty(0, numpy_dtype)).dtype
+        elif _is_label_dtype(dtype) and all(
+            isinstance(v, str) for v in frame[name].dropna()
+        ):
+            schema[name] = pl.String
+        else:
+            schema[name] = None
+    return schema
+
+
+def _output_schema(out, schema):
+    """The input's polars ``schema`` for the filled pandas ``out``.
+
+    An ``Enum`` whose categories lack fills takes the categories of
+    ``out``'s column (see :func:`_category_dtype`); a column of nulls (no
+    dtype of its own) the dtype of its fills; indicator columns are
+    booleans.
+    """
+    import polars as pl
+
+    schema = dict(schema)
+    for name, dtype in schema.items():
+        if dtype == pl.Null:
+            schema[name] = _polars_schema(out[[name]])[name]
+        elif isinstance(dtype, pl.Enum):
+            categories = list(out[name].cat.categories)
+            if categories != list(dtype.categories):
+                schema[name] = pl.Enum(categories)
+    schema.update({name: _polars_bool() for name in out.columns[len(schema) :]})
+    return schema
 
 
 def _cast(values, dtype):
@@ -157,7 +400,11 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     keep_empty_features : bool, default=False
         If True, features that consist exclusively of missing values when
         `fit` is called are returned in results when `transform` is called.
-        The imputed value is always `0`.
+        The imputed value is always `0` (False in a boolean column), except
+        in a DataFrame's column of labels (strings, objects, or categories
+        that are not numbers), which gets ``"missing_value"``, as
+        :class:`~sklearn.impute.SimpleImputer` fills such columns with
+        ``strategy="constant"``; a category column gains it as a category.
 
     sample_posterior : bool, default=False
         Whether to draw each completion from the model's conditional
@@ -244,11 +491,42 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
 
     Pandas input gives pandas output with the same index, column names and
     dtypes: integer and boolean columns (nullable or not) receive rounded
-    values, columns of categories and labels receive one of their
-    categories, and indicator columns are boolean. The model codes each
-    column by its type (see :class:`VAETransformer`'s ``column_types``). Array input gives a float
-    array; with ``set_output(transform="pandas")`` its columns are named
-    ``x0, x1, ...``, as in scikit-learn's imputers.
+    values, columns of categories and labels receive one of the labels seen
+    in :term:`fit`, and indicator columns are boolean; polars input gives
+    polars output with the same schema. The model codes each column by its
+    type (see :class:`VAETransformer`'s ``column_types``). A fill takes the
+    type of its column's values: a column of objects or strings that holds
+    numbers, such as ``["1.5", "2", None]``, gets numbers written as
+    strings (integers where its values are integers), an object column of
+    integers gets integers.
+
+    A category column of a batch may have other categories than in fit
+    (a subset, more unused ones, another order), as a column rebuilt on the
+    batch with ``astype("category")`` has; a label that fit did not see is
+    refused with a ValueError naming the column. The output column keeps
+    the batch's dtype when that holds every category seen in fit; otherwise
+    its categories are the batch's with the fitted ones it lacks added: at
+    the end, or at their place in the fitted order when both the batch and
+    the model order the column (an ordinal column; an ordered batch that
+    lacks some and orders the others unlike fit is refused). So observed
+    labels are unchanged, every fill is a category of the output, and the
+    output dtype depends on the batch's dtype, not on its rows. polars
+    ``Enum`` columns follow the same rule.
+
+    :meth:`transform` returns the container of its input: a float array
+    for an array, a pandas or a polars DataFrame for one. This is the
+    imputer's default output in scikit-learn's sense
+    (``set_output(transform="default")`` leaves a transformer's output as
+    it is): an imputer returns the user's table with its holes filled, and
+    an array cannot hold a table's dtypes (categories, nullable integers,
+    booleans) without losing them. DataFrames of numbers follow the same
+    rule, so the container never depends on the columns' dtypes; pass
+    ``X.to_numpy()`` for an array. ``set_output(transform="pandas")`` and
+    ``"polars"`` convert: an array's columns are named ``x0, x1, ...`` as
+    in scikit-learn's imputers, and a DataFrame of the other library keeps
+    its dtypes (polars ``Categorical`` and ``Enum`` are pandas ``category``
+    and ordered ``category``, polars integers and booleans ``"Int64"`` and
+    ``"boolean"``).
 
     References
     ----------
@@ -383,6 +661,12 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         kept = ~self._empty_features
         rows = ~missing[:, kept].all(axis=1)
         self._marginal = _marginal(X)
+        self._value_kinds = [None] * X.shape[1]
+        if hasattr(X, "iloc"):  # how the fills of columns of objects are written
+            self._value_kinds = [
+                _value_kind(column) if _is_label_dtype(column.dtype) else None
+                for _, column in X.items()
+            ]
         self.estimator_ = self._make_estimator(int(kept.sum()))
         self.estimator_.fit(_take(X, rows, kept))
         return self
@@ -394,22 +678,33 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, DataFrame} of shape (n_samples, n_features)
-            The input data to complete.
+            The input data to complete. A DataFrame's category columns may
+            have other categories than in fit (a subset, another order, more
+            unused ones), but no label the model did not see.
 
         Returns
         -------
         X_imputed : {ndarray, DataFrame} of shape (n_samples, n_features_out)
             X with imputed values (and the missing indicator when
-            ``add_indicator=True``). A DataFrame when X is one, with the
-            same index, column names, dtypes and categories.
+            ``add_indicator=True``). A DataFrame of X's library when X is
+            one, with the same index, column names and dtypes (see Notes
+            for category columns and ``set_output``).
         """
         check_is_fitted(self)
         self._check_sample_posterior(self.estimator_)
+        container = _get_output_config("transform", self)["dense"]
         if is_polars(X):
-            out = self.transform(to_pandas(X))
-            schema = dict(X.schema)
-            schema.update({name: _polars_bool() for name in out.columns[len(schema):]})
-            return to_polars(out, schema)
+            out = self._fill(to_pandas(X))
+            if container == "pandas":
+                return out
+            return to_polars(out, _output_schema(out, X.schema))
+        out = self._fill(X)
+        if container == "polars" and hasattr(out, "iloc"):
+            return to_polars(out, _polars_schema(out))
+        return out
+
+    def _fill(self, X):
+        """X (an array or a pandas DataFrame) filled, in its own container."""
         frame = X if _is_dataframe(X) else None
         X, missing = self._validate_input(X, reset=False)
         fills = self._impute(X, missing)
@@ -419,11 +714,29 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             indicator = self.indicator_.transform(_holes(missing))
         if frame is not None:
             names = self.get_feature_names_out()[len(kept) :]
-            return _frame_like(frame, kept, fills, missing, indicator, names)
+            return _frame_like(
+                frame, kept, fills, missing, indicator, names, self._fitted_columns()
+            )
         X_imputed = np.where(missing, fills, X)[:, kept]
         if indicator is None:
             return X_imputed
         return np.hstack((X_imputed, indicator.astype(X_imputed.dtype)))
+
+    def _fitted_columns(self):
+        """A :class:`_Fitted` per input feature: categories, value kind, emptiness."""
+        kinds = getattr(self, "_value_kinds", None) or [None] * self.n_features_in_
+        columns = [
+            _Fitted(kind=kind, empty=bool(empty))
+            for kind, empty in zip(kinds, self._empty_features)
+        ]
+        table = getattr(self.estimator_, "_table", None)
+        if table is None:
+            return columns
+        for position, column in zip(np.flatnonzero(~self._empty_features), table.columns):
+            if column.categories is not None:
+                columns[position].categories = list(column.categories)
+                columns[position].ordered = column.type == "ordinal"
+        return columns
 
     def _output_meta(self, X):
         """What :meth:`transform` gives for no rows of X, a Dask collection."""
@@ -434,7 +747,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         empty = np.zeros((0, X.shape[1]))
         indicator = None if self.indicator_ is None else np.zeros((0, n_indicator), bool)
         names = self.get_feature_names_out()[kept.size :]
-        return _frame_like(X._meta, kept, empty, empty.astype(bool), indicator, names)
+        return _frame_like(
+            X._meta, kept, empty, empty.astype(bool), indicator, names,
+            self._fitted_columns(),
+        )
 
     def _kept_features(self):
         """Indices of the output features; warns when empty ones are dropped."""
@@ -450,8 +766,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     def _impute(self, X, missing):
         """Values for every entry of X (used where missing), as X's type.
 
-        The model's completion of the kept features; 0 for the features
-        missing everywhere in fit (kept with ``keep_empty_features``).
+        The model's completion of the kept features. The features missing
+        everywhere in fit (kept with ``keep_empty_features``) get 0 in an
+        array; a DataFrame's are left as they are, for :func:`_fill_column`
+        to fill as their dtype says.
         """
         kept = ~self._empty_features
         every_row = np.ones(X.shape[0], dtype=bool)

@@ -5,6 +5,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
@@ -355,3 +357,315 @@ def test_pipeline_and_grid_search_over_estimator_parameters():
     assert best.estimator_.n_components == search.best_params_[
         "autoencoderimputer__estimator__n_components"
     ]
+
+
+# ------------------------------------------------------- batches of a mixed table
+TINY = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu")
+COLOURS = ["a", "b", "c", "d"]
+SIZES = ["S", "M", "L"]
+CITIES = ["oslo", "paris", "rome"]
+
+
+def mixed_table(n=60, seed=0):
+    """A table of a real, an unordered, an ordered and a label column, with holes."""
+    rng = np.random.RandomState(seed)
+    frame = pd.DataFrame(
+        {
+            "x": rng.randn(n),
+            "colour": pd.Categorical(rng.choice(COLOURS, n), categories=COLOURS),
+            "size": pd.Categorical(rng.choice(SIZES, n), categories=SIZES, ordered=True),
+            "city": pd.Series(rng.choice(CITIES, n), dtype=object),
+        }
+    )
+    return frame.mask(rng.rand(n, 4) < 0.25)
+
+
+def polars_table(pl, X):
+    """mixed_table's X in polars: colour Categorical, size an Enum, city strings."""
+    def cells(name):
+        return [None if pd.isna(v) else v for v in X[name].astype(object)]
+
+    return pl.DataFrame({
+        "x": pl.Series(cells("x"), dtype=pl.Float64),
+        "colour": pl.Series(cells("colour"), dtype=pl.Categorical),
+        "size": pl.Series(cells("size"), dtype=pl.Enum(SIZES)),
+        "city": pl.Series(cells("city"), dtype=pl.String),
+    })
+
+
+@pytest.fixture(scope="module")
+def fitted_on_mixed():
+    return AutoencoderImputer(VAETransformer(**TINY), random_state=0).fit(mixed_table())
+
+
+def assert_filled_batch(out, batch, categories):
+    """Observed cells unchanged, every hole filled with a label seen in fit."""
+    assert list(out.columns) == list(batch.columns)
+    pd.testing.assert_index_equal(out.index, batch.index)
+    assert not out.isna().any().any()
+    for name in batch.columns:
+        observed = batch[name].notna().to_numpy()
+        assert out[name][observed].astype(object).tolist() == (
+            batch[name][observed].astype(object).tolist()
+        ), name
+        if name in categories:
+            assert set(out[name][~observed]) <= set(categories[name]), name
+
+
+@st.composite
+def category_batches(draw):
+    """A batch of mixed_table's columns, each category column rebuilt on its own
+    subset of the fitted categories, in an order of its own (ordered columns in
+    the fitted order: the order they mean)."""
+    n = draw(st.integers(1, 6))
+    columns = {"x": draw(st.lists(st.none() | st.floats(-3, 3), min_size=n, max_size=n))}
+    for name, fitted, ordered in (("colour", COLOURS, False), ("size", SIZES, True)):
+        subset = draw(st.lists(st.sampled_from(fitted), unique=True, max_size=len(fitted)))
+        if ordered:
+            subset = [c for c in fitted if c in subset]
+        labels = st.none() if not subset else st.none() | st.sampled_from(subset)
+        values = draw(st.lists(labels, min_size=n, max_size=n))
+        columns[name] = pd.Categorical(values, categories=subset, ordered=ordered)
+    labels = st.none() | st.sampled_from(CITIES)
+    columns["city"] = pd.Series(draw(st.lists(labels, min_size=n, max_size=n)), dtype=object)
+    start = draw(st.integers(0, 100))
+    index = pd.RangeIndex(start, start + n)
+    return pd.DataFrame({k: pd.Series(v).set_axis(index) for k, v in columns.items()},
+                        index=index).astype({"x": float})
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=category_batches())
+def test_batches_with_other_categories_are_filled(fitted_on_mixed, batch):
+    out = fitted_on_mixed.transform(batch)
+    assert_filled_batch(out, batch, {"colour": COLOURS, "size": SIZES, "city": CITIES})
+    for name, fitted in (("colour", COLOURS), ("size", SIZES)):
+        dtype, given = out[name].dtype, batch[name].dtype
+        assert isinstance(dtype, pd.CategoricalDtype) and dtype.ordered == given.ordered
+        if given.ordered:  # the fitted ones it lacks at their place in the fitted order
+            assert list(dtype.categories) == fitted
+        else:  # the batch's categories, in its order, then the fitted ones it lacks
+            lacking = [c for c in fitted if c not in list(given.categories)]
+            assert list(dtype.categories) == list(given.categories) + lacking
+
+
+def test_a_batch_keeps_its_category_dtype_when_it_holds_the_fitted_ones(fitted_on_mixed):
+    batch = mixed_table(n=12, seed=1)
+    batch["colour"] = batch["colour"].cat.reorder_categories(["d", "b", "a", "c"])
+    batch["colour"] = batch["colour"].cat.add_categories(["unused"])
+    batch["size"] = batch["size"].cat.reorder_categories(["L", "M", "S"])
+    out = fitted_on_mixed.transform(batch)
+    assert out["colour"].dtype == batch["colour"].dtype
+    assert out["size"].dtype == batch["size"].dtype
+    assert_filled_batch(out, batch, {"colour": COLOURS, "size": SIZES, "city": CITIES})
+    # the same fills as for the fitted dtypes: the labels are what counts
+    expected = fitted_on_mixed.transform(mixed_table(n=12, seed=1))
+    assert out["colour"].tolist() == expected["colour"].tolist()
+    assert out["size"].tolist() == expected["size"].tolist()
+
+
+def test_a_batch_rebuilt_with_astype_category(fitted_on_mixed):
+    X = mixed_table()
+    batch = X.iloc[:5].astype({"colour": object, "size": object}).astype(
+        {"colour": "category", "size": "category"}
+    )
+    out = fitted_on_mixed.transform(batch)
+    assert_filled_batch(out, batch, {"colour": COLOURS, "size": SIZES, "city": CITIES})
+    expected = fitted_on_mixed.transform(X.iloc[:5])
+    for name in ("colour", "size"):
+        assert out[name].tolist() == expected[name].tolist()
+        assert not out[name].dtype.ordered
+
+
+def test_a_batch_column_with_nothing_observed_takes_the_fitted_type(fitted_on_mixed):
+    batch = mixed_table(n=4, seed=2)
+    batch["colour"] = np.nan  # pandas makes a column of holes float
+    batch["city"] = pd.Series([None] * 4, dtype=object, index=batch.index)
+    out = fitted_on_mixed.transform(batch)
+    assert out["colour"].dtype == mixed_table()["colour"].dtype
+    assert set(out["colour"]) <= set(COLOURS)
+    assert out["city"].dtype == object and set(out["city"]) <= set(CITIES)
+
+
+def test_an_ordered_batch_that_orders_its_categories_unlike_fit_is_refused(
+    fitted_on_mixed,
+):
+    batch = mixed_table(n=5)
+    batch["size"] = pd.Categorical(["L", None, "S", "S", "L"], categories=["L", "S"],
+                                   ordered=True)
+    with pytest.raises(ValueError, match=r"Column 'size' has the ordered categories "
+                                         r"\['L', 'S'\], which lack \['M'\]"):
+        fitted_on_mixed.transform(batch)
+
+
+@pytest.mark.parametrize("column", ["colour", "city"])
+def test_labels_unseen_in_fit_are_refused_by_name(fitted_on_mixed, column):
+    batch = mixed_table(n=4)
+    values = batch[column].astype(object).tolist()
+    values[1] = "zz"
+    batch[column] = pd.Series(values, dtype=object).astype(batch[column].dtype.name)
+    with pytest.raises(ValueError, match=rf"Column '{column}' holds 'zz', a category "
+                                         "not seen in fit"):
+        fitted_on_mixed.transform(batch)
+
+
+def test_polars_batches_with_other_categories():
+    pl = pytest.importorskip("polars")
+    X = mixed_table()
+    X_pl = polars_table(pl, X)
+    imputer = AutoencoderImputer(VAETransformer(**TINY), random_state=0).fit(X_pl)
+    batch = X_pl[:8].with_columns(
+        pl.Series("colour", ["a", None, "a", None, "b", None, "a", "b"],
+                  dtype=pl.Categorical),
+        pl.Series("size", ["S", None, "L", "L", None, "S", None, "L"],
+                  dtype=pl.Enum(["S", "L"])),
+    )
+    out = imputer.transform(batch)
+    assert isinstance(out, pl.DataFrame)
+    assert out.schema["colour"] == pl.Categorical
+    assert out.schema["size"] == pl.Enum(SIZES)  # M has its place between S and L
+    assert out.null_count().sum_horizontal().item() == 0
+    for name in batch.columns:
+        observed = batch[name].is_not_null()
+        assert out[name].filter(observed).to_list() == batch[name].filter(observed).to_list()
+    assert set(out["colour"].to_list()) <= set(COLOURS)
+    unseen = batch.with_columns(pl.Series("colour", ["zz"] + [None] * 7, dtype=pl.Categorical))
+    with pytest.raises(ValueError, match="Column 'colour' holds 'zz'"):
+        imputer.transform(unseen)
+
+
+# --------------------------------------------------------- keep_empty_features
+def test_keep_empty_features_on_a_mixed_frame_follows_simple_imputer():
+    from sklearn.impute import SimpleImputer
+
+    X = mixed_table()
+    n = len(X)
+    X["float"] = np.nan
+    X["count"] = pd.array([None] * n, dtype="Int64")
+    X["flag"] = pd.array([None] * n, dtype="boolean")
+    X["labels"] = pd.Series([None] * n, dtype=object)
+    X["text"] = pd.Series([None] * n, dtype="string")
+    X["group"] = pd.Categorical([None] * n, categories=["p", "q"])
+    X["level"] = pd.Categorical([None] * n, categories=[1, 2, 3])
+    empty = ["float", "count", "flag", "labels", "text", "group", "level"]
+    imputer = AutoencoderImputer(VAETransformer(**TINY), keep_empty_features=True,
+                                 random_state=0)
+    out = imputer.fit_transform(X)
+    assert not out.isna().any().any()
+    expected = {"float": 0.0, "count": 0, "flag": False, "labels": "missing_value",
+                "text": "missing_value", "group": "missing_value", "level": 0}
+    for name in empty:
+        assert out[name].tolist() == [expected[name]] * n, name
+        if name in ("float", "count", "flag", "labels", "text"):
+            assert out[name].dtype == X[name].dtype, name
+    assert list(out["group"].cat.categories) == ["p", "q", "missing_value"]
+    assert list(out["level"].cat.categories) == [1, 2, 3, 0]
+    # SimpleImputer's constant fills of the same columns
+    simple = SimpleImputer(strategy="constant", keep_empty_features=True)
+    labels = simple.fit_transform(np.full((n, 2), np.nan, dtype=object))
+    assert (labels == "missing_value").all()
+    numbers = simple.fit_transform(X[["float"]])
+    assert (numbers == 0).all()
+    # an entry observed at transform in an empty feature is kept
+    batch = X.iloc[:3].copy()
+    batch["labels"] = ["seen", None, None]
+    batch["float"] = [7.0, np.nan, np.nan]
+    out = imputer.transform(batch)
+    assert out["labels"].tolist() == ["seen", "missing_value", "missing_value"]
+    assert out["float"].tolist() == [7.0, 0.0, 0.0]
+
+
+# --------------------------------------------------------------- output containers
+def _containers():
+    pl = pytest.importorskip("polars")
+    X = mixed_table()
+    numbers = X[["x"]].assign(y=np.arange(len(X), dtype=float))
+    X_pl = polars_table(pl, X).drop("city")
+    return pl, {"array": numbers.to_numpy(), "numbers": numbers, "pandas": X,
+                "polars": X_pl}
+
+
+@pytest.mark.parametrize("source", ["array", "numbers", "pandas", "polars"])
+@pytest.mark.parametrize("container", ["default", "pandas", "polars"])
+def test_output_container_for_every_input_and_set_output(source, container):
+    pl, inputs = _containers()
+    X = inputs[source]
+    imputer = AutoencoderImputer(VAETransformer(**TINY), random_state=0,
+                                 add_indicator=True).set_output(transform=container)
+    out = imputer.fit_transform(X)
+    names = list(imputer.get_feature_names_out())
+    if container == "default":
+        expected = {"array": np.ndarray, "numbers": pd.DataFrame, "pandas": pd.DataFrame,
+                    "polars": pl.DataFrame}[source]
+    else:
+        expected = pd.DataFrame if container == "pandas" else pl.DataFrame
+    assert type(out) is expected
+    default = AutoencoderImputer(VAETransformer(**TINY), random_state=0,
+                                 add_indicator=True).fit_transform(X)
+    if source == "array":  # as scikit-learn's imputers: floats, x0, x1, ...
+        values = np.asarray(out.to_numpy() if hasattr(out, "columns") else out)
+        np.testing.assert_array_equal(values, default)
+        if container != "default":
+            assert list(out.columns) == ["x0", "x1", "missingindicator_x0"]
+        return
+    assert list(out.columns) == names
+    indicators = [n for n in names if n.startswith("missingindicator_")]
+    if isinstance(out, pd.DataFrame):
+        assert all(out[n].dtype == bool for n in indicators)
+        if source == "polars":  # polars dtypes as the table layer reads them
+            assert out["colour"].dtype == "category" and not out["colour"].cat.ordered
+            assert list(out["size"].cat.categories) == SIZES and out["size"].cat.ordered
+        else:
+            assert all(out[n].dtype == X[n].dtype for n in X.columns)
+    else:
+        assert all(out.schema[n] == pl.Boolean for n in indicators)
+        assert all(out.schema[n] == pl.Float64 for n in ("x", "y") if n in names)
+        if source != "numbers":
+            assert out.schema["colour"] == pl.Categorical
+            assert out.schema["size"] == pl.Enum(SIZES)  # ordered stays ordered
+    for n in names:  # the same values in every container
+        assert _values(out[n]) == _values(default[n]), n
+
+
+def _values(column):
+    return column.to_list() if hasattr(column, "to_list") and not hasattr(
+        column, "iloc") else column.astype(object).tolist()
+
+
+def test_global_transform_output_config_is_followed():
+    from sklearn import config_context
+
+    pl, inputs = _containers()
+    imputer = AutoencoderImputer(VAETransformer(**TINY), random_state=0)
+    imputer.fit(inputs["pandas"].drop(columns="city"))
+    with config_context(transform_output="polars"):
+        assert isinstance(imputer.transform(inputs["pandas"].drop(columns="city")),
+                          pl.DataFrame)
+    with config_context(transform_output="pandas"):
+        assert isinstance(imputer.transform(inputs["polars"]), pd.DataFrame)
+
+
+# ------------------------------------------------------- fills of the values' type
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_numbers_written_as_strings_get_string_fills(dtype):
+    rng = np.random.RandomState(0)
+    n = 40
+    X = pd.DataFrame({
+        "x": rng.randn(n),
+        "price": pd.Series(rng.choice(["1.5", "2", "3.25", None], n), dtype=dtype),
+        "rooms": pd.Series(rng.choice(["-1", "2", "7", None], n), dtype=dtype),
+        "floors": pd.Series(rng.choice([1, -2, 5, None], n), dtype=object),
+    })
+    out = AutoencoderImputer(VAETransformer(**TINY), random_state=0).fit_transform(X)
+    assert list(out.dtypes) == list(X.dtypes)
+    for name, kind in (("price", str), ("rooms", str), ("floors", int)):
+        holes = X[name].isna().to_numpy()
+        assert holes.any()
+        assert out[name].map(type).eq(kind).all(), name
+        assert out[name][~holes].tolist() == X[name][~holes].tolist()
+    numbers = pd.to_numeric(out["price"])  # the strings are numbers
+    assert numbers.notna().all()
+    rooms = pd.to_numeric(out["rooms"])
+    assert (rooms == rooms.round()).all()  # integers stay integers
+    assert not any("." in value for value in out["rooms"])
