@@ -3,9 +3,10 @@
 ``__getstate__`` turns the torch state (weights, optimiser moments, the best
 weights of early stopping) into NumPy arrays on the CPU and the table and the
 training history into plain dicts; ``__setstate__`` rebuilds the network on
-the best available device. Pickle uses the same state, and so does
-:func:`skvae.save` through skops, which needs no pickle and runs no code on
-load. No training row is kept.
+the best available device, and raises a ``ValueError`` when the saved
+weights, best weights or optimiser moments do not fit it (a damaged state).
+Pickle uses the same state, and so does :func:`skvae.save` through skops,
+which needs no pickle and runs no code on load. No training row is kept.
 """
 
 import dataclasses
@@ -17,7 +18,7 @@ from sklearn.exceptions import InconsistentVersionWarning
 
 from ._columns import Table
 from ._frames import schema_from_state, schema_state
-from ._training import History
+from ._training import History, make_optimizer
 from ._utils import make_generator
 
 # The layout of the saved state; a state of a newer layout cannot be read.
@@ -119,17 +120,27 @@ class TorchStateMixin:
                 self._table.n_inputs, self._built_for["hidden_layer_sizes"],
                 self._table.groups, make_generator(0, device),
             )
-            self.module_.load_state_dict(tensors(weights))
+            try:
+                self.module_.load_state_dict(tensors(weights))
+                history = dict(self._history)
+                if "n_steps" not in history:  # format 1: at least a step an epoch
+                    history["n_steps"] = len(history["loss_curve"])
+                if history["best_state"] is not None:
+                    history["best_state"] = {
+                        k: v.to(device) for k, v in tensors(history["best_state"]).items()
+                    }
+                    _check_like(history["best_state"], self.module_.state_dict(),
+                                "the best weights of early stopping")
+                self._history = History(**history)
+                self._optimizer_state = _torch_optimizer(self._optimizer_state)
+                _check_optimizer(self._optimizer_state, self.module_, device)
+            except (RuntimeError, TypeError, ValueError, KeyError, AttributeError) as exc:
+                raise ValueError(
+                    f"The saved state of this {type(self).__name__} is damaged or "
+                    f"inconsistent ({' '.join(str(exc).split()).rstrip('.')}). Load an "
+                    "undamaged copy, or refit the model."
+                ) from exc
             self.module_.eval()
-            history = dict(self._history)
-            if "n_steps" not in history:  # format 1: at least a step an epoch
-                history["n_steps"] = len(history["loss_curve"])
-            if history["best_state"] is not None:
-                history["best_state"] = {
-                    k: v.to(device) for k, v in tensors(history["best_state"]).items()
-                }
-            self._history = History(**history)
-            self._optimizer_state = _torch_optimizer(self._optimizer_state)
 
 
 def _plain_optimizer(state):
@@ -149,3 +160,41 @@ def _torch_optimizer(state):
         "state": {key: tensors(value) for key, value in state["state"]},
         "param_groups": [dict(group) for group in state["param_groups"]],
     }
+
+
+def _check_like(state, reference, what):
+    """Raise if ``state`` has not the names and shapes of ``reference``."""
+    shapes = {k: tuple(v.shape) for k, v in state.items()}
+    expected = {k: tuple(v.shape) for k, v in reference.items()}
+    if shapes != expected:
+        wrong = sorted(k for k in shapes.keys() | expected.keys()
+                       if shapes.get(k) != expected.get(k))
+        raise ValueError(
+            f"{what} do not fit the network: {wrong[0]} has shape "
+            f"{shapes.get(wrong[0])}, the network's {expected.get(wrong[0])}."
+        )
+
+
+def _check_optimizer(state, module, device):
+    """Raise if the optimiser's moments have not the shapes of the weights."""
+    if state is None:
+        return
+    optimizer = make_optimizer(module, device)
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    order = [i for group in state["param_groups"] for i in group["params"]]
+    sizes = [len(group["params"]) for group in state["param_groups"]]
+    expected = [len(group["params"]) for group in optimizer.param_groups]
+    if sizes != expected or sorted(order) != list(range(len(params))):
+        raise ValueError(
+            f"the optimiser's state has groups of {sizes} weights, the network "
+            f"{expected}."
+        )
+    position = {index: j for j, index in enumerate(order)}
+    for index, moments in state["state"].items():
+        shape = tuple(params[position[index]].shape)
+        for name, value in moments.items():
+            if value.ndim and tuple(value.shape) != shape:
+                raise ValueError(
+                    f"the optimiser's {name} of weight {index} has shape "
+                    f"{tuple(value.shape)}, the weight {shape}."
+                )
