@@ -1,5 +1,8 @@
-"""Saving and loading without pickle: round trips, trust, versions, devices."""
+"""Saving and loading without pickle: round trips, trust, versions, devices,
+what save refuses and what load says of damaged files."""
 
+import datetime
+import decimal
 import io
 import json
 import pickle
@@ -7,6 +10,9 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -174,14 +180,25 @@ def test_a_file_edited_to_call_a_function_is_refused(tmp_path):
         load(path)
 
 
+class Shift(TransformerMixin, BaseEstimator):
+    """A transformer of another library: skops does not trust its type."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X + 1.0
+
+
 def test_other_libraries_types_can_be_trusted_explicitly(tmp_path):
     path = tmp_path / "model.skops"
-    model = VAETransformer(**SMALL).fit(_data())
-    model.note = np.dtype("float32")  # a type skops does not trust by default
-    save(model, path)
-    with pytest.raises(ValueError, match="numpy.dtype"):
+    X = np.nan_to_num(_data())
+    pipe = make_pipeline(Shift(), VAETransformer(**SMALL)).fit(X)
+    save(pipe, path)
+    with pytest.raises(ValueError, match=r"not trusted: \['test_io.Shift'\]"):
         load(path)
-    assert load(path, trusted=["numpy.dtype"]).note == np.dtype("float32")
+    loaded = load(path, trusted=["test_io.Shift"])
+    np.testing.assert_array_equal(loaded.transform(X), pipe.transform(X))
 
 
 def test_another_skvae_version_warns(monkeypatch):
@@ -215,3 +232,314 @@ def test_pickle_uses_the_same_plain_state():
     model = VAETransformer(**SMALL).fit(_data())
     clone = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(clone.transform(_data()), model.transform(_data()))
+
+
+# ------------------------------------------------------- what save refuses
+TINY = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0, "device": "cpu"}
+
+
+def _frame(n=60, seed=0, **columns):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(seed)
+    return pd.DataFrame({"x": rng.normal(size=n), **columns})
+
+
+def _dates(n=60, seed=0):
+    pd = pytest.importorskip("pandas")
+    days = pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01"])
+    return pd.Categorical(np.random.RandomState(seed).choice(days, n))
+
+
+def test_save_refuses_labels_load_cannot_rebuild_and_writes_nothing(tmp_path):
+    model = VAETransformer(**TINY).fit(_frame(c=_dates()))
+    path = tmp_path / "model.skops"
+    with pytest.raises(ValueError, match=r"column 'c' of VAETransformer holds a "
+                       r"pandas.Timestamp.*astype\(str\).*Nothing was written"):
+        save(model, path)
+    assert not path.exists()
+    buffer = io.BytesIO()
+    with pytest.raises(ValueError, match="pandas.Timestamp"):
+        save(model, buffer)
+    assert buffer.getvalue() == b""
+
+
+def test_save_names_every_place_of_a_nested_model():
+    imputer = AutoencoderImputer(VAETransformer(**TINY), random_state=0)
+    imputer.fit(_frame(c=_dates()))
+    with pytest.raises(ValueError) as error:
+        save(make_pipeline(imputer), io.BytesIO())
+    message = str(error.value)
+    assert "Pipeline.steps[0][1]._marginal holds a pandas.Timestamp" in message
+    assert "column 'c' of Pipeline.steps[0][1].estimator_ holds" in message
+
+
+@pytest.mark.parametrize("columns, key", [
+    ([("a", 1), ("a", 2), ("b", 1)], r"\('a', 1\), a builtins.tuple"),
+    ([False, True, 2], r"False, a builtins.bool"),  # skops would load False as True
+], ids=["multiindex", "bool"])
+def test_save_refuses_column_names_load_cannot_rebuild(columns, key):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    if isinstance(columns[0], tuple):
+        columns = pd.MultiIndex.from_tuples(columns)
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=columns)
+    model = VAETransformer(**TINY).fit(X)
+    with pytest.raises(ValueError, match=f"column_types_ holds the key {key}.*MultiIndex"):
+        save(model, io.BytesIO())
+
+
+LABELS = {
+    "str": ["lo", "mid", "hi"],
+    "int": [1, 5, 9],
+    "float": [0.5, 1.5, 2.5],
+    "bytes": [b"lo", b"mid", b"hi"],
+    "Timestamp": ["2020-01-01", "2021-01-01", "2022-01-01"],
+    "date": [datetime.date(2020, 1, d) for d in (1, 2, 3)],
+    "Decimal": [decimal.Decimal(v) for v in ("0.5", "1.5", "2.5")],
+}
+
+
+@pytest.mark.parametrize("as_category", [False, True], ids=["object", "category"])
+@pytest.mark.parametrize("kind", sorted(LABELS))
+def test_what_saves_loads_and_what_cannot_load_is_refused(kind, as_category):
+    pd = pytest.importorskip("pandas")
+    labels = LABELS[kind]
+    if kind == "Timestamp":
+        labels = list(pd.to_datetime(labels))
+    values = pd.Series(np.random.RandomState(0).choice(np.arange(3), 60)).map(
+        dict(enumerate(labels))).astype(object)
+    X = _frame(c=values.astype("category") if as_category else values)
+    model = VAETransformer(**TINY).fit(X)
+    buffer = io.BytesIO()
+    if kind in ("Timestamp", "date") or (kind == "Decimal" and as_category):
+        with pytest.raises(ValueError, match=f"column 'c' of VAETransformer holds a .*{kind}"):
+            save(model, buffer)
+        return
+    save(model, buffer)  # labels, or numbers (an object column of Decimals)
+    loaded = load(io.BytesIO(buffer.getvalue()))
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+
+
+# ------------------------------------------------- polars schema, no code
+def _polars_frame(n=60, seed=0):
+    pl = pytest.importorskip("polars")
+    rng = np.random.RandomState(seed)
+    return pl.DataFrame({
+        "f": rng.normal(size=n),
+        "f32": pl.Series(rng.normal(size=n)).cast(pl.Float32),
+        "i": rng.poisson(3, n),
+        "u8": pl.Series(rng.poisson(3, n)).cast(pl.UInt8),
+        "b": rng.rand(n) < 0.5,
+        "s": rng.choice(["u", "v", "w"], n),
+        "c": pl.Series(rng.choice(["u", "v", "w"], n)).cast(pl.Categorical),
+        "e": pl.Series(rng.choice(["lo", "hi"], n)).cast(pl.Enum(["lo", "hi"])),
+    })
+
+
+def test_polars_round_trip_keeps_the_schema():
+    X = _polars_frame()
+    model = VAETransformer(**TINY).fit(X)
+    loaded, _ = _round_trip(model)
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+    back = loaded.inverse_transform(loaded.transform(X))
+    assert back.schema == X.schema
+    assert back.equals(model.inverse_transform(model.transform(X)))
+
+
+def _rewrite(data, edit):
+    """The skops archive ``data`` with its members as ``edit(files)`` makes them."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    edit(files)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_a_schema_naming_a_function_calls_nothing(monkeypatch):
+    pl = pytest.importorskip("polars")
+    calls = []
+    monkeypatch.setattr(pl, "show_versions", lambda *a, **k: calls.append(a))
+    _, data = _round_trip(VAETransformer(**TINY).fit(_polars_frame()))
+
+    def edit(files):  # the dtype name of column "f", a JSON string in skops' schema
+        schema = json.loads(files["schema.json"])
+        name = schema["content"]["content"]["_polars_schema"]["content"]["f"]["content"][0]
+        assert json.loads(name["content"]) == "Float64"
+        name["content"] = json.dumps("show_versions")
+        files["schema.json"] = json.dumps(schema).encode()
+
+    with pytest.raises(ValueError, match="damaged or was not written by skvae.*"
+                       "'show_versions', which is not one of"):
+        load(io.BytesIO(_rewrite(data, edit)))
+    state = VAETransformer(**TINY).fit(_polars_frame()).__getstate__()
+    state["_polars_schema"]["f"][0] = "show_versions"
+    with pytest.raises(ValueError, match="'show_versions'"):
+        VAETransformer.__new__(VAETransformer).__setstate__(state)
+    assert calls == []
+
+
+def test_a_polars_dtype_no_name_rebuilds_is_kept_by_pickle_refused_by_save():
+    pl = pytest.importorskip("polars")
+    pd = pytest.importorskip("pandas")
+    X = _polars_frame().with_columns(
+        pl.Series("t", pd.date_range("2020-01-01", periods=60, freq="D"))
+        .cast(pl.Datetime("ms", "UTC"))
+    )
+    model = VAETransformer(column_types={"t": "categorical"}, **TINY).fit(X)
+    assert pickle.loads(pickle.dumps(model))._polars_schema == dict(X.schema)
+    with pytest.raises(ValueError, match=r"_polars_schema\['t'\] holds a polars"):
+        save(model, io.BytesIO())
+
+
+# ------------------------------------------------------------ damaged files
+def _saved():
+    return _round_trip(VAETransformer(**TINY).fit(_data()))[1]
+
+
+def _flip(data):
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: data[: len(data) // 2],
+    lambda data: b"n_components = 2\n",
+    lambda data: b"",
+    lambda data: pickle.dumps(VAETransformer(**TINY)),
+    _flip,
+], ids=["truncated", "text", "empty", "pickle", "flipped"])
+def test_load_says_a_file_is_damaged_or_not_skops(damage, tmp_path):
+    data = _saved()
+    bad = damage(data)
+    with pytest.raises(ValueError, match="is not a file written by skvae.save.*damaged "
+                       "or cut short.*Nothing was loaded") as error:
+        load(io.BytesIO(bad))
+    assert isinstance(error.value.__cause__, zipfile.BadZipFile)
+    path = tmp_path / "model.skops"
+    path.write_bytes(bad)
+    with pytest.raises(ValueError, match=f"The file {str(path)!r} is not"):
+        load(path)
+
+
+def test_load_says_when_skops_cannot_rebuild_a_trusted_value():
+    import skops.io as sio
+
+    # written by skops directly: save refuses it
+    data = sio.dumps(VAETransformer(**TINY).fit(_frame(c=_dates())))
+    with pytest.raises(ValueError, match="not trusted: \\['pandas.Timestamp'\\]"):
+        load(io.BytesIO(data))
+    with pytest.raises(ValueError, match="could not be rebuilt: it is damaged, or it "
+                       "holds a value that skops cannot rebuild") as error:
+        load(io.BytesIO(data), trusted=["pandas.Timestamp"])
+    assert isinstance(error.value.__cause__, TypeError)
+
+
+def test_load_says_a_pickle_is_a_pickle():
+    with pytest.raises(ValueError, match="looks like a pickle"):
+        load(io.BytesIO(pickle.dumps(VAETransformer(**TINY))))
+
+
+def test_load_refuses_a_zip_that_skops_did_not_write():
+    data = _saved()
+
+    def no_schema(files):
+        del files["schema.json"]
+
+    def other_schema(files):
+        files["schema.json"] = b'{"protocol": 2}'
+
+    with pytest.raises(ValueError, match="not a file written by skvae.save"):
+        load(io.BytesIO(_rewrite(data, no_schema)))
+    with pytest.raises(ValueError, match="not one that skvae.save wrote"):
+        load(io.BytesIO(_rewrite(data, other_schema)))
+
+
+def _arrays(node):
+    """The .npy members under a node of skops' schema, by their place."""
+    if isinstance(node, dict):
+        if node.get("__loader__") == "NdArrayNode":
+            yield node["file"]
+        for value in node.values():
+            yield from _arrays(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _arrays(value)
+
+
+@pytest.mark.parametrize("attribute, message", [
+    ("module_", r"size mismatch for encoder.mlp"),
+    ("_history", "best weights of early stopping do not fit the network"),
+    ("_optimizer_state", "the optimiser's exp_avg"),
+])
+def test_load_refuses_swapped_arrays(attribute, message):
+    data = _saved()
+
+    def swap(files):
+        content = json.loads(files["schema.json"])["content"]["content"]
+        names = list(_arrays(content[attribute]))
+        shapes = {n: np.load(io.BytesIO(files[n])).shape for n in names}
+        first = next(n for n in names if len(shapes[n]) == 2)
+        other = next(n for n in names if len(shapes[n]) == 2 and shapes[n] != shapes[first])
+        files[first], files[other] = files[other], files[first]
+
+    with pytest.raises(ValueError, match=f"saved state of this VAETransformer is damaged "
+                       f"or inconsistent.*{message}.*refit") as error:
+        load(io.BytesIO(_rewrite(data, swap)))
+    assert isinstance(error.value.__cause__, (RuntimeError, ValueError))
+
+
+def test_a_state_with_missing_weights_is_refused():
+    state = VAETransformer(**TINY).fit(_data()).__getstate__()
+    del state["module_"]["encoder.mlp.0.weight"]
+    with pytest.raises(ValueError, match="damaged or inconsistent.*Missing key"):
+        VAETransformer.__new__(VAETransformer).__setstate__(state)
+
+
+# ------------------------------------------------ round trips of every dtype
+def _column(kind, rng, n):
+    pd = pytest.importorskip("pandas")
+    missing = rng.rand(n) < 0.1
+    if kind == "float":
+        return np.where(missing, np.nan, rng.normal(size=n))
+    if kind == "int":
+        return rng.poisson(3, n)
+    if kind == "Int64":
+        return pd.array(np.where(missing, None, rng.poisson(3, n)), dtype="Int64")
+    if kind == "boolean":
+        return pd.array(np.where(missing, None, rng.rand(n) < 0.5), dtype="boolean")
+    if kind == "category":
+        return pd.Categorical(rng.choice(["a", "b", "c"], n))
+    if kind == "int category":
+        return pd.Categorical(rng.choice([1, 5, 9], n))
+    if kind == "ordered":
+        return pd.Categorical(rng.choice(["lo", "mid", "hi"], n),
+                              categories=["lo", "mid", "hi"], ordered=True)
+    if kind == "string":
+        return pd.array(rng.choice(["u", "v", "w"], n), dtype="string")
+    if kind == "str":
+        return pd.Series(rng.choice(["u", "v", "w"], n).tolist())
+    return pd.Series(rng.choice(["u", "v", "w"], n).tolist(), dtype=object)
+
+
+KINDS = ["float", "int", "Int64", "boolean", "category", "int category", "ordered",
+         "string", "str", "object"]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=4, unique=True),
+       Model=st.sampled_from([AutoencoderTransformer, VAETransformer]),
+       seed=st.integers(0, 2**16))
+def test_every_dtype_round_trips(kinds, Model, seed):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(seed)
+    X = pd.DataFrame({"x": rng.normal(size=60),  # every row observed somewhere
+                      **{kind: _column(kind, rng, 60) for kind in kinds}})
+    model = Model(**TINY).fit(X)
+    loaded, _ = _round_trip(model)
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+    back = loaded.inverse_transform(loaded.transform(X))
+    assert back.dtypes.to_dict() == X.dtypes.to_dict()
+    pd.testing.assert_frame_equal(back, model.inverse_transform(model.transform(X)))
