@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (
     MissingValues,
     StrOptions,
 )
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_feature_names_in
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "MissingValues",
     "StrOptions",
     "_check_feature_names_in",
+    "_get_output_config",
     "_fit_context",
 ]

@@ -10,12 +10,16 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
-from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoencoder, clone_with_seed
+from ._compat import (
+    MissingValues,
+    _check_feature_names_in,
+    _fit_context,
+    _get_output_config,
+)
 from ._dask import float_dtype, lazy
-from ._compat import MissingValues, _check_feature_names_in, _fit_context
 from ._frames import is_polars, to_pandas, to_polars
 from ._utils import SEED_MAX
 from ._vae import VAETransformer
