@@ -114,7 +114,7 @@ class TorchStateMixin:
             self._polars_schema = schema_from_state(self._polars_schema)
         self._built_for["hidden_layer_sizes"] = tuple(self._built_for["hidden_layer_sizes"])
         # Tensors made under the caller's torch.inference_mode could not be
-        # trained further, and keep no version counter (InferenceMixin._folded)
+        # trained further
         with torch.inference_mode(False):
             self.module_ = self._make_module(
                 self._table.n_inputs, self._built_for["hidden_layer_sizes"],
