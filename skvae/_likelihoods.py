@@ -66,13 +66,23 @@ def _lgamma_shift(a, d):
     return d * torch.log(a + d) + (a - 0.5) * torch.log1p(d / a) - d + correction
 
 
-def _deviance_term(x, log_lam):
-    """``x log(x / lam) + lam - x``, without cancellation near ``x = lam``.
+def _deviance_difference(y, r, log_mu):
+    """``bd0(y + r, r + mu) - bd0(y, mu)``, with ``bd0(x, lam) = x log(x / lam) + lam - x``.
 
-    The ``bd0`` of Loader (2000), as ``x (t + expm1(-t))``, ``t = log(x / lam)``.
+    The ``lam - x`` parts of the two cancel exactly, leaving
+    ``(y + r) t1 - y t2`` with ``t1 = log((y + r) / (r + mu))`` and
+    ``t2 = log(y / mu)``. Where both ``t`` are small, each ``bd0`` is taken
+    as ``x (t + expm1(-t))`` (Loader's ``bd0``, 2000), second-order accurate
+    in ``t``; elsewhere the difference is taken in its short form, because
+    each ``bd0`` is then nearly ``mu`` and their difference would lose every
+    digit in float32 when ``mu`` is far above ``y`` and ``r``.
     """
-    t = torch.log(x) - log_lam
-    return x * (t + torch.expm1(-t))
+    t1 = torch.log(y + r) - torch.logaddexp(torch.log(r), log_mu)
+    t2 = torch.log(y) - log_mu
+    short = (y + r) * t1 - y * t2
+    s1, s2 = t1.clamp(-1.0, 1.0), t2.clamp(-1.0, 1.0)  # finite where unused
+    loader = (y + r) * (s1 + torch.expm1(-s1)) - y * (s2 + torch.expm1(-s2))
+    return torch.where((t1.abs() < 1.0) & (t2.abs() < 1.0), loader, short)
 
 
 def _negative_binomial_log_prob(y, log_mu, log_r):
@@ -91,10 +101,8 @@ def _negative_binomial_log_prob(y, log_mu, log_r):
     other = torch.minimum(r, y + 1)
     one_big = _lgamma_shift(big, other - 1) - torch.lgamma(other) + tail
     y_c, r_c = y.clamp(min=_STIRLING_MIN), r.clamp(min=_STIRLING_MIN)
-    log_mu_c = log_mu.clamp(-80.0, 80.0)
     both_big = (
-        _deviance_term(y_c + r_c, torch.logaddexp(torch.log(r_c), log_mu_c))
-        - _deviance_term(y_c, log_mu_c)
+        _deviance_difference(y_c, r_c, log_mu)
         - 0.5 * torch.log(2 * math.pi * y_c * (y_c + r_c) / r_c)
         + _stirling_correction(y_c + r_c)
         - _stirling_correction(r_c)

@@ -166,6 +166,10 @@ def test_class_probabilities_sum_to_one_and_vanish_on_padding(name):
         (1e6, 9e5, 0.5),
         (1e6, 1e6, 1e6),
         (2e5, 3e5, 1e8),
+        (30.0, 1e30, 50.0),  # a mean far above the count and the dispersion
+        (30.0, 1e12, 1e4),
+        (1e4, 1e20, 1e6),
+        (20.0, 1e-20, 30.0),  # and far below
     ],
 )
 def test_count_log_prob_is_accurate_in_float32(y, mu, r):
