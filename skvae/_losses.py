@@ -43,11 +43,17 @@ def kl_standard_normal(mean, log_var):
     return 0.5 * (log_var.exp() + mean.square() - 1.0 - log_var).sum(-1)
 
 
-def gaussian_log_density(z, mean, log_var):
-    """log N(z | mean, diag(exp(log_var))) summed over the last axis."""
-    return -0.5 * ((z - mean).square() * torch.exp(-log_var) + log_var + LOG_2PI).sum(
-        -1
-    )
+def posterior_log_density(noise, log_var):
+    """log N(z | mean, diag(exp(log_var))) at ``z = mean + exp(log_var / 2) * noise``.
+
+    Summed over the last axis. Computed from the noise, as
+    ``-1/2 * sum(noise^2 + log_var + log(2 pi))``, not from ``z - mean``:
+    in floating point that difference loses the noise when ``|mean|`` is far
+    larger than the scale (a row far outside the training data), and the
+    density, divided by a tiny variance, would be wrong by orders of
+    magnitude.
+    """
+    return -0.5 * (noise.square() + log_var + LOG_2PI).sum(-1)
 
 
 def standard_normal_log_density(z):

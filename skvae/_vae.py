@@ -9,9 +9,9 @@ from ._base import BaseAutoencoder
 from ._compat import Interval, StrOptions
 from ._losses import (
     elbo,
-    gaussian_log_density,
     kl_standard_normal,
     log_mean_exp,
+    posterior_log_density,
     standard_normal_log_density,
 )
 from ._nn import VariationalAutoencoder, build
@@ -450,8 +450,8 @@ class VAETransformer(BaseAutoencoder):
         mean, log_var = self.module_.encode(inputs) if posterior is None else posterior
         z = mean + torch.exp(0.5 * log_var) * noise
         params = self.module_.decode(z)
-        log_ratio = standard_normal_log_density(z) - gaussian_log_density(
-            z, mean, log_var
+        log_ratio = standard_normal_log_density(z) - posterior_log_density(
+            noise, log_var
         )
         log_w = self._log_likelihood(targets, params, mask) + beta * log_ratio
         return log_w, params

@@ -9,10 +9,10 @@ from torch.distributions import Bernoulli, Normal, kl_divergence
 from skvae._losses import (
     bernoulli_log_prob,
     elbo,
-    gaussian_log_density,
     gaussian_log_prob,
     kl_standard_normal,
     log_mean_exp,
+    posterior_log_density,
     standard_normal_log_density,
 )
 
@@ -53,13 +53,23 @@ def test_bernoulli_log_prob_matches_bernoulli():
     torch.testing.assert_close(bernoulli_log_prob(x, logits), expected)
 
 
-def test_gaussian_log_density_matches_normal():
-    z, mean, log_var = _randn(7, 2), _randn(7, 2, seed=1), _randn(7, 2, seed=2)
+def test_posterior_log_density_matches_normal():
+    noise, mean, log_var = _randn(7, 2), _randn(7, 2, seed=1), _randn(7, 2, seed=2)
+    z = mean + torch.exp(0.5 * log_var) * noise
     expected = Normal(mean, torch.exp(0.5 * log_var)).log_prob(z).sum(-1)
-    torch.testing.assert_close(gaussian_log_density(z, mean, log_var), expected)
+    torch.testing.assert_close(posterior_log_density(noise, log_var), expected)
     torch.testing.assert_close(
         standard_normal_log_density(z), Normal(0.0, 1.0).log_prob(z).sum(-1)
     )
+
+
+def test_posterior_log_density_is_exact_far_from_zero():
+    # z - mean would lose the noise: 1e12 + 1e-6 * noise rounds to 1e12
+    noise, log_var = _randn(7, 2), torch.full((7, 2), -27.6)
+    far = posterior_log_density(noise, log_var)
+    near = Normal(0.0, torch.exp(0.5 * log_var)).log_prob(
+        torch.exp(0.5 * log_var) * noise).sum(-1)
+    torch.testing.assert_close(far, near)
 
 
 

@@ -454,3 +454,33 @@ def test_a_polars_dataframe_is_scored_and_explained():
     contributions = detector.feature_contributions(frame[:5])
     assert isinstance(contributions, pl.DataFrame)
     assert contributions.columns == ["a", "tail", "label"] and contributions.shape == (5, 3)
+
+
+@pytest.fixture(scope="module")
+def money_table():
+    """Amounts far from 0, a count and a category, and a detector fitted on them."""
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(600, 2))
+    amounts = latent @ rng.normal(size=(2, 4)) + 0.3 * rng.normal(size=(600, 4))
+    frame = pd.DataFrame(amounts * np.array([1e4, 2e4, 5e3, 3e4]) + 5e4,
+                         columns=["a", "b", "c", "d"])
+    frame["age"] = pd.array(np.round(40 + 10 * latent[:, 0]).clip(18), dtype="Int64")
+    frame["kind"] = pd.Categorical(np.where(latent[:, 1] > 0, "x", "y"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return frame, AutoencoderOutlierDetector(random_state=0).fit(frame)
+
+
+@pytest.mark.parametrize("column", ["a", "c", "age"])
+@pytest.mark.parametrize("side", ["above", "below"])
+def test_an_absurd_value_is_flagged(money_table, column, side):
+    # 10 ranges outside its column: below every calibration row
+    frame, detector = money_table
+    values = frame[column].astype(float)
+    span = values.max() - values.min()
+    value = values.max() + 10 * span if side == "above" else values.min() - 10 * span
+    row = frame.iloc[:1].copy()
+    row[column] = pd.array([round(value)], dtype="Int64") if column == "age" else value
+    assert detector.score_samples(row)[0] < detector.calibration_scores_[0]
+    assert detector.score_pvalues(row)[0] < 0.01
+    assert detector.feature_contributions(row).iloc[0][column] > 0
