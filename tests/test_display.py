@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -212,7 +214,7 @@ def test_reconstruction_features(detector, frame):
     assert [ax.get_title() for ax in display.axes_.flat[:3]] == ["d", "a", "b"]
     np.testing.assert_allclose(
         display.scatters_[0, 0].get_offsets(),
-        np.c_[X[:, 3], display.X_reconstructed[:, 3]],
+        np.c_[X[:, 3], np.asarray(display.X_reconstructed)[:, 3]],
     )
     assert display.lines_[0, 0] is not None and display.images_ is None
     assert display.bounding_ax_ is None
@@ -226,7 +228,8 @@ def test_reconstruction_images_and_missing_values(ae):
     )
     assert display.images_.shape == (2, 3) and display.scatters_ is None
     assert display.images_[0, 0].get_array().shape == (2, 2)
-    assert display.axes_[1, 0].get_ylabel() == "AutoencoderTransformer"
+    # wrapped at its inner capital to fit beside the short image panels
+    assert display.axes_[1, 0].get_ylabel() == "Autoencoder\nTransformer"
 
 
 def test_reconstruction_honours_ax():
@@ -317,3 +320,249 @@ def test_outlier_errors(detector, frame):
         OutlierDisplay.from_estimator(detector, frame, n_rows=0)
     with pytest.raises(ValueError, match="max_features must be a positive integer"):
         OutlierDisplay(scores=X[:, 0], offset=0.0).plot(max_features=0)
+
+
+# ------------------------------------------------------------- legibility
+# Figures as a user saves them: drawn, then every piece of text checked to be
+# inside the figure and clear of its neighbours.
+def _drawn(figure):
+    figure.canvas.draw()
+    return figure
+
+
+def _inside(bbox, outer, tol=1.0):
+    return (bbox.x0 >= outer.x0 - tol and bbox.y0 >= outer.y0 - tol
+            and bbox.x1 <= outer.x1 + tol and bbox.y1 <= outer.y1 + tol)
+
+
+def _overlap(a, b, tol=0.5):
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > tol
+            and min(a.y1, b.y1) - max(a.y0, b.y0) > tol)
+
+
+def _assert_texts_clear(texts):
+    """Visible, non-empty texts: each inside its figure, none over another."""
+    texts = [t for t in texts if t.get_visible() and t.get_text()]
+    boxes = [t.get_window_extent() for t in texts]
+    for text, box in zip(texts, boxes):
+        assert _inside(box, text.figure.bbox), text.get_text()
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not _overlap(boxes[i], boxes[j]), (
+                texts[i].get_text(), texts[j].get_text()
+            )
+
+
+def _axis_texts(axes):
+    """Titles, axis labels and the tick labels drawn (within the limits)."""
+    texts = []
+    for axis in axes:
+        texts.append(axis.title)
+        for which, limits, k in ((axis.xaxis, axis.get_xlim(), 0),
+                                 (axis.yaxis, axis.get_ylim(), 1)):
+            if not which.get_visible():  # a twin's shared axis
+                continue
+            texts.append(which.label)
+            labels = which.get_ticklabels()
+            low, high = sorted(limits)
+            texts += [t for t in labels if low <= t.get_position()[k] <= high]
+    return texts
+
+
+@pytest.mark.parametrize("model", ["ae", "vae"])
+def test_training_history_legend_beside_the_curves(model, request):
+    estimator = request.getfixturevalue(model)
+    display = TrainingHistoryDisplay.from_estimator(estimator)
+    figure = _drawn(display.figure_)
+    legend = display.legend_.get_window_extent()
+    assert _inside(legend, figure.bbox)
+    # right of the axes and of the validation score's labels: over no curve
+    assert legend.x0 >= display.ax_.bbox.x1
+    if display.validation_ax_ is not None:
+        assert legend.x0 >= display.validation_ax_.yaxis.get_tightbbox().x1
+    axes = [display.ax_] + [a for a in [display.validation_ax_] if a is not None]
+    _assert_texts_clear(_axis_texts(axes) + list(display.legend_.get_texts()))
+
+
+def test_training_history_legend_inside_axes_without_layout(vae):
+    # nothing makes room outside the axes: the legend stays in them
+    figure, ax = plt.subplots()
+    display = TrainingHistoryDisplay.from_estimator(vae, ax=ax)
+    _drawn(figure)
+    assert _inside(display.legend_.get_window_extent(), ax.bbox)
+
+
+def test_latent_space_long_labels_stay_in_the_figure():
+    pd = pytest.importorskip("pandas")
+    names = np.array([
+        "cultivar Barbera d'Alba (Piedmont)", "cultivar Nebbiolo Langhe",
+        "cultivar Grignolino del Monferrato Casalese",
+    ])
+    y = pd.Series(names[np.arange(60) % 3], name="cultivar")
+    display = LatentSpaceDisplay(codes=X[:, :2], y=y).plot()
+    figure = _drawn(display.figure_)
+    assert _inside(display.legend_.get_window_extent(), figure.bbox)
+    assert display.legend_.get_window_extent().x0 >= display.ax_.bbox.x1
+    texts = [t.get_text() for t in display.legend_.get_texts()]
+    assert [t.replace("\n", " ") for t in texts] == sorted(names)
+    assert max(len(line) for t in texts for line in t.split("\n")) <= 24
+    assert display.legend_.get_title().get_text() == "cultivar"
+    _assert_texts_clear(_axis_texts([display.ax_]) + list(display.legend_.get_texts()))
+
+
+def test_latent_space_many_classes_and_user_axes():
+    labels = np.array([f"class number {k} of the set" for k in range(20)])
+    y = labels[np.arange(200) % 20]
+    codes = np.random.RandomState(0).normal(size=(200, 2))
+    display = LatentSpaceDisplay(codes=codes, y=y).plot()
+    _drawn(display.figure_)
+    assert _inside(display.legend_.get_window_extent(), display.figure_.bbox)
+    # a figure without a layout engine would cut a legend outside the axes
+    figure, ax = plt.subplots(figsize=(4, 3))
+    display = LatentSpaceDisplay(codes=codes[:, :2], y=np.arange(200) % 3).plot(ax=ax)
+    _drawn(figure)
+    assert _inside(display.legend_.get_window_extent(), ax.bbox)
+    # one-dimensional codes: one tick label per class, all legible
+    display = LatentSpaceDisplay(codes=codes[:, 0], y=y).plot()
+    _drawn(display.figure_)
+    _assert_texts_clear(_axis_texts([display.ax_]))
+    assert len(display.ax_.get_yticklabels()) == 20
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    n_extreme=st.integers(1, 5),
+    magnitude=st.floats(10.0, 1e8),
+    scale=st.sampled_from([1e-4, 1.0, 1e3, 1e6]),
+    seed=st.integers(0, 2**16),
+)
+def test_outlier_extreme_scores_keep_the_bulk_readable(n_extreme, magnitude, scale,
+                                                       seed):
+    rng = np.random.RandomState(seed)
+    scores = scale * rng.normal(size=200)
+    scores[:n_extreme] = -scale * magnitude
+    offset = float(np.quantile(scores[n_extreme:], 0.05))
+    display = OutlierDisplay(scores=scores, offset=offset).plot()
+    low, high = display.score_range_
+    assert low <= offset <= high and low > -scale * magnitude
+    inliers, outliers = display.score_bars_
+    # every row is counted; the bulk spreads over many bars
+    heights = [p.get_height() for p in inliers]
+    assert sum(heights) + sum(p.get_height() for p in outliers) == scores.size
+    assert sum(h > 0 for h in heights) >= 5
+    # the extreme rows sit in the hatched first bar, which the label explains
+    assert outliers[0].get_height() == n_extreme and outliers[0].get_hatch()
+    assert f"{n_extreme} row" in display.axes_[0].get_xlabel()
+    figure = _drawn(display.figure_)
+    axis = display.axes_[0]
+    _assert_texts_clear(_axis_texts([axis]) + list(axis.get_legend().get_texts()))
+    legend = axis.get_legend().get_window_extent()
+    assert _inside(legend, figure.bbox) and legend.y0 >= axis.bbox.y1 - 1
+    plt.close("all")
+
+
+def test_outlier_scores_without_extremes_are_not_clipped():
+    scores = np.random.RandomState(0).normal(size=100)
+    display = OutlierDisplay(scores=scores, offset=-1.5).plot()
+    assert display.score_range_ == (scores.min(), scores.max())
+    assert "hatched" not in display.axes_[0].get_xlabel()
+    assert not any(p.get_hatch() for p in display.score_bars_[0])
+
+
+def test_outlier_panels_legible(detector, frame):
+    display = OutlierDisplay.from_estimator(detector, frame, n_rows=5)
+    figure = _drawn(display.figure_)
+    texts = _axis_texts(display.axes_)
+    for axis in display.axes_[:2]:
+        legend = axis.get_legend().get_window_extent()
+        assert _inside(legend, figure.bbox) and legend.y0 >= axis.bbox.y1 - 1
+        texts += axis.get_legend().get_texts()
+    _assert_texts_clear(texts)
+    # many features: the names shrink or thin out, never overlap
+    contributions = np.random.RandomState(0).exponential(size=(30, 64))
+    display = OutlierDisplay(
+        scores=X[:, 0], offset=-1.0, contributions=contributions,
+        feature_names=[f"pixel_{j}" for j in range(64)],
+    ).plot(max_features=40)
+    _drawn(display.figure_)
+    _assert_texts_clear(_axis_texts(display.axes_))
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=120)
+    data = pd.DataFrame({
+        "income": 40 + 8 * z + rng.normal(size=120),
+        "visits": pd.array(rng.poisson(np.exp(1 + 0.4 * z)), dtype="Int64"),
+        "member": z + rng.normal(size=120) > 0,
+        "city": pd.Categorical(np.where(z > 0, "Paris", "Oslo")),
+        "size": pd.Categorical(np.where(z > 0, "L", "S"), categories=["S", "M", "L"],
+                               ordered=True),
+        "a rather long column name for a label": np.where(z > 0.5, "yes", "no"),
+    })
+    data.loc[::7, "city"] = None
+    return data
+
+
+def test_reconstruction_of_mixed_frames_shows_every_column(mixed):
+    vae = fit(VAETransformer(**SMALL), mixed)
+    display = ReconstructionDisplay.from_estimator(vae, mixed)
+    titles = [ax.get_title().split("\naccuracy")[0].replace("\n", " ")
+              for ax in display.axes_.flat]
+    assert titles == list(mixed.columns)
+    X_rec = vae.inverse_transform(vae.transform(mixed))
+    numbers = ["income", "visits"]
+    for j, column in enumerate(mixed.columns):
+        is_number = column in numbers
+        assert (display.scatters_.flat[j] is not None) == is_number
+        assert (display.class_images_.flat[j] is not None) == (not is_number)
+        if is_number:
+            continue
+        observed = mixed[column].notna()
+        right = (mixed[column][observed] == X_rec[column][observed]).mean()
+        assert display.accuracies_[column] == pytest.approx(right)
+        assert f"accuracy {right:.0%}" in display.axes_.flat[j].get_title()
+        # each observed class spreads its rows over the reconstructed ones
+        shares = np.asarray(display.class_images_.flat[j].get_array())
+        totals = np.nansum(shares, axis=0)
+        seen = [c in set(mixed[column].dropna()) for c in
+                [t.get_text() for t in display.axes_.flat[j].get_xticklabels()]]
+        np.testing.assert_allclose(totals[seen], 1.0)
+    assert display.colorbar_ is not None
+    _drawn(display.figure_)
+    _assert_texts_clear(_axis_texts(display.axes_.flat))
+    # positions count every column
+    display = ReconstructionDisplay.from_estimator(vae, mixed, features=[3, "income"])
+    assert display.axes_[0, 0].get_title().startswith("city")
+
+
+def test_reconstruction_of_polars_frames():
+    pl = pytest.importorskip("polars")
+    data = pl.DataFrame({
+        "x": X[:, 0],
+        "c": pl.Series(np.where(X[:, 1] > 0, "a", "b")).cast(pl.Categorical),
+    })
+    vae = fit(VAETransformer(**SMALL), data)
+    display = ReconstructionDisplay.from_estimator(vae, data)
+    assert display.scatters_[0, 0] is not None
+    assert display.class_images_[0, 1] is not None
+    assert set(display.accuracies_) == {"c"}
+
+
+def test_reconstruction_labels_legible(ae):
+    display = ReconstructionDisplay.from_estimator(ae, X, n_cols=2)
+    _drawn(display.figure_)
+    _assert_texts_clear(_axis_texts(display.axes_.flat))
+    display = ReconstructionDisplay.from_estimator(
+        ae, X, image_shape=(2, 2), n_images=6
+    )
+    _drawn(display.figure_)
+    _assert_texts_clear([ax.yaxis.label for ax in display.axes_[:, 0]])
+
+
+def test_reconstruction_images_need_numbers(mixed):
+    display = ReconstructionDisplay(X=mixed, X_reconstructed=mixed, image_shape=(2, 3))
+    with pytest.raises(ValueError, match="Column 'member' holds bool values"):
+        display.plot()

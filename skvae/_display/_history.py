@@ -3,14 +3,23 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._plotting import _check_matplotlib_support, _fitted_model, _style
+from ._plotting import (
+    _check_matplotlib_support,
+    _fitted_model,
+    _legend_outside,
+    _new_axes,
+    _style,
+)
 
 
 class TrainingHistoryDisplay:
     """Training history visualization.
 
     The mean training loss at each epoch and, with early stopping, the
-    validation score on a second y-axis, with the best epoch marked.
+    validation score on a second y-axis, with the best epoch marked. The
+    legend goes to the right of the axes, past the second y-axis, so that
+    it hides no curve; on axes of a figure without a layout engine (see
+    :ref:`visualizations`), which would cut it off there, it goes inside.
 
     It is recommended to use
     :func:`~skvae.TrainingHistoryDisplay.from_estimator` to create a
@@ -43,6 +52,9 @@ class TrainingHistoryDisplay:
 
     best_epoch_line_ : matplotlib Artist or None
         Vertical line at the best epoch. `None` if no epoch is marked.
+
+    legend_ : matplotlib Legend
+        Legend of the curves and the best epoch.
 
     ax_ : matplotlib Axes
         Axes with the training loss.
@@ -86,7 +98,7 @@ class TrainingHistoryDisplay:
         ----------
         ax : matplotlib Axes, default=None
             Axes object to plot on. If `None`, a new figure and axes is
-            created.
+            created, with constrained layout.
 
         name : str, default=None
             Title of the plot. If `None`, the `name` given at construction
@@ -106,7 +118,6 @@ class TrainingHistoryDisplay:
             Object that stores computed values.
         """
         _check_matplotlib_support(f"{type(self).__name__}.plot")
-        import matplotlib.pyplot as plt
 
         loss = np.asarray(self.loss_curve, dtype=float)
         if loss.ndim != 1 or loss.size == 0:
@@ -114,7 +125,7 @@ class TrainingHistoryDisplay:
                 f"loss_curve must be a non-empty 1-D sequence, got shape {loss.shape}."
             )
         if ax is None:
-            _, ax = plt.subplots()
+            ax = _new_axes()
         self.ax_, self.figure_ = ax, ax.figure
         epochs = np.arange(1, loss.size + 1)
         kw = _style({"color": "C0", "label": "training loss"}, loss_kw)
@@ -145,10 +156,13 @@ class TrainingHistoryDisplay:
                 label=f"best epoch ({self.best_epoch})",
             )
             handles.append(self.best_epoch_line_)
-        ax.legend(handles=handles, loc="center right")
         name = self.name if name is None else name
         if name is not None:
             ax.set_title(name)
+        # outside right, past the validation score's axis: inside, every
+        # corner may hold a curve (the loss falls as the score rises)
+        twins = [] if self.validation_ax_ is None else [self.validation_ax_]
+        self.legend_ = _legend_outside(ax, handles, side="right", beside=twins)
         return self
 
     @classmethod
@@ -175,7 +189,7 @@ class TrainingHistoryDisplay:
 
         ax : matplotlib Axes, default=None
             Axes object to plot on. If `None`, a new figure and axes is
-            created.
+            created, with constrained layout.
 
         loss_kw : dict, default=None
             Keyword arguments passed to matplotlib's `plot` for the training

@@ -7,13 +7,22 @@ from sklearn.utils.multiclass import type_of_target
 
 from ._plotting import (
     _check_matplotlib_support,
+    _fit_tick_labels,
     _fitted_model,
+    _legend_outside,
     _model_input,
+    _new_axes,
+    _shorten,
     _style,
+    _wrap,
 )
 
 # Label sets with at most this many distinct values get one colour each.
 _MAX_CATEGORIES = 20
+# Legend and tick labels are wrapped on lines of this many characters, and
+# the legend has one column per this many classes.
+_LABEL_WIDTH = 24
+_LEGEND_ROWS = 15
 
 
 def _is_categorical(y):
@@ -24,6 +33,12 @@ def _is_categorical(y):
     if type_of_target(y) not in ("binary", "multiclass"):
         return False
     return np.unique(y).size <= _MAX_CATEGORIES
+
+
+def _series_name(y):
+    """The name of a pandas or polars Series ``y``, else None."""
+    name = getattr(y, "name", None)
+    return None if name is None else str(name)
 
 
 def _label_strings(y):
@@ -40,6 +55,11 @@ class LatentSpaceDisplay:
     A scatter plot of latent codes, coloured by a label or a value per row:
     one colour per class for categorical labels, a colour map for continuous
     values. One-dimensional codes are shown as a strip, one row per class.
+    The legend of the classes goes to the right of the axes, their labels
+    wrapped on lines of about 24 characters (cut to 24 characters on the
+    strip of one-dimensional codes); on axes of a figure without a
+    layout engine (see :ref:`visualizations`), which would cut it off there,
+    it goes inside.
 
     It is recommended to use
     :func:`~skvae.LatentSpaceDisplay.from_estimator` to create a
@@ -55,6 +75,8 @@ class LatentSpaceDisplay:
         multiclass labels (see :func:`~sklearn.utils.multiclass.type_of_target`)
         with at most 20 classes, or of a non-numeric type, are categorical;
         other values are continuous. If `None`, all points have one colour.
+        The name of a pandas or polars Series titles the legend or labels
+        the colour bar.
 
     axis_labels : list of str, default=None
         Labels of the axes. If `None`, ``["latent 1", "latent 2"]``.
@@ -107,7 +129,7 @@ class LatentSpaceDisplay:
         ----------
         ax : matplotlib Axes, default=None
             Axes object to plot on. If `None`, a new figure and axes is
-            created.
+            created, with constrained layout.
 
         name : str, default=None
             Title of the plot. If `None`, the `name` given at construction
@@ -135,7 +157,7 @@ class LatentSpaceDisplay:
         if self.y is not None:
             check_consistent_length(codes, self.y)
         if ax is None:
-            _, ax = plt.subplots()
+            ax = _new_axes()
         self.ax_, self.figure_ = ax, ax.figure
         self.colorbar_ = self.legend_ = None
 
@@ -162,7 +184,11 @@ class LatentSpaceDisplay:
             ax.set_xlabel(labels[0])
             ax.set_yticks(np.arange(classes.size) if categorical else [])
             if categorical:
-                ax.set_yticklabels([str(c) for c in classes])
+                # one line each: the rows of the strip are one line apart
+                ax.set_yticklabels([_shorten(c, _LABEL_WIDTH) for c in classes])
+                ax.set_ylim(-0.5, classes.size - 0.5)
+                if classes.size > 1:
+                    _fit_tick_labels([(ax, "y")])
         else:
             self.scatter_ = ax.scatter(codes[:, 0], codes[:, 1], **kw)
             ax.set(xlabel=labels[0], ylabel=labels[1])
@@ -171,12 +197,15 @@ class LatentSpaceDisplay:
                     Line2D([], [], marker="o", linestyle="", color=color)
                     for color in colors
                 ]
-                self.legend_ = ax.legend(
-                    handles, [str(c) for c in classes], loc="center left",
-                    bbox_to_anchor=(1.0, 0.5), frameon=False, markerscale=0.8,
+                self.legend_ = _legend_outside(
+                    ax, handles, [_wrap(c, _LABEL_WIDTH) for c in classes],
+                    side="right", title=_series_name(self.y), markerscale=0.8,
+                    ncols=-(-classes.size // _LEGEND_ROWS),
                 )
         if self.y is not None and not categorical:
-            self.colorbar_ = self.figure_.colorbar(self.scatter_, ax=ax)
+            self.colorbar_ = self.figure_.colorbar(
+                self.scatter_, ax=ax, label=_series_name(self.y)
+            )
         name = self.name if name is None else name
         if name is not None:
             ax.set_title(name)
@@ -212,7 +241,7 @@ class LatentSpaceDisplay:
 
         ax : matplotlib Axes, default=None
             Axes object to plot on. If `None`, a new figure and axes is
-            created.
+            created, with constrained layout.
 
         scatter_kw : dict, default=None
             Keyword arguments passed to matplotlib's `scatter`.

@@ -6,7 +6,45 @@ import numpy as np
 from sklearn.utils import check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
-from ._plotting import _axes_grid, _check_matplotlib_support, _style
+from ._plotting import (
+    _axes_grid,
+    _check_matplotlib_support,
+    _fit_tick_labels,
+    _legend_outside,
+    _style,
+    _wrap,
+)
+
+# Scores are drawn over Tukey's far-out fences, this many interquartile
+# ranges beyond the quartiles (widened to show the offset), in this many bins.
+_FENCE = 3.0
+_N_BINS = 30
+
+
+def _rows(n):
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _score_range(scores, offset):
+    """The range of the score histogram: the bulk of the scores and the offset.
+
+    A few extreme scores would squeeze every other row into one bar: the
+    range stops at the fences ``Q1 - 3 IQR`` and ``Q3 + 3 IQR`` (or at the
+    extreme scores when they are nearer), and always holds the offset.
+    """
+    finite = scores[np.isfinite(scores)]
+    if finite.size == 0:
+        return offset - 0.5, offset + 0.5
+    low, high = finite.min(), finite.max()
+    q1, q3 = np.percentile(finite, [25, 75])
+    if q3 > q1:
+        low = max(low, q1 - _FENCE * (q3 - q1))
+        high = min(high, q3 + _FENCE * (q3 - q1))
+    low, high = min(low, offset), max(high, offset)
+    if high - low <= 1e-12 * max(1.0, abs(low), abs(high)):
+        half = 0.5 * max(1.0, abs(low))
+        low, high = low - half, high + half
+    return float(low), float(high)
 
 
 class OutlierDisplay:
@@ -16,6 +54,15 @@ class OutlierDisplay:
     `offset_` (rows left of it are outliers), the distribution of the
     conformal p-values, and the contributions of the features to the
     abnormality of chosen rows.
+
+    The score histogram spans the bulk of the scores, so that a few extreme
+    rows do not squeeze all others into one bar: it stops at Tukey's
+    far-out fences ``Q1 - 3 IQR`` and ``Q3 + 3 IQR`` of the scores (or at
+    the extreme scores, when nearer), widened to show `offset`. Rows
+    beyond it are counted in a hatched bar at that end, and the x-axis label
+    says how many there are and how far they go. The legends go above the
+    panels; on axes of a figure without a layout engine (see
+    :ref:`visualizations`), which would cut them off there, they go inside.
 
     It is recommended to use
     :func:`~skvae.OutlierDisplay.from_estimator` to create an
@@ -59,6 +106,11 @@ class OutlierDisplay:
 
     score_bars_ : list of matplotlib Artists
         Histogram bars of the scores of the inliers and of the outliers.
+        Their first (last) bar, hatched, counts the rows below (above)
+        `score_range_` when there are any.
+
+    score_range_ : tuple of float
+        The scores covered by the histogram bins, lowest and highest.
 
     offset_line_ : matplotlib Artist
         Vertical line at `offset`.
@@ -144,30 +196,70 @@ class OutlierDisplay:
         self.axes_ = axes = axes.ravel()
         name = self.name if name is None else name
 
-        bins = np.histogram_bin_edges(scores, bins=30)
-        self.score_bars_ = self._histograms(axes[0], scores, outlier, bins)
-        self.offset_line_ = axes[0].axvline(
-            self.offset, color="k", linestyle="--", label="offset_"
-        )
-        xlabel = "score" if name is None else f"score of {name}"
-        axes[0].set(xlabel=xlabel, ylabel="rows")
-        axes[0].legend()
-
+        self._plot_scores(axes[0], scores, outlier, name)
         self.pvalue_bars_ = None
         if self.pvalues is not None:
             pvalues = np.asarray(self.pvalues, dtype=float)
             check_consistent_length(scores, pvalues)
             bins = np.linspace(0.0, 1.0, 21)
             self.pvalue_bars_ = self._histograms(axes[1], pvalues, outlier, bins)
-            axes[1].axhline(scores.size / 20, color="grey", linestyle=":",
-                            label="uniform")
+            uniform = axes[1].axhline(scores.size / 20, color="grey",
+                                      linestyle=":", label="uniform")
             axes[1].set(xlabel="p-value", ylabel="rows", xlim=(0, 1))
-            axes[1].legend()
+            _legend_outside(axes[1], self._legend_handles() + [uniform],
+                            side="top")
 
         self.contributions_image_ = self.colorbar_ = None
         if self.contributions is not None:
             self._plot_contributions(axes[-1], max_features, imshow_kw)
         return self
+
+    def _plot_scores(self, axis, scores, outlier, name):
+        from matplotlib.ticker import MaxNLocator
+
+        low, high = self.score_range_ = _score_range(scores, self.offset)
+        bins = np.linspace(low, high, _N_BINS + 1)
+        width = bins[1] - bins[0]
+        below, above = scores < low, scores > high  # infinite scores included
+        n_below, n_above = int(below.sum()), int(above.sum())
+        # rows beyond the range fall in one more bin at that end
+        values = scores.copy()
+        values[below] = low - width / 2
+        values[above] = high + width / 2
+        bins = np.r_[[low - width] * bool(n_below), bins,
+                     [high + width] * bool(n_above)]
+        self.score_bars_ = self._histograms(axis, values, outlier, bins)
+        for bars in self.score_bars_:
+            ends = [bars[0]] * bool(n_below) + [bars[-1]] * bool(n_above)
+            for bar in ends:
+                bar.set(hatch="///", edgecolor="k", linewidth=0.5)
+        self.offset_line_ = axis.axvline(
+            self.offset, color="k", linestyle="--", label="offset_"
+        )
+        # few ticks: scores with many digits have wide labels
+        axis.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        xlabel = "score" if name is None else _wrap(f"score of {name}", 36)
+        # short lines: the label must fit under a narrow panel
+        if n_below:
+            xlabel += (f"\nhatched: {_rows(n_below)} below {low:.4g}"
+                       f"\n(lowest {scores[below].min():.4g})")
+        if n_above:
+            xlabel += (f"\nhatched: {_rows(n_above)} above {high:.4g}"
+                       f"\n(highest {scores[above].max():.4g})")
+        n_missing = int(np.isnan(scores).sum())
+        if n_missing:
+            xlabel += f"\n{_rows(n_missing)} without a score\n(NaN) not shown"
+        axis.set(xlabel=xlabel, ylabel="rows")
+        _legend_outside(axis, self._legend_handles() + [self.offset_line_],
+                        side="top")
+
+    @staticmethod
+    def _legend_handles():
+        """Plain swatches of the inliers and the outliers (bars may be hatched)."""
+        from matplotlib.patches import Patch
+
+        return [Patch(color=color, alpha=0.7, label=label)
+                for label, color in (("inliers", "C0"), ("outliers", "C3"))]
 
     @staticmethod
     def _histograms(axis, values, outlier, bins):
@@ -196,13 +288,13 @@ class OutlierDisplay:
         top = np.argsort(-contributions.sum(axis=0), kind="stable")[:max_features]
         kw = _style({"cmap": "Reds", "aspect": "auto"}, imshow_kw)
         self.contributions_image_ = axis.imshow(contributions[:, top], **kw)
-        axis.set_xticks(np.arange(top.size), [names[j] for j in top], rotation=45,
-                        ha="right")
+        axis.set_xticks(np.arange(top.size), [names[j] for j in top], rotation=90)
         axis.set_yticks(np.arange(n_rows), [str(r) for r in rows])
         axis.set(xlabel="feature", ylabel="row")
         self.colorbar_ = self.figure_.colorbar(
             self.contributions_image_, ax=axis, label="contribution"
         )
+        _fit_tick_labels([(axis, "x"), (axis, "y")])
 
     @classmethod
     def from_estimator(cls, estimator, X, *, rows=None, n_rows=5, name=None, ax=None,
