@@ -72,11 +72,14 @@ def infer_type(values):
     - floats: ``"real"`` (integers with holes stored as floats too: give
       them a nullable integer dtype, ``"Int64"``, or declare their type);
     - labels (``object`` or ``string``): ``"binary"`` if there are two,
-      else ``"categorical"``; an object column of numbers is typed as numbers.
+      else ``"categorical"``. Strings are labels even when they spell
+      numbers (``"1.5"``): their values come back as the same strings. An
+      ``object`` column of numbers (not strings) is typed as numbers.
 
-    Dates, durations, intervals, complex numbers and free text (more than
-    ``MAX_LABELS`` distinct labels, more than half the rows distinct) raise a
-    ``ValueError`` naming the column.
+    Dates, times, durations, periods, intervals, complex numbers, lists,
+    columns of labels with no observed value, and free text (more than
+    ``MAX_LABELS`` distinct labels, more than half the rows distinct) raise
+    a ``ValueError`` naming the column.
     """
     import pandas as pd
 
@@ -93,29 +96,92 @@ def infer_type(values):
     if dtype.kind in "mMc" or isinstance(
         dtype, (pd.PeriodDtype, pd.IntervalDtype, pd.DatetimeTZDtype)
     ):
-        raise ValueError(
-            f"Column {values.name!r} has dtype {dtype}, which cannot be modelled. "
-            "Convert it to numbers (for dates, e.g. days since a reference date) "
-            "or to labels, or drop it."
-        )
+        raise unmodelled(values.name, f"has dtype {dtype}")
     if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-        numbers = pd.to_numeric(observed, errors="coerce")
-        if len(observed) and numbers.notna().all() and not _has_bool(observed):
+        kind = check_objects(values, values.name)
+        if not len(observed):
+            raise _no_observed_value(values.name, dtype, "type")
+        if kind in NUMBER_KINDS:
+            numbers = pd.to_numeric(observed)
             return _integer_type(numbers.to_numpy(np.float64)) if (
                 (numbers == numbers.round()).all()
             ) else "real"
         n_labels = observed.nunique()
         if n_labels > MAX_LABELS and n_labels > len(observed) / 2:
+            numbers = pd.to_numeric(observed, errors="coerce").notna().all()
             raise ValueError(
                 f"Column {values.name!r} looks like free text ({n_labels} distinct "
-                f"values in {len(observed)} rows), which cannot be modelled. Drop "
-                "it, encode it first, or declare it categorical with "
+                f"values in {len(observed)} rows), which cannot be modelled. "
+                + ("Its strings spell numbers: convert them with pd.to_numeric to "
+                   "model numbers. " if numbers else "")
+                + "Drop it, encode it first, or declare it categorical with "
                 f"column_types={{{values.name!r}: 'categorical'}}."
             )
         return "binary" if n_labels == 2 else "categorical"
     raise ValueError(
         f"Column {values.name!r} has dtype {dtype}, which cannot be modelled. "
         "Convert it to numbers or to labels, or drop it."
+    )
+
+
+# What pandas.api.types.infer_dtype calls an object column that holds numbers
+# (not strings); booleans are labels.
+NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "decimal")
+_TIME_KINDS = {
+    "date": "dates", "datetime": "dates and times", "datetime64": "dates and times",
+    "time": "times of day", "timedelta": "durations", "timedelta64": "durations",
+    "period": "periods", "interval": "intervals", "complex": "complex numbers",
+}
+
+
+def unmodelled(name, what):
+    """The error for a column that holds dates, durations and the like.
+
+    ``what`` says what it has or holds: ``"has dtype datetime64[ns]"``.
+    """
+    return ValueError(
+        f"Column {name!r} {what}, which cannot be modelled. Convert it to "
+        "numbers (for dates, e.g. days since a reference date; for durations, "
+        "e.g. seconds), or model its values as labels by declaring it "
+        f"categorical (column_types={{{name!r}: 'categorical'}}), or drop it."
+    )
+
+
+def holds_lists(name, what="lists"):
+    """The error for a column whose entries are lists (or other containers)."""
+    return ValueError(
+        f"Column {name!r} holds {what}, which cannot be modelled: a column must "
+        "hold one number or label per row. Give each element a column of its "
+        "own, or drop it."
+    )
+
+
+def check_objects(values, name, labels=False):
+    """What an object or string column holds, as ``pandas.api.types.infer_dtype``
+    names it (missing values skipped).
+
+    Lists (and other containers) raise a ``ValueError`` naming the column;
+    so do dates, durations, periods, intervals and complex numbers, unless
+    ``labels``: the column is declared to hold labels.
+    """
+    import pandas as pd
+
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in _TIME_KINDS and not labels:
+        raise unmodelled(name, f"holds {_TIME_KINDS[kind]} (as Python objects)")
+    if kind in ("mixed", "unknown-array"):
+        for value in values:
+            if isinstance(value, (list, tuple, dict, set, frozenset, np.ndarray)):
+                raise holds_lists(name, f"{type(value).__name__} values")
+    return kind
+
+
+def _no_observed_value(name, dtype, what):
+    return ValueError(
+        f"Column {name!r} has no observed value and its dtype ({dtype}) does "
+        f"not say what it holds, so there is nothing to learn its {what} from. "
+        "Drop it, or give it a numeric, boolean or category dtype (with its "
+        "categories)."
     )
 
 
@@ -172,10 +238,6 @@ def negative_entries(X, types):
     return mask
 
 
-def _has_bool(values):
-    return any(isinstance(v, (bool, np.bool_)) for v in values)
-
-
 def _integer_type(values):
     if values.size and np.isin(values, (0.0, 1.0)).all():
         return "binary"
@@ -185,21 +247,34 @@ def _integer_type(values):
 
 
 def as_numbers(values, name):
-    """Column values as float64, missing as NaN; raise if not numbers."""
+    """Column values as float64, missing as NaN; raise if not numbers.
+
+    Strings are not numbers, even when they spell one, nor are dates and
+    durations: they raise a ``ValueError`` naming the column.
+    """
     import pandas as pd
 
     if isinstance(values, np.ndarray):
         return values.astype(np.float64, copy=False)
-    try:
-        codes = pd.to_numeric(values, errors="raise").astype("Float64").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
-    except (TypeError, ValueError):
+    dtype = values.dtype
+    numeric = _numeric(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+    if not numeric and pd.api.types.is_object_dtype(dtype):
+        numeric = check_objects(values, name) in NUMBER_KINDS + ("boolean", "empty")
+    codes = None
+    if numeric:
+        try:
+            codes = pd.to_numeric(values, errors="raise").astype("Float64").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            )
+        except (TypeError, ValueError, OverflowError):
+            pass
+    if codes is None:
         raise ValueError(
-            f"Column {name!r} must hold numbers for its type, but holds "
-            f"{values.dropna().iloc[:3].tolist()}...: declare its type in "
-            "column_types or convert it."
-        ) from None
+            f"Column {name!r} must hold numbers for its type, but holds {dtype} "
+            f"values such as {values.dropna().iloc[:3].tolist()}: declare its type "
+            "in column_types or convert it (strings that spell numbers with "
+            "pd.to_numeric)."
+        )
     if np.isinf(codes).any():
         raise ValueError(
             f"Column {name!r} contains infinity, which cannot be modelled: replace "
@@ -228,6 +303,29 @@ def make_column(values, name, declared, default, frame):
             )
             if default == "binary" and numeric:
                 declared = "binary"
+    elif (frame and isinstance(dtype, pd.CategoricalDtype)
+          and declared in ("real", "positive", "count")):
+        raise ValueError(
+            f"column_types declares column {name!r} {declared}, but it has a "
+            "category dtype, whose categories could not hold the numbers it "
+            f"would decode to. Convert it to numbers first (e.g. "
+            f"X[{name!r}].astype(float)), or declare it categorical or ordinal."
+        )
+    elif frame and not _numeric(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        # declared labels may be dates or durations; other types may not
+        labels = declared in ("categorical", "ordinal", "binary")
+        kind = check_objects(values, name, labels) if dtype.kind == "O" else None
+        if kind is None and not labels:
+            infer_type(values)  # raises for dates, durations and the like
+        elif kind == "empty":
+            raise _no_observed_value(name, dtype, "values")
+        elif declared in ("real", "positive", "count") and kind not in NUMBER_KINDS:
+            raise ValueError(
+                f"column_types declares column {name!r} {declared}, but it holds "
+                f"{kind} values, not numbers: its values would come back as "
+                "numbers in a column of strings. Convert it to numbers first "
+                "(pd.to_numeric), or declare it categorical to model its labels."
+            )
     column = Column(name=name, type=declared, dtype=dtype)
     if declared in ("categorical", "ordinal") or (
         declared == "binary" and frame and not _numeric(dtype)
@@ -239,14 +337,18 @@ def make_column(values, name, declared, default, frame):
                 f"Column {name!r} is declared binary but has "
                 f"{len(column.categories)} labels; declare it categorical."
             )
+        if not len(column.categories):
+            if isinstance(dtype, pd.CategoricalDtype):
+                raise ValueError(
+                    f"Column {name!r} has a category dtype without categories, so "
+                    "it has no class to model. Drop it, or give its dtype the "
+                    "categories it can take."
+                )
+            raise _no_observed_value(name, dtype, "categories")
     if declared == "positive":
         codes = as_numbers(values, name)
         mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
         column.offset = float(mean) if mean > 0 else 1.0
-    if declared in ("categorical", "ordinal") and isinstance(
-        dtype, pd.CategoricalDtype
-    ) is False and not len(column.categories):
-        raise ValueError(f"Column {name!r} has no observed value to learn categories from.")
     return column
 
 

@@ -41,6 +41,7 @@ from ._column_types import (  # noqa: F401 (TYPES and infer_type: the table's AP
     TYPES,
     Column,
     as_numbers,
+    check_objects,
     infer_type,
     make_column,
 )
@@ -54,6 +55,8 @@ def _class_codes(values, column):
     """Class indices of a labelled column, NaN where missing; unknown labels raise."""
     import pandas as pd
 
+    if getattr(values, "dtype", None) == object:
+        check_objects(values, column.name, labels=True)  # lists: refused by name
     values = np.asarray(values, dtype=object)
     codes = pd.Index(column.categories).get_indexer(values).astype(float)
     missing = np.asarray(pd.isna(values))
@@ -388,6 +391,16 @@ class Table:
             return values
         import pandas as pd
 
+        finite = np.isfinite(values)
+        if not finite.all():
+            row, j = np.argwhere(~finite)[0]
+            raise ValueError(
+                f"Decoding gives a non-finite value in column "
+                f"{self.columns[j].name!r} (first at row {row}): the latent codes "
+                "are too far from those of the training data for the network, "
+                "whose values overflow. Decode codes on the scale of those that "
+                "transform gives."
+            )
         out = pd.DataFrame(
             {j: _to_dtype(values[:, j], c) for j, c in enumerate(self.columns)}
         )
@@ -403,7 +416,11 @@ def _one_hot(codes, n_classes):
 
 
 def _to_dtype(values, column):
-    """A column's decoded values as a Series of its original dtype."""
+    """A column's decoded (finite) values as a Series of its original dtype.
+
+    Classes are the nearest level; integers are rounded, and values of a
+    bounded dtype (integers, ``float32``) clipped to the dtype's range.
+    """
     import pandas as pd
 
     dtype = column.dtype
@@ -419,11 +436,23 @@ def _to_dtype(values, column):
         values = (values >= 0.5).astype(float)
     if column.type == "count":
         values = np.round(values).clip(min=0)
+        if dtype == object:  # an object column of counts: whole numbers
+            high = float(np.nextafter(2.0**63, 0))
+            return pd.Series(values.clip(max=high).astype(np.int64)).astype(object)
     if pd.api.types.is_bool_dtype(dtype):
         return pd.Series(values >= 0.5).astype(dtype)
+    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
     if pd.api.types.is_integer_dtype(dtype):
-        info = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
-        return pd.Series(np.clip(np.round(values), info.min, info.max)).astype(dtype)
+        info = np.iinfo(numpy_dtype)
+        low, high = float(info.min), float(info.max)
+        if int(high) > info.max:  # float(2**63 - 1) is 2**63: take the float below
+            high = float(np.nextafter(high, -np.inf))
+        return pd.Series(np.clip(np.round(values), low, high)).astype(dtype)
+    if isinstance(numpy_dtype, np.dtype) and numpy_dtype.kind == "f" and (
+        numpy_dtype.itemsize < 8
+    ):
+        info = np.finfo(numpy_dtype)
+        values = np.clip(values, float(info.min), float(info.max))
     return pd.Series(values).astype(dtype)
 
 

@@ -1,5 +1,7 @@
 """The table layer: type rules, coding, decoding and their errors."""
 
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -192,3 +194,112 @@ def test_heavy_tailed_is_a_long_right_tail_of_non_negative_values():
     spike = np.r_[np.zeros(600), tail[:400]]  # mostly at its minimum
     assert not is_heavy_tailed(spike) and is_heavy_tailed(np.r_[np.zeros(400), tail])
     assert not is_heavy_tailed(np.array([np.nan, 1.0, 2.0]))
+
+
+# --------------------------------------------- labels, dates, lists, no values
+def test_strings_that_spell_numbers_are_labels_given_back_as_written():
+    X = pd.DataFrame({"s": pd.Series(["1.5", "2", None, "2", "10"] * 4, dtype=object)})
+    table = Table.fit(X)
+    assert table.types == {"s": "categorical"}
+    assert table.columns[0].categories == ["1.5", "10", "2"]
+    out = table.decode(table.split(table.encode(table.codes(X))[0])[1])
+    assert out["s"].dtype == object
+    observed = X["s"].notna()
+    assert out["s"][observed].tolist() == X["s"][observed].tolist()
+    # the string dtype too
+    assert infer_type(pd.Series(["1", "2", "3"], dtype="string")) == "categorical"
+
+
+def test_strings_declared_numbers_are_refused():
+    X = pd.DataFrame({"s": ["1.5", "2", "3"]})
+    with pytest.raises(ValueError, match="declares column 's' real, but it holds string"):
+        Table.fit(X, types={"s": "real"})
+    table = Table.fit(pd.DataFrame({"s": [1.5, 2.0, 3.0]}))
+    with pytest.raises(ValueError, match="Column 's' must hold numbers.*pd.to_numeric"):
+        table.codes(X)
+
+
+def test_categories_declared_numbers_are_refused():
+    X = pd.DataFrame({"c": pd.Categorical([1.0, 2.0, 3.0])})
+    with pytest.raises(ValueError, match="declares column 'c' count, but it has a category"):
+        Table.fit(X, types={"c": "count"})
+
+
+@pytest.mark.parametrize(
+    "values, what",
+    [
+        ([datetime.date(2024, 1, d) for d in (1, 2, 3)], "holds dates"),
+        ([datetime.datetime(2024, 1, d, 5) for d in (1, 2, 3)], "holds dates and times"),
+        ([datetime.time(d) for d in (1, 2, 3)], "holds times of day"),
+        ([datetime.timedelta(days=d) for d in (1, 2, 3)], "holds durations"),
+        (list(pd.date_range("2024-01-01", periods=3, tz="Europe/Paris")),
+         r"has dtype datetime64\[.*Europe/Paris\]"),
+    ],
+)
+def test_dates_are_refused_unless_declared_labels(values, what):
+    X = pd.DataFrame({"w": pd.Series(values * 4, dtype=object)})
+    if what.startswith("has dtype"):
+        X["w"] = pd.Series(values * 4)
+    with pytest.raises(ValueError, match=f"Column 'w' {what}.*declaring it categorical"):
+        Table.fit(X)
+    table = Table.fit(X, types={"w": "categorical"})
+    out = table.decode(table.split(table.encode(table.codes(X))[0])[1])
+    assert out["w"].dtype == X["w"].dtype
+    assert out["w"].tolist() == X["w"].tolist()
+
+
+@pytest.mark.parametrize("declared", [None, "categorical", "real"])
+def test_lists_are_refused_by_name(declared):
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "l": [[1, 2], [3], None]})
+    with pytest.raises(ValueError, match="Column 'l' holds list values"):
+        Table.fit(X, types=None if declared is None else {"l": declared})
+    table = Table.fit(pd.DataFrame({"a": [1.0, 2.0, 3.0], "l": ["x", "y", "x"]}))
+    with pytest.raises(ValueError, match="Column 'l' holds list values"):
+        table.codes(X)
+
+
+@pytest.mark.parametrize("declared", [None, "categorical", "real"])
+def test_a_column_of_labels_with_no_value_is_refused_by_name(declared):
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "n": pd.Series([None] * 3, dtype=object)})
+    with pytest.raises(ValueError, match="Column 'n' has no observed value.*Drop it"):
+        Table.fit(X, types=None if declared is None else {"n": declared})
+    X["n"] = pd.Categorical([None] * 3)
+    with pytest.raises(ValueError, match="Column 'n' has a category dtype without"):
+        Table.fit(X)
+
+
+def test_a_numeric_column_with_no_value_is_modelled():
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "n": pd.array([None] * 3, dtype="Int64")})
+    assert Table.fit(X).types == {"a": "real", "n": "real"}
+
+
+# ------------------------------------------------------ decoding into dtypes
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "uint64", "int8", "uint8", "UInt8",
+                                   "float32"])
+def test_decoded_values_stay_inside_their_dtype(dtype):
+    X = pd.DataFrame({"i": pd.Series([0, 1, 3, 5]).astype(dtype)})
+    table = Table.fit(X, types={"i": "real"})
+    out = table.decode(np.array([[1e300], [-1e300], [0.0]]))
+    assert out["i"].dtype == X["i"].dtype
+    info = (np.finfo if dtype == "float32" else np.iinfo)(
+        getattr(X["i"].dtype, "numpy_dtype", X["i"].dtype))
+    values = out["i"].to_numpy(dtype=np.float64)
+    # the largest values near the top of the range, the lowest at its bottom
+    assert values[0] >= 0.99 * float(info.max) and values[1] == float(info.min)
+    assert values[0] > values[2] >= values[1]
+
+
+def test_non_finite_decoded_values_are_refused_by_name():
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "i": [1, 2, 3]})
+    table = Table.fit(X, types={"i": "real"})
+    with pytest.raises(ValueError, match="non-finite value in column 'i' .*row 1"):
+        table.decode(np.array([[0.0, 0.0], [0.0, np.nan]]))
+
+
+def test_counts_of_an_object_column_come_back_whole():
+    X = pd.DataFrame({"n": pd.Series([0, 3, 1, 7, 2, 9], dtype=object)})
+    table = Table.fit(X)
+    assert table.types == {"n": "count"}
+    out = table.decode(table.split(table.encode(table.codes(X))[0])[1])
+    assert out["n"].dtype == object
+    assert all(type(v) is int for v in out["n"]) and out["n"].tolist() == X["n"].tolist()
