@@ -1,65 +1,151 @@
 """polars DataFrames in and out: converted from and to pandas, dtypes kept.
 
 skvae codes tables with pandas. A polars DataFrame is converted column by
-column (no pyarrow needed): floats to ``float64``, integers to ``Int64``,
-booleans to ``"boolean"``, ``Categorical`` to a ``category`` and ``Enum`` to
-an ordered ``category`` (its order is its categories'), strings to labels;
-other dtypes pass through as objects, for the table's rules to judge.
-Results go back to polars with the input's schema.
+column, each in one vectorised step (no pyarrow needed): floats to
+``float64``, integers to the nullable integer dtype of their width
+(``UInt8`` to ``"UInt8"``, ``Int128`` and ``UInt128`` to ``"Int64"``),
+decimals to ``float64``, booleans to ``"boolean"``, ``Categorical`` to a
+``category`` and ``Enum`` to an ordered ``category`` (its order is its
+categories'), strings to labels (``object``), ``Date`` and ``Datetime`` to
+``datetime64`` (with the time zone), ``Duration`` to ``timedelta64``, a
+column of nulls (``Null``) to an ``object`` column of ``None``; other
+dtypes (``Time``, ``Binary``, ``Object``) pass through as objects. The
+table's rules judge them all: they refuse dates, times and durations
+unless declared labels. Nested dtypes (``List``, ``Array``, ``Struct``) are
+refused here with a ``ValueError`` naming the column. Results go back to
+polars with the input's schema; nulls stay nulls, and a pandas ``NaN``
+becomes a null.
 """
 
 import sys
 
 import numpy as np
 
+from ._column_types import holds_lists
+
 
 def is_polars(X):
+    """Whether X is a polars DataFrame.
+
+    A polars ``LazyFrame`` raises a ``TypeError``: it holds no rows until it
+    is collected.
+    """
     polars = sys.modules.get("polars")
-    return polars is not None and isinstance(X, polars.DataFrame)
+    if polars is None:
+        return False
+    if isinstance(X, polars.LazyFrame):
+        raise TypeError(
+            "X is a polars LazyFrame, which holds no rows until it is computed: "
+            "pass X.collect() instead."
+        )
+    return isinstance(X, polars.DataFrame)
 
 
 def to_pandas(X):
     """A pandas DataFrame with the columns of the polars DataFrame X."""
     import pandas as pd
-    import polars as pl
 
-    columns = {}
-    for name, series in X.to_dict().items():
-        dtype = series.dtype
-        values = series.to_list()
-        if dtype.is_float():
-            columns[name] = pd.Series(
-                np.array([np.nan if v is None else v for v in values], dtype=float)
-            )
-        elif dtype.is_integer():
-            columns[name] = pd.Series(values, dtype="Int64")
-        elif dtype == pl.Boolean:
-            columns[name] = pd.Series(values, dtype="boolean")
-        elif isinstance(dtype, pl.Enum):
-            categories = list(dtype.categories)
-            columns[name] = pd.Series(
-                pd.Categorical(values, categories=categories, ordered=True)
-            )
-        elif dtype == pl.Categorical:
-            columns[name] = pd.Series(pd.Categorical(values))
-        else:
-            columns[name] = pd.Series(values, dtype=object)
-    return pd.DataFrame(columns)
+    columns = {name: _to_pandas(X.get_column(name)) for name in X.columns}
+    return pd.DataFrame(columns, index=pd.RangeIndex(X.height))
 
 
-def to_polars(frame, schema):
-    """The pandas DataFrame ``frame`` as polars, with the dtypes of ``schema``."""
+def _to_pandas(series):
+    """One polars Series as a pandas Series (see the module's docstring)."""
     import pandas as pd
     import polars as pl
 
-    columns = []
-    for name, dtype in schema.items():
-        values = frame[name]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.astype(object)
-        values = [None if v is None or v is pd.NA or v != v else v for v in values]
-        columns.append(pl.Series(name, values, dtype=dtype))
-    return pl.DataFrame(columns)
+    dtype = series.dtype
+    name = series.name
+    if dtype in (pl.Datetime, pl.Date, pl.Duration):
+        # NumPy's datetime64 / timedelta64, copied: the user's memory stays theirs
+        out = pd.Series(np.array(series.to_numpy()))
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+            out = out.dt.tz_localize("UTC").dt.tz_convert(dtype.time_zone)
+        return out
+    if dtype.is_nested():
+        raise holds_lists(name, f"nested values (polars dtype {dtype})")
+    if dtype.is_float() or dtype.is_decimal():
+        return pd.Series(np.array(series.cast(pl.Float64).to_numpy(), dtype=np.float64))
+    if dtype.is_integer():
+        if dtype in (pl.Int128, pl.UInt128):
+            try:
+                series = series.cast(pl.Int64, strict=True)
+            except pl.exceptions.InvalidOperationError:
+                raise ValueError(
+                    f"Column {name!r} has the polars dtype {dtype} and values "
+                    "beyond Int64's range, which cannot be modelled: cast it to "
+                    "Float64, or scale it."
+                ) from None
+        missing = series.is_null().to_numpy()
+        values = series.fill_null(0).to_numpy()
+        return pd.Series(pd.arrays.IntegerArray(values, missing))
+    if dtype == pl.Boolean:
+        missing = series.is_null().to_numpy()
+        values = series.fill_null(False).to_numpy()
+        return pd.Series(pd.arrays.BooleanArray(values, missing))
+    if isinstance(dtype, pl.Enum):
+        codes = series.to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+        return pd.Series(pd.Categorical.from_codes(
+            codes, categories=dtype.categories.to_numpy(), ordered=True
+        ))
+    if dtype == pl.Categorical:
+        return pd.Series(pd.Categorical(series.cast(pl.String).to_numpy()))
+    if dtype == pl.Null:
+        return pd.Series(np.full(len(series), None, dtype=object))
+    return pd.Series(np.asarray(series.to_numpy(), dtype=object), dtype=object)
+
+
+def to_polars(frame, schema):
+    """The pandas DataFrame ``frame`` as polars, with the dtypes of ``schema``.
+
+    A dtype of None leaves the column's dtype to polars.
+    """
+    import polars as pl
+
+    return pl.DataFrame(
+        [_to_polars(name, frame[name], dtype) for name, dtype in schema.items()]
+    )
+
+
+def _to_polars(name, column, dtype):
+    """One pandas Series as a polars Series of ``dtype``, missing values null."""
+    import pandas as pd
+    import polars as pl
+
+    missing = np.asarray(column.isna())
+    zone = None
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = np.asarray(column.cat.categories, dtype=object)
+        codes = column.cat.codes.to_numpy()
+        values = (labels[np.where(missing, 0, codes)] if len(labels)
+                  else np.full(len(column), None, dtype=object))
+    elif pd.api.types.is_bool_dtype(column.dtype):
+        values = column.to_numpy(dtype=bool, na_value=False)
+    elif column.dtype.kind in "mM":
+        zone = getattr(column.dtype, "tz", None)
+        if zone is not None:
+            column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+        values = column.to_numpy()
+        if np.datetime_data(values.dtype)[0] not in ("ms", "us", "ns"):
+            # the units polars reads from NumPy
+            values = values.astype(f"{values.dtype.str[1:3]}[us]")
+    elif column.dtype.kind in "iuf":
+        numpy_dtype = getattr(column.dtype, "numpy_dtype", column.dtype)
+        values = column.to_numpy(dtype=numpy_dtype, na_value=0)
+    else:
+        values = column.to_numpy(dtype=object, copy=True)
+    if values.dtype == object:  # Python values, for polars to read as dtype
+        values[missing] = None
+        strings = dtype is not None and (
+            dtype == pl.String or dtype == pl.Categorical or isinstance(dtype, pl.Enum)
+        )  # polars reads strings from NumPy, other objects from a list
+        return pl.Series(name, values if strings else values.tolist(), dtype=dtype)
+    series = pl.Series(name, values)
+    if zone is not None:
+        series = series.dt.replace_time_zone("UTC")
+    if missing.any():
+        series = series.scatter(np.flatnonzero(missing), None)
+    return series if dtype is None or series.dtype == dtype else series.cast(dtype)
 
 
 def schema_state(schema):
