@@ -213,6 +213,8 @@ class BaseAutoencoder(
         frame = hasattr(X, "columns") and hasattr(X, "iloc")
         if frame and (reset or self._table.frame):
             validate_data(self, X, reset=reset, skip_check_array=True)
+            if not reset:
+                check_column_names(X, [c.name for c in self._table.columns])
             if X.shape[0] < min_samples:
                 raise ValueError(
                     f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while "
@@ -337,15 +339,21 @@ class BaseAutoencoder(
     def _start_stream(self, chunks):
         """Fresh fitted state from a stream of chunks, before training on them.
 
+        ``chunks`` yields ``(index, chunk)`` pairs; an error in a chunk's
+        data names its index.
+
         The table (column types, categories) is fitted on the first chunk,
         its standardisation statistics on every chunk (one streaming pass,
         one chunk in memory at a time); the network starts from the first.
         Run within :meth:`_fitting`, as :func:`~skvae.fit_chunks` does.
         """
         first, moments = None, None
-        for chunk in chunks:
-            codes = self._validate_X(chunk, reset=first is None,
-                                     min_samples=2 if first is None else 1)
+        for index, chunk in chunks:
+            try:
+                codes = self._validate_X(chunk, reset=first is None,
+                                         min_samples=2 if first is None else 1)
+            except ValueError as error:
+                raise ValueError(f"Chunk {index} of X: {error}") from error
             moments = self._table.moments(codes, moments)
             first = codes if first is None else first
         if first is None:
@@ -480,6 +488,8 @@ class BaseAutoencoder(
 
     @property
     def _n_features_out(self):
+        # unfitted, get_feature_names_out raises NotFittedError (an AttributeError)
+        check_is_fitted(self)
         return self.n_components
 
     def __sklearn_tags__(self):
@@ -487,6 +497,39 @@ class BaseAutoencoder(
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def check_column_names(X, names):
+    """Raise unless the columns of the DataFrame X are ``names``, in order.
+
+    scikit-learn checks the names of columns when they are all strings; the
+    table keeps any names (integers too), and checks them all, as
+    scikit-learn does: a column missing, unexpected or in another order
+    raises a ``ValueError`` saying which.
+    """
+    given = list(X.columns)
+    if given == list(names):
+        return
+    message = "The feature names should match those that were passed during fit.\n"
+    unexpected = [n for n in given if n not in names]
+    missing = [n for n in names if n not in given]
+    if unexpected or missing:
+        if unexpected:
+            message += f"Feature names unseen at fit time: {_some(unexpected)}\n"
+        if missing:
+            message += f"Feature names seen at fit time, yet now missing: {_some(missing)}\n"
+        message += "Pass the columns the model was fitted on.\n"
+    else:
+        message += (
+            f"Feature names must be in the same order as they were in fit: "
+            f"{_some(list(names))}, got {_some(given)}. Select the columns in "
+            "the order of fit: X[names], names being the list above.\n"
+        )
+    raise ValueError(message)
+
+
+def _some(names, n=10):
+    return repr(names[:n])[:-1] + (", ...]" if len(names) > n else "]")
 
 
 def clone_with_seed(estimator, seed):

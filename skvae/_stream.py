@@ -89,15 +89,33 @@ def fit_chunks(estimator, X, *, n_epochs=1):
     read, n_chunks = _reader(X)
     with estimator._fitting():
         if not (estimator.warm_start and hasattr(estimator, "module_")):
-            estimator._start_stream(read(range(n_chunks or 0)))
+            estimator._start_stream(_numbered(read, range(n_chunks or 0), n_chunks))
         rng = check_random_state(estimator._rng.randint(SEED_MAX))
         for _ in range(n_epochs):
             order = range(n_chunks or 0)
             if n_chunks and estimator.shuffle:
                 order = rng.permutation(n_chunks)
-            for chunk in read(order):
+            for _, chunk in _numbered(read, order, n_chunks):
                 estimator.partial_fit(chunk)
     return estimator
+
+
+def _numbered(read, order, n_chunks):
+    """``(index, chunk)`` for the chunks ``read(order)`` yields; an empty one raises.
+
+    The index is the chunk's position in X (in the callable's iterable when
+    ``n_chunks`` is None).
+    """
+    indices = iter(order) if n_chunks is not None else None
+    for position, chunk in enumerate(read(order)):
+        index = int(next(indices)) if indices is not None else position
+        if getattr(chunk, "shape", (1,))[0] == 0:
+            raise ValueError(
+                f"Chunk {index} of X has no rows: remove the empty chunks (a "
+                "filtered Dask DataFrame may have empty partitions: drop them, or "
+                "repartition it)."
+            )
+        yield index, chunk
 
 
 def _reader(X):

@@ -29,6 +29,7 @@ from skvae import (
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 SMALL = dict(hidden_layer_sizes=(16,), max_iter=20, random_state=0, device="cpu")
+TINY = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu")
 MODELS = [AutoencoderTransformer, VAETransformer]
 FAR = [1e300, -3.4028235e38, 1e15]  # beyond the clip, float32's lowest, far
 
@@ -165,6 +166,12 @@ def test_numeric_dataframe_dtypes(name, dtype):
         (pd.Series([f"note {i}" for i in range(200)], dtype="string"), "looks like free text"),
         (pd.Series([1 + 2j] * 200), "complex128, which cannot be modelled"),
         (pd.Series(pd.to_timedelta(np.arange(200), unit="D")), "timedelta64.*cannot be modelled"),
+        (pd.Series(pd.date_range("2024-01-01", periods=200, tz="UTC")),
+         r"datetime64\[\w+, UTC\].*Convert it to numbers"),
+        (pd.Series(pd.date_range("2024-01-01", periods=200)).dt.date,
+         "holds dates .*Convert it to numbers"),
+        (pd.Series([[1.0, 2.0]] * 200), "holds list values"),
+        (pd.Series([f"{i / 7:.4f}" for i in range(200)]), "free text.*pd.to_numeric"),
     ],
 )
 def test_non_tabular_columns_are_refused(column, match):
@@ -172,6 +179,63 @@ def test_non_tabular_columns_are_refused(column, match):
     X["when"] = column.to_numpy() if column.dtype.kind == "c" else column
     with pytest.raises(ValueError, match=f"Column 'when' .*{match}"):
         AutoencoderTransformer(**SMALL).fit(X)
+
+
+# ------------------------------------------------------------- column names
+@pytest.mark.parametrize("Model", MODELS)
+@pytest.mark.parametrize("names", [[0, 1, 2], [10, 3, 7], [0.5, 1.5, 2.5]])
+def test_columns_of_any_names_are_checked_as_scikit_learn_checks_strings(Model, names):
+    X = pd.DataFrame(_data(n_features=3), columns=names)
+    model = Model(**TINY).fit(X)
+    for method in (model.transform, model.score_samples):
+        with pytest.raises(ValueError, match="same order as they were in fit"):
+            method(X[names[::-1]])
+        renamed = X.rename(columns={names[0]: 99})
+        with pytest.raises(ValueError, match=r"unseen at fit time: \[99(\.0)?\]\n.*"
+                           rf"yet now missing: \[{names[0]!r}\]"):
+            method(renamed)
+    assert np.isfinite(model.score_samples(X)).all()
+
+
+@pytest.mark.parametrize("Model", MODELS)
+def test_feature_names_out_need_a_fitted_model(Model):
+    with pytest.raises(NotFittedError):
+        Model(**TINY).get_feature_names_out()
+    model = Model(**TINY).fit(_data())
+    assert list(model.get_feature_names_out()) == [
+        f"{Model.__name__.lower()}{j}" for j in range(2)
+    ]
+
+
+# --------------------------------------------------------------- chunks
+def test_fit_chunks_names_an_empty_chunk_and_a_bad_one():
+    from skvae import fit_chunks
+
+    X = pd.DataFrame(_data(n_features=3), columns=list("abc"))
+    with pytest.raises(ValueError, match="Chunk 1 of X has no rows"):
+        fit_chunks(AutoencoderTransformer(**TINY), [X[:100], X[:0], X[100:]])
+    with pytest.raises(ValueError, match="Chunk 0 of X has no rows"):
+        fit_chunks(AutoencoderTransformer(**TINY), lambda: iter([X[:0], X]))
+    bad = X[100:].assign(b="x")
+    with pytest.raises(ValueError, match="Chunk 1 of X: Column 'b' must hold numbers"):
+        fit_chunks(AutoencoderTransformer(**TINY), [X[:100], bad])
+
+
+# ------------------------------------------------------- decoding far codes
+@pytest.mark.parametrize("Model", MODELS)
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "uint8", "int8"])
+def test_far_codes_decode_inside_an_integer_dtype(Model, dtype):
+    X = pd.DataFrame({"a": _data()[:, 0], "i": pd.Series(np.arange(200) % 50).astype(dtype)})
+    model = Model(column_types={"i": "real"}, **TINY).fit(X)
+    out = model.inverse_transform(np.array([[1e30, -1e30], [-1e30, 1e30], [0.0, 0.0]]))
+    assert out["i"].dtype == X["i"].dtype
+    info = np.iinfo(getattr(X["i"].dtype, "numpy_dtype", X["i"].dtype))
+    values = out["i"].to_numpy(dtype=np.float64)
+    assert ((values >= info.min) & (values <= info.max)).all()
+    # far codes reach the ends of the range, not wrapped round to the other end
+    assert sorted(values[:2]) == [info.min, pytest.approx(info.max, rel=1e-12)]
+    with pytest.raises(ValueError, match="non-finite value in column 'a'"):
+        model.inverse_transform(np.array([[1.7e308, -1.7e308]]))
 
 
 # ---------------------------------------------------------------- NaN patterns
