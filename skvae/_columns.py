@@ -437,16 +437,13 @@ def _to_dtype(values, column):
     if column.type == "count":
         values = np.round(values).clip(min=0)
         if dtype == object:  # an object column of counts: whole numbers
-            high = float(np.nextafter(2.0**63, 0))
+            high = integer_range(np.dtype(np.int64))[1]
             return pd.Series(values.clip(max=high).astype(np.int64)).astype(object)
     if pd.api.types.is_bool_dtype(dtype):
         return pd.Series(values >= 0.5).astype(dtype)
     numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
     if pd.api.types.is_integer_dtype(dtype):
-        info = np.iinfo(numpy_dtype)
-        low, high = float(info.min), float(info.max)
-        if int(high) > info.max:  # float(2**63 - 1) is 2**63: take the float below
-            high = float(np.nextafter(high, -np.inf))
+        low, high = integer_range(numpy_dtype)
         return pd.Series(np.clip(np.round(values), low, high)).astype(dtype)
     if isinstance(numpy_dtype, np.dtype) and numpy_dtype.kind == "f" and (
         numpy_dtype.itemsize < 8
@@ -454,6 +451,19 @@ def _to_dtype(values, column):
         info = np.finfo(numpy_dtype)
         values = np.clip(values, float(info.min), float(info.max))
     return pd.Series(values).astype(dtype)
+
+
+def integer_range(numpy_dtype):
+    """The floats ``(low, high)`` that cast into the integer ``numpy_dtype`` exactly.
+
+    ``float(2**63 - 1)`` is ``2**63``, which int64 cannot hold: the bound is
+    then the float below it.
+    """
+    info = np.iinfo(numpy_dtype)
+    low, high = float(info.min), float(info.max)
+    if int(high) > info.max:
+        high = float(np.nextafter(high, -np.inf))
+    return low, high
 
 
 def _plain(value):

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoencoder, clone_with_seed
+from ._columns import integer_range
 from ._compat import (
     MissingValues,
     _check_feature_names_in,
@@ -362,8 +363,7 @@ def _cast(values, dtype):
         if dtype.kind == "b":
             low, high = 0, 1
         else:
-            info = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
-            low, high = info.min, info.max
+            low, high = integer_range(getattr(dtype, "numpy_dtype", dtype))
         values = values.round().clip(low, high)
     return values.astype(dtype)
 
