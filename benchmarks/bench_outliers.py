@@ -3,7 +3,7 @@
 What it measures
 ----------------
 ROC AUC (x 100) of the default ``AutoencoderOutlierDetector()`` and of
-three scikit-learn baselines on the classical sets of ADBench (Han et al.,
+four scikit-learn baselines on the classical sets of ADBench (Han et al.,
 NeurIPS 2022), under ADBench's protocol, for each seed 1, 2, 3:
 
 * ``np.random.seed(seed)``; a set with under 1,000 rows is resampled with
@@ -17,10 +17,14 @@ Two settings: ``unsupervised`` fits on the whole (contaminated) training
 part, ``semi-supervised`` on its inliers only. The baselines are
 ``IsolationForest(n_estimators=100)`` after ``np.random.seed(seed)`` (which
 reproduces Table D4's IForest column to 0.01),
-``LocalOutlierFactor(novelty=True)`` (20 neighbours) and the PCA
+``LocalOutlierFactor(novelty=True)`` (20 neighbours), the PCA
 reconstruction error (standardised, components explaining 90% of the
-variance). Table D4 of the ADBench paper (unsupervised, its IForest and
-PCA columns) is shown beside them.
+variance) and ``KNN``: minus the distance to the 5th nearest training row
+(PyOD's ``KNN()`` default, ``method="largest"``), computed with
+``NearestNeighbors`` after a ``StandardScaler`` fitted on the training
+rows (a pipeline: the protocol's min-max scaling leaves a column's spread
+set by its extreme values). Table D4 of the ADBench paper (unsupervised,
+its IForest and PCA columns) is shown beside them.
 
 A second protocol, ``pyod``, mirrors PyOD's benchmark on the ODDS sets it
 shares with this list (60/40 split, z-scored on the training part, fitted
@@ -29,19 +33,26 @@ seeds) so that skvae can be compared with PyOD's published AutoEncoder and
 VAE figures (``anchors/pyod_benchmark_odds_roc.csv``), which are single
 runs and differ between PyOD releases: read them as bands.
 
-The fit time column is the mean wall-clock seconds of one ``fit``.
+The fit time columns are the mean wall-clock seconds of one ``fit``
+(``score_seconds`` in the JSON: of one ``score_samples`` on the test
+part; KNN's fit includes its training rows' own scores, a neighbour
+search over every training row). Each setting's table is followed by the mean AUC over the sets of
+every detector for each seed, and the range of those per-seed means (the
+seed-to-seed spread).
 
 How to run
 ----------
 From the repository root::
 
     nice -n 10 python benchmarks/bench_outliers.py --jobs 2   # all, ~20 min
+    nice -n 10 python benchmarks/bench_outliers.py --protocols adbench --jobs 1  # ~4 min
     python benchmarks/bench_outliers.py --quick               # 4 sets, seed 1
     python benchmarks/bench_outliers.py --sets cardio,thyroid --seeds 1
     python benchmarks/bench_outliers.py --held-out --seeds 1  # the other 27 sets
 
 A markdown table per setting is printed and the per-seed results are
-written to ``--output`` (default ``benchmarks/results/outliers.json``).
+written to ``--output`` (default ``benchmarks/results/outliers.json``),
+with the git commit of the checkout that ran them.
 """
 
 from __future__ import annotations
@@ -50,6 +61,7 @@ import argparse
 import csv
 import json
 import platform
+import subprocess
 import sys
 import time
 import warnings
@@ -69,7 +81,7 @@ from sklearn.ensemble import IsolationForest  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.neighbors import LocalOutlierFactor  # noqa: E402
+from sklearn.neighbors import LocalOutlierFactor, NearestNeighbors  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
 
@@ -146,12 +158,42 @@ class _Reconstruction:
         return -np.square(Z - pca.inverse_transform(pca.transform(Z))).sum(axis=1)
 
 
+class KNNDistance:
+    """Minus the distance to the ``n_neighbors``-th nearest training row.
+
+    PyOD's ``KNN(method="largest")`` on the rows ``scaler`` maps them to
+    (a ``StandardScaler`` fitted on the training rows unless told
+    otherwise). ``train_scores_`` holds the training rows' own scores, each
+    row's distance to its ``n_neighbors``-th nearest *other* row, as PyOD's
+    ``decision_scores_``.
+    """
+
+    def __init__(self, n_neighbors=5, scaler="standard"):
+        self.n_neighbors = n_neighbors
+        self.scaler = scaler
+
+    def fit(self, X):
+        steps = [StandardScaler()] if self.scaler == "standard" else []
+        self.pipeline_ = make_pipeline(
+            *steps, NearestNeighbors(n_neighbors=self.n_neighbors))
+        self.pipeline_.fit(X)
+        distances, _ = self.pipeline_[-1].kneighbors()  # each row's others
+        self.train_scores_ = -distances[:, -1]
+        return self
+
+    def score_samples(self, X):
+        Z = X if len(self.pipeline_) == 1 else self.pipeline_[:-1].transform(X)
+        distances, _ = self.pipeline_[-1].kneighbors(Z)
+        return -distances[:, -1]
+
+
 DETECTORS = {
     "skvae": lambda seed: AutoencoderOutlierDetector(random_state=seed),
     # ADBench seeds numpy's global state and leaves random_state=None.
     "IForest": lambda seed: IsolationForest(n_estimators=100),
     "LOF": lambda seed: LocalOutlierFactor(novelty=True),
     "PCA": pca_reconstruction,
+    "KNN": lambda seed: KNNDistance(5),
 }
 
 
@@ -189,7 +231,7 @@ def pyod_split(X, y, seed):
 
 # -------------------------------------------------------------- measuring
 def evaluate(make, seed, X_fit, X_test, y_test):
-    """Fit one detector; return (AUC x 100, fit seconds)."""
+    """Fit one detector; return (AUC x 100, fit seconds, score seconds)."""
     np.random.seed(seed)  # as ADBench does before fitting any model
     detector = make(seed)
     start = time.perf_counter()
@@ -197,9 +239,12 @@ def evaluate(make, seed, X_fit, X_test, y_test):
         warnings.simplefilter("ignore", ConvergenceWarning)
         detector.fit(X_fit)
     seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    scores = detector.score_samples(X_test)
+    score_seconds = time.perf_counter() - start
     # ranks: a row of probability 0 under skvae's model scores -inf
-    auc = roc_auc_score(y_test, rankdata(-detector.score_samples(X_test)))
-    return 100 * auc, seconds
+    auc = roc_auc_score(y_test, rankdata(-scores))
+    return 100 * auc, seconds, score_seconds
 
 
 def run_set(name, seeds, detectors, protocol):
@@ -213,10 +258,12 @@ def run_set(name, seeds, detectors, protocol):
         for setting in settings:
             X_fit = X_train if setting == "unsupervised" else X_train[y_train == 0]
             for det_name, make in detectors.items():
-                auc, seconds = evaluate(make, seed, X_fit, X_test, y_test)
+                auc, seconds, score_seconds = evaluate(
+                    make, seed, X_fit, X_test, y_test)
                 records.append(dict(
                     protocol=protocol, set=name, seed=seed, setting=setting,
                     detector=det_name, auc=auc, fit_seconds=seconds,
+                    score_seconds=score_seconds,
                 ))
     return records
 
@@ -255,7 +302,7 @@ def adbench_table(records, sets, detectors, setting):
     with_d4 = setting == "unsupervised"
     header = ["set", "n × d", "% out"] + list(detectors)
     header += ["D4 IForest", "D4 PCA"] if with_d4 else []
-    header += [f"{d} fit s" for d in detectors if d != "LOF"]
+    header += [f"{d} fit s" for d in detectors]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     sums = {d: [] for d in detectors}
     for name in sets:
@@ -271,16 +318,38 @@ def adbench_table(records, sets, detectors, setting):
         if with_d4:
             row += [fmt(anchor_value(d4, name, "IForest")),
                     fmt(anchor_value(d4, name, "PCA"))]
-        row += [fmt(means[d][1], 2) for d in detectors if d != "LOF"]
+        row += [fmt(means[d][1], 2) for d in detectors]
         lines.append("| " + " | ".join(row) + " |")
     footer = ["**mean**", "", ""] + [f"**{np.mean(sums[d]):.1f}**" for d in detectors]
     if with_d4:
         footer += [fmt(_mean_anchor(d4, sets, "IForest")),
                    fmt(_mean_anchor(d4, sets, "PCA"))]
-    footer += [fmt(np.mean([mean_of(records, protocol="adbench", setting=setting,
-                                    detector=d)[1]]), 2)
-               for d in detectors if d != "LOF"]
+    footer += [fmt(mean_of(records, protocol="adbench", setting=setting,
+                           detector=d)[1], 2)
+               for d in detectors]
     lines.append("| " + " | ".join(footer) + " |")
+    return "\n".join(lines)
+
+
+def seed_spread_table(records, sets, seeds, detectors, setting):
+    """Mean AUC over ``sets`` of every detector for each seed, and the range."""
+    header = ["detector"] + [f"seed {s}" for s in seeds] + [
+        "range (max − min)", "mean", "fit s", "score s"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for d in detectors:
+        per_seed = []
+        for seed in seeds:
+            aucs = [mean_of(records, protocol="adbench", set=name, seed=seed,
+                            setting=setting, detector=d)[0] for name in sets]
+            per_seed.append(float(np.mean(aucs)))
+        fit = mean_of(records, protocol="adbench", setting=setting, detector=d)[1]
+        score = np.mean([r.get("score_seconds", np.nan) for r in records
+                         if r["protocol"] == "adbench" and r["setting"] == setting
+                         and r["detector"] == d])
+        lines.append("| " + " | ".join(
+            [d] + [fmt(v, 2) for v in per_seed]
+            + [fmt(max(per_seed) - min(per_seed), 2), fmt(np.mean(per_seed), 2),
+               fmt(fit, 2), fmt(score, 2)]) + " |")
     return "\n".join(lines)
 
 
@@ -314,11 +383,26 @@ def pyod_table(records, sets):
 
 
 # ------------------------------------------------------------------- main
+def git_state():
+    """The checkout's commit, and the files of skvae/ changed since it."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(HERE.parent), *args],
+                              capture_output=True, text=True, check=True).stdout
+    try:
+        commit = git("log", "-1", "--format=%h").strip()
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", "skvae")
+    except (OSError, subprocess.CalledProcessError):
+        return None, None
+    return commit, [line[3:] for line in changed.splitlines()]
+
+
 def machine_info():
+    commit, changed = git_state()
     return dict(
         python=platform.python_version(), platform=platform.platform(),
         torch=torch.__version__, sklearn=sklearn.__version__,
         skvae=skvae.__version__, threads=torch.get_num_threads(),
+        commit=commit, skvae_uncommitted=changed,
     )
 
 
@@ -359,6 +443,10 @@ def timed_set(name, seeds, protocol):
 
 def main(argv=None):
     args = parse_args(argv)
+    info = machine_info()  # the commit the run starts from
+    print(f"commit {info['commit']}, uncommitted in skvae/: "
+          f"{info['skvae_uncommitted']}", file=sys.stderr)
+    start = time.perf_counter()
     tasks = [(name, args.seeds, protocol) for protocol in args.protocols
              for name in args.sets if protocol == "adbench" or name in PYOD_NAMES]
     records = []
@@ -375,6 +463,10 @@ def main(argv=None):
             report.append(f"### ADBench protocol, {setting} (ROC AUC × 100, "
                           f"mean of seeds {args.seeds})\n")
             report.append(adbench_table(records, args.sets, DETECTORS, setting))
+            report.append(f"\n#### {setting}: mean over the {len(args.sets)} sets "
+                          "per seed (ROC AUC × 100)\n")
+            report.append(seed_spread_table(records, args.sets, args.seeds,
+                                            DETECTORS, setting))
             report.append("")
     if "pyod" in args.protocols:
         report.append(f"### PyOD protocol, unsupervised (ROC AUC × 100; skvae and "
@@ -384,7 +476,8 @@ def main(argv=None):
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(
-        dict(machine=machine_info(), args=vars(args), records=records), indent=1))
+        dict(machine=info, args=vars(args),
+             wall_seconds=time.perf_counter() - start, records=records), indent=1))
     print(f"\nwrote {output}", file=sys.stderr)
     return records
 
