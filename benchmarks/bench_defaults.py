@@ -56,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(1, str(HERE.parent))
 sys.path.insert(1, str(HERE))
 
+import _tables  # noqa: E402
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 import torch  # noqa: E402
@@ -66,7 +67,6 @@ from sklearn.mixture import GaussianMixture  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import MinMaxScaler  # noqa: E402
 
-import _tables  # noqa: E402
 import skvae  # noqa: E402
 from skvae import AutoencoderTransformer, VAETransformer  # noqa: E402
 

@@ -26,9 +26,9 @@ Methods: ``mean`` (SimpleImputer), ``knn`` (KNNImputer, 5 neighbours),
 (IterativeImputer(ExtraTreesRegressor(n_estimators=30), max_iter=5), a
 missForest-like imputer), ``skvae`` (``AutoencoderImputer()`` with its
 defaults) and ``skvae-vae`` (``AutoencoderImputer(VAETransformer())``: the
-imputer given the VAE at its defaults). The summary gives the geometric mean over the five MIWAE sets of
-skvae's MSE divided by missForest-like's, and the ratio of their total
-times.
+imputer given the VAE at its defaults). The summary gives the geometric
+mean over the five MIWAE sets of skvae's MSE divided by missForest-like's,
+and the ratio of their total times.
 
 How to run
 ----------

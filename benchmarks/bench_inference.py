@@ -56,9 +56,8 @@ sys.path.insert(1, str(HERE.parent))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
-
 from bench_training import OtherLoad, make_synthetic  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 
 def make_data(n_fit, n_rows, seed=0):

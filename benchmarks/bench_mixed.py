@@ -173,6 +173,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(1, str(HERE.parent))
 sys.path.insert(1, str(HERE))
 
+import _mixed_data as md  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
@@ -186,8 +187,6 @@ from sklearn.impute import IterativeImputer  # noqa: E402
 from sklearn.metrics import accuracy_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
-
-import _mixed_data as md  # noqa: E402
 
 
 class Unsupported(Exception):

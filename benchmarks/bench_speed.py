@@ -146,9 +146,9 @@ from skvae import (
 HERE = Path(__file__).resolve().parent
 sys.path.insert(1, str(HERE))  # the sibling helper modules, not skvae
 
-import _mixed_data as md
-import _tables
-from _load import OtherLoad, wait_for_idle
+import _mixed_data as md  # noqa: E402
+import _tables  # noqa: E402
+from _load import OtherLoad, wait_for_idle  # noqa: E402
 
 DATA = HERE.parent.parent / "shared" / "data"
 

@@ -73,13 +73,13 @@ sys.path.insert(1, str(HERE.parent))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from _load import OtherLoad, wait_for_idle  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 import skvae  # noqa: E402
 import skvae._fitting  # noqa: E402
 import skvae._inference  # noqa: E402
 from skvae import _threads  # noqa: E402
-from _load import OtherLoad, wait_for_idle  # noqa: E402
 from skvae._utils import INFERENCE_CHUNK  # noqa: E402
 
 # torch's thread count as the process started: what a user gets

@@ -76,13 +76,12 @@ HERE = Path(__file__).resolve().parent
 # Let a source checkout of skvae be imported without installing it.
 sys.path.insert(1, str(HERE.parent))
 
+import _peers as peers  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
-
-import _peers as peers  # noqa: E402
 from _load import OtherLoad, wait_for_idle  # noqa: E402
 from _peers import FitConfig, sync  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 WARMUP_ROWS = 4096
 MIN_INFER_SECONDS = 0.25  # repeat the inference call until this much time

@@ -54,7 +54,7 @@ How to run
 ----------
 From the repository root, one process at a time::
 
-    nice -n 10 python benchmarks/screen_scores.py --jobs 1                  # 16 tuned sets, seeds 1, 2
+    nice -n 10 python benchmarks/screen_scores.py --jobs 1   # 16 tuned sets, seeds 1, 2
     nice -n 10 python benchmarks/screen_scores.py --held-out --candidates "a-detector,e-rank(a,b)"
 
 Markdown tables are printed (per set, then per seed with the range of the

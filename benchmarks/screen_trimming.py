@@ -98,13 +98,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(1, str(HERE.parent))
 sys.path.insert(1, str(HERE))
 
+import bench_outliers as bo  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from scipy.stats import rankdata  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-import bench_outliers as bo  # noqa: E402
 from skvae import (  # noqa: E402
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
@@ -112,8 +112,8 @@ from skvae import (  # noqa: E402
     _fitting,
     _training,
 )
-from skvae._losses import elbo, kl_standard_normal  # noqa: E402
 from skvae._column_types import heavy_tailed_types  # noqa: E402
+from skvae._losses import elbo, kl_standard_normal  # noqa: E402
 from skvae._utils import SEED_MAX, make_generator  # noqa: E402
 
 # trimmed_scales: the trimmed rows train nothing, as skvae's loop did before

@@ -25,8 +25,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._columns import Table
-from ._dask import float_dtype, lazy
 from ._compat import Interval, StrOptions, _fit_context
+from ._dask import float_dtype, lazy
 from ._fitting import TrainingMixin
 from ._frames import is_polars, to_pandas, to_polars
 from ._inference import InferenceMixin

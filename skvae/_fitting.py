@@ -29,7 +29,6 @@ from ._nn import LinearStart
 from ._threads import cpu_threads, torch_threads
 from ._utils import SEED_MAX, make_generator, resolve_device, to_tensor
 
-
 # The "auto" training budget counts optimiser steps as well as epochs, so
 # that a small table, whose epoch is one step, gets enough of them (see
 # benchmarks/README.md, "Speed").

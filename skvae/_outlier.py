@@ -12,9 +12,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import clone_with_seed
 from ._column_types import NON_NEGATIVE, heavy_tailed_types, negative_entries
+from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._dask import lazy
 from ._frames import is_polars, to_pandas
-from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._utils import SEED_MAX, check_rows_observed
 from ._vae import VAETransformer
 

@@ -49,7 +49,8 @@ class VAETransformer(BaseAutoencoder):
         How the network starts. ``"pca"``: encoder and decoder each have a
         linear shortcut beside their MLP, set to the principal components of
         the (standardised) training data, and the MLPs' output layers start
-        at zero, so that training starts from probabilistic PCA (Tipping & Bishop, 1999) and learns what it misses.
+        at zero, so that training starts from probabilistic PCA (Tipping &
+        Bishop, 1999) and learns what it misses.
         ``"random"``: every layer gets torch's default random
         initialisation.
 
@@ -150,7 +151,8 @@ class VAETransformer(BaseAutoencoder):
 
     warm_start : bool, default=False
         When True, ``fit`` continues training the previous network instead
-        of starting anew. Changing ``n_components``, ``hidden_layer_sizes``, ``activation`` or ``likelihood`` in between raises a ``ValueError``:
+        of starting anew. Changing ``n_components``, ``hidden_layer_sizes``,
+        ``activation`` or ``likelihood`` in between raises a ``ValueError``:
         a trained network cannot be reshaped.
 
     random_state : int, RandomState instance or None, default=None

@@ -8,13 +8,13 @@ import torch.distributions as D
 
 from skvae._likelihoods import (
     LIKELIHOODS,
+    MIN_LOG_SCALE,
     Bernoulli,
     Categorical,
     Gaussian,
     NegativeBinomial,
     Ordinal,
 )
-from skvae._likelihoods import MIN_LOG_SCALE
 
 N_CLASSES = (2, 5, 1, 3)
 N_ROWS = 6

@@ -10,8 +10,7 @@ import pytest
 import torch
 from threadpoolctl import threadpool_limits
 
-from skvae import AutoencoderTransformer, VAETransformer
-from skvae import _threads
+from skvae import AutoencoderTransformer, VAETransformer, _threads
 from skvae._threads import MACS_PER_THREAD, cpu_threads, torch_threads
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
