@@ -105,7 +105,10 @@ fig, axes = plt.subplots(1, 3, figsize=(12, 3.5), layout="constrained")
 for ax, (title, frame) in zip(axes[:2], [("real", customers), ("synthetic", synthetic)]):
     table = pd.crosstab(frame["channel"], frame["satisfaction"], normalize="index")
     table.plot.bar(stacked=True, ax=ax, legend=ax is axes[1], rot=0)
-    ax.set(title=f"{title}: satisfaction by channel", ylabel="share", xlabel="")
+    # headroom above the bars for the legend, so that it hides none of them
+    ax.set(title=f"{title}: satisfaction by channel", ylabel="share", xlabel="",
+           ylim=(0, 1.3), yticks=np.linspace(0, 1, 5))
+axes[1].legend(title="satisfaction", ncol=3, loc="upper center")
 bins = np.arange(0, 25)
 axes[2].hist(customers["visits"], bins=bins, alpha=0.5, label="real")
 axes[2].hist(synthetic["visits"], bins=bins, alpha=0.5, label="synthetic")

@@ -83,7 +83,8 @@ ax.hist(pvalues[is_faulty], bins=bins, alpha=0.7, label="faulty rows")
 ax.axvline(0.05, color="k", linestyle="--", label="0.05")
 ax.set_xlabel("conformal p-value")
 ax.set_ylabel("rows")
-ax.legend()
+ax.set_ylim(top=1.3 * ax.get_ylim()[1])  # headroom: the legend hides no bar
+ax.legend(ncol=3, loc="upper center")
 fig.tight_layout()
 
 # %%
