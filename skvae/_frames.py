@@ -148,6 +148,60 @@ def _to_polars(name, column, dtype):
     return series if dtype is None or series.dtype == dtype else series.cast(dtype)
 
 
+def polars_schema(frame):
+    """A polars schema for the pandas DataFrame ``frame``, as ``to_pandas`` reads it.
+
+    Unordered categories of strings become ``Categorical``, ordered ones an
+    ``Enum`` of the same order, labels ``String``; numbers and booleans
+    their polars dtype; other columns are left to polars (None).
+    """
+    pd = sys.modules["pandas"]
+    import polars as pl
+
+    schema = {}
+    for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories = list(dtype.categories)
+            if not all(isinstance(c, str) for c in categories):
+                schema[name] = None
+            else:
+                schema[name] = pl.Enum(categories) if dtype.ordered else pl.Categorical
+        elif pd.api.types.is_bool_dtype(dtype):
+            schema[name] = pl.Boolean
+        elif dtype.kind in "iuf":
+            numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+            schema[name] = pl.Series(np.empty(0, numpy_dtype)).dtype
+        elif (pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)) and all(
+            isinstance(v, str) for v in frame[name].dropna()
+        ):
+            schema[name] = pl.String
+        else:
+            schema[name] = None
+    return schema
+
+
+def output_schema(out, schema):
+    """The input's polars ``schema`` for the filled pandas ``out``.
+
+    An ``Enum`` whose categories lack fills takes the categories of
+    ``out``'s column (see :func:`._fills._category_dtype`); a column of nulls (no
+    dtype of its own) the dtype of its fills; indicator columns are
+    booleans.
+    """
+    import polars as pl
+
+    schema = dict(schema)
+    for name, dtype in schema.items():
+        if dtype == pl.Null:
+            schema[name] = polars_schema(out[[name]])[name]
+        elif isinstance(dtype, pl.Enum):
+            categories = list(out[name].cat.categories)
+            if categories != list(dtype.categories):
+                schema[name] = pl.Enum(categories)
+    schema.update({name: pl.Boolean for name in out.columns[len(schema) :]})
+    return schema
+
+
 def schema_state(schema):
     """A polars schema in plain values: ``{column: [dtype name, categories]}``.
 

@@ -1,10 +1,7 @@
 """AutoencoderImputer: fill missing values with an autoencoder or a VAE."""
 
-import math
 import sys
 import warnings
-from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -13,7 +10,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoencoder, clone_with_seed
-from ._columns import integer_range
 from ._compat import (
     MissingValues,
     _check_feature_names_in,
@@ -21,7 +17,8 @@ from ._compat import (
     _get_output_config,
 )
 from ._dask import float_dtype, lazy
-from ._frames import is_polars, to_pandas, to_polars
+from ._fills import FittedColumn, frame_like, is_label_dtype, is_nan, value_kind
+from ._frames import is_polars, output_schema, polars_schema, to_pandas, to_polars
 from ._utils import SEED_MAX
 from ._vae import VAETransformer
 
@@ -34,10 +31,6 @@ def _default_estimator(n_features, random_state):
         n_importance_samples=1000,
         random_state=random_state,
     )
-
-
-def _is_nan(value):
-    return isinstance(value, Real) and math.isnan(value)
 
 
 def _is_dataframe(X):
@@ -77,295 +70,9 @@ def _marginal(X):
     return out
 
 
-def _polars_bool():
-    import polars as pl
-
-    return pl.Boolean
-
-
 def _holes(missing):
     """A float array with NaN at the missing entries, for MissingIndicator."""
     return np.where(missing, np.nan, 0.0)
-
-
-# A feature with no observed value in fit, kept by ``keep_empty_features``, is
-# filled with SimpleImputer's constant: 0 for numbers, this for labels.
-EMPTY_LABEL = "missing_value"
-
-
-@dataclass
-class _Fitted:
-    """What fit learnt about one column that its fills are written with.
-
-    ``categories`` are the labels the model knows (None for a column of
-    numbers), in its order, ``ordered`` whether the model orders them;
-    ``kind`` says how the observed values of a column of objects or strings
-    that holds numbers are written: ``"text"`` (strings), ``"whole text"``
-    (strings of integers), ``"int"`` (integers) or None; ``empty`` whether
-    the column had no observed value.
-    """
-
-    categories: list = None
-    ordered: bool = False
-    kind: str = None
-    empty: bool = False
-
-
-def _value_kind(values):
-    """How the observed values of a column of objects or strings are written."""
-    pd = sys.modules["pandas"]
-    observed = values.dropna()
-    if not len(observed):
-        return None
-    if all(isinstance(v, str) for v in observed):
-        numbers = pd.to_numeric(observed, errors="coerce")
-        whole = numbers.notna().all() and (numbers == numbers.round()).all()
-        return "whole text" if whole else "text"
-    if all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-        for v in observed
-    ):
-        return "int"
-    return None
-
-
-def _is_label_dtype(dtype):
-    pd = sys.modules["pandas"]
-    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
-
-
-def _empty_fill(dtype):
-    """The fill of a feature empty in fit: 0 for numbers, ``EMPTY_LABEL`` for labels.
-
-    As :class:`~sklearn.impute.SimpleImputer` fills it with
-    ``keep_empty_features=True`` and ``strategy="constant"`` (whose default
-    ``fill_value`` is 0 for numbers and ``"missing_value"`` for strings and
-    objects): a fill of the column's own type.
-    """
-    pd = sys.modules["pandas"]
-    if isinstance(dtype, pd.CategoricalDtype):
-        dtype = dtype.categories.dtype
-    numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-    return 0 if numeric else EMPTY_LABEL
-
-
-def _category_dtype(name, dtype, fitted, extra=()):
-    """The category dtype of an output column whose input has category ``dtype``.
-
-    ``dtype`` itself when its categories include the fitted ones (``fitted``
-    a :class:`_Fitted`) and ``extra``; else its categories with the others
-    added: at the end when it is unordered, at their place in the fitted
-    order when it is ordered and the model orders the column. An ordered
-    ``dtype`` that lacks fitted categories and orders the others unlike fit
-    gives them no place: a ValueError says so.
-    """
-    pd = sys.modules["pandas"]
-    have = list(dtype.categories)
-    fitted_categories = list(fitted.categories or [])
-    here = pd.Index(have).get_indexer(fitted_categories) >= 0
-    lacking = [c for c, h in zip(fitted_categories, here) if not h]
-    extra = [c for c in dict.fromkeys(extra) if c not in set(have) | set(lacking)]
-    if not lacking and not extra:
-        return dtype
-    if not (dtype.ordered and fitted.ordered and lacking):
-        return pd.CategoricalDtype(have + lacking + extra, ordered=dtype.ordered)
-    in_fit = pd.Index(fitted_categories).get_indexer(have) >= 0
-    shared_here = [c for c, f in zip(have, in_fit) if f]
-    shared_fit = [c for c, h in zip(fitted_categories, here) if h]
-    if shared_here != shared_fit:
-        raise ValueError(
-            f"Column {name!r} has the ordered categories {have}, which lack "
-            f"{lacking} and order the others unlike fit ({fitted_categories}), so "
-            "the fills have no place in their order. Give the column the fitted "
-            "categories in the fitted order, or an order of its own that agrees "
-            "with it."
-        )
-    # each lacking category goes just before the next fitted one the batch has
-    merged, k = [], 0
-    for category, fit in zip(have, in_fit):
-        if fit:
-            while fitted_categories[k] != category:
-                merged.append(fitted_categories[k])
-                k += 1
-            k += 1
-        merged.append(category)
-    merged += fitted_categories[k:]
-    return pd.CategoricalDtype(merged + extra, ordered=True)
-
-
-def _as_value_type(values, kind, text):
-    """Fills (an object array) written as the column's observed values are.
-
-    Numbers become strings when the column holds text (``text``), and
-    are rounded to integers when its values are integers (``kind``, see
-    :class:`_Fitted`); labels are left as they are.
-    """
-    out = values.copy()
-    whole = kind in ("whole text", "int")
-    for i, value in enumerate(values):
-        if isinstance(value, str) and kind == "whole text":
-            try:  # a number the model wrote as a string (strings of integers)
-                value = float(value)
-            except ValueError:  # a label
-                continue
-        if isinstance(value, str) or value is None or _is_nan(value):
-            continue
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
-            out[i] = str(value) if text else value
-            continue
-        number = float(value)
-        if whole and math.isfinite(number):
-            number = round(number)
-        out[i] = str(number) if text else number
-    return out
-
-
-def _fill_column(original, fill, missing, fitted):
-    """``original`` with its ``missing`` entries taken from ``fill``.
-
-    Observed entries are ``original``'s own. The fills take the column's
-    value type: a category column keeps its dtype when that holds every
-    fitted category, else gains the fitted categories it lacks (see
-    :func:`_category_dtype`); a column of objects or strings gets strings
-    where it holds strings, integers where it holds integers.
-    """
-    pd = sys.modules["pandas"]
-    dtype = original.dtype
-    if fitted.empty:  # no model for the column: SimpleImputer's constant
-        fill = pd.Series(_empty_fill(dtype), index=original.index, dtype=object)
-    labels = fill.to_numpy(dtype=object)[missing]
-    if isinstance(dtype, pd.CategoricalDtype):
-        if fitted.empty:
-            extra = [_empty_fill(dtype)]
-        elif fitted.categories is None:  # a column the model codes as numbers
-            extra = list(pd.unique(pd.Series(labels, dtype=object).dropna()))
-        else:
-            extra = []
-        dtype = _category_dtype(original.name, dtype, fitted, extra)
-        values = original.to_numpy(dtype=object, copy=True)
-        values[missing] = labels
-        out = pd.Series(pd.Categorical(values, dtype=dtype), index=original.index)
-        return out.rename(original.name)
-    if _is_label_dtype(dtype):
-        values = original.to_numpy(dtype=object, copy=True)
-        text = fitted.kind in ("text", "whole text") or isinstance(dtype, pd.StringDtype)
-        values[missing] = _as_value_type(labels, fitted.kind, text)
-        return pd.Series(values, index=original.index, name=original.name, dtype=dtype)
-    if fitted.empty:
-        fill = _cast(pd.Series(0.0, index=original.index), dtype)
-    elif not missing.any():
-        return original.copy()
-    elif original.isna().all() and not _numeric_values(fill):
-        # a batch's column with nothing observed has no type of its own (pandas
-        # makes it float): it takes the fitted one, that of the fills
-        return fill.rename(original.name)
-    return original.mask(missing, fill).astype(dtype)
-
-
-def _numeric_values(series):
-    pd = sys.modules["pandas"]
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        dtype = dtype.categories.dtype
-    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-
-
-def _frame_like(
-    frame, positions, fills, missing, indicator=None, indicator_names=(), fitted=None
-):
-    """``frame``'s columns at ``positions`` with missing entries filled.
-
-    Observed entries are taken from ``frame`` itself, so they keep their
-    exact values; ``fills`` is a DataFrame (or a float array) as wide as
-    ``frame``, whose values take each column's value type (see
-    :func:`_fill_column`); ``fitted`` holds a :class:`_Fitted` per column of
-    ``frame``. Boolean ``indicator`` columns named ``indicator_names`` are
-    appended. Index, names, dtypes and categories are kept.
-    """
-    pd = sys.modules["pandas"]
-    if fitted is None:
-        fitted = [_Fitted() for _ in range(frame.shape[1])]
-    columns = {}
-    for j, position in enumerate(positions):
-        original = frame.iloc[:, position]
-        if hasattr(fills, "iloc"):
-            fill = fills.iloc[:, position].set_axis(frame.index)
-        else:
-            fill = _cast(pd.Series(fills[:, position], index=frame.index), original.dtype)
-        columns[j] = _fill_column(original, fill, missing[:, position], fitted[position])
-    names = list(frame.columns[positions])
-    if indicator is not None:
-        for k, name in enumerate(indicator_names):
-            columns[len(names)] = pd.Series(indicator[:, k], index=frame.index)
-            names.append(name)
-    out = pd.DataFrame(columns, index=frame.index)
-    out.columns = names
-    return out
-
-
-def _polars_schema(frame):
-    """A polars schema for the pandas DataFrame ``frame``, as ``to_pandas`` reads it.
-
-    Unordered categories of strings become ``Categorical``, ordered ones an
-    ``Enum`` of the same order, labels ``String``; numbers and booleans
-    their polars dtype; other columns are left to polars (None).
-    """
-    pd = sys.modules["pandas"]
-    import polars as pl
-
-    schema = {}
-    for name, dtype in frame.dtypes.items():
-        if isinstance(dtype, pd.CategoricalDtype):
-            categories = list(dtype.categories)
-            if not all(isinstance(c, str) for c in categories):
-                schema[name] = None
-            else:
-                schema[name] = pl.Enum(categories) if dtype.ordered else pl.Categorical
-        elif pd.api.types.is_bool_dtype(dtype):
-            schema[name] = pl.Boolean
-        elif dtype.kind in "iuf":
-            numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
-            schema[name] = pl.Series(np.empty(0, numpy_dtype)).dtype
-        elif _is_label_dtype(dtype) and all(
-            isinstance(v, str) for v in frame[name].dropna()
-        ):
-            schema[name] = pl.String
-        else:
-            schema[name] = None
-    return schema
-
-
-def _output_schema(out, schema):
-    """The input's polars ``schema`` for the filled pandas ``out``.
-
-    An ``Enum`` whose categories lack fills takes the categories of
-    ``out``'s column (see :func:`_category_dtype`); a column of nulls (no
-    dtype of its own) the dtype of its fills; indicator columns are
-    booleans.
-    """
-    import polars as pl
-
-    schema = dict(schema)
-    for name, dtype in schema.items():
-        if dtype == pl.Null:
-            schema[name] = _polars_schema(out[[name]])[name]
-        elif isinstance(dtype, pl.Enum):
-            categories = list(out[name].cat.categories)
-            if categories != list(dtype.categories):
-                schema[name] = pl.Enum(categories)
-    schema.update({name: _polars_bool() for name in out.columns[len(schema) :]})
-    return schema
-
-
-def _cast(values, dtype):
-    """Float ``values`` as ``dtype``: rounded and clipped for integers and booleans."""
-    if dtype.kind in "iub":
-        if dtype.kind == "b":
-            low, high = 0, 1
-        else:
-            low, high = integer_range(getattr(dtype, "numpy_dtype", dtype))
-        values = values.round().clip(low, high)
-    return values.astype(dtype)
 
 
 class AutoencoderImputer(TransformerMixin, BaseEstimator):
@@ -588,7 +295,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             dtype.kind in "iuf" for dtype in X.dtypes
         )
         if mixed:
-            if not _is_nan(self.missing_values):
+            if not is_nan(self.missing_values):
                 raise ValueError(
                     "A DataFrame with non-numeric columns marks holes with missing "
                     "values (NaN, None, pd.NA); missing_values="
@@ -596,7 +303,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
                 )
             validate_data(self, X, reset=reset, skip_check_array=True)
             return X, X.isna().to_numpy()
-        nan_marks_missing = _is_nan(self.missing_values)
+        nan_marks_missing = is_nan(self.missing_values)
         X = validate_data(
             self,
             X,
@@ -668,7 +375,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         self._value_kinds = [None] * X.shape[1]
         if hasattr(X, "iloc"):  # how the fills of columns of objects are written
             self._value_kinds = [
-                _value_kind(column) if _is_label_dtype(column.dtype) else None
+                value_kind(column) if is_label_dtype(column.dtype) else None
                 for _, column in X.items()
             ]
         self.estimator_ = self._make_estimator(int(kept.sum()))
@@ -701,10 +408,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             out = self._fill(to_pandas(X))
             if container == "pandas":
                 return out
-            return to_polars(out, _output_schema(out, X.schema))
+            return to_polars(out, output_schema(out, X.schema))
         out = self._fill(X)
         if container == "polars" and hasattr(out, "iloc"):
-            return to_polars(out, _polars_schema(out))
+            return to_polars(out, polars_schema(out))
         return out
 
     def _fill(self, X):
@@ -718,7 +425,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             indicator = self.indicator_.transform(_holes(missing))
         if frame is not None:
             names = self.get_feature_names_out()[len(kept) :]
-            return _frame_like(
+            return frame_like(
                 frame, kept, fills, missing, indicator, names, self._fitted_columns()
             )
         X_imputed = np.where(missing, fills, X)[:, kept]
@@ -727,10 +434,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         return np.hstack((X_imputed, indicator.astype(X_imputed.dtype)))
 
     def _fitted_columns(self):
-        """A :class:`_Fitted` per input feature: categories, value kind, emptiness."""
+        """A :class:`FittedColumn` per input feature: categories, value kind, emptiness."""
         kinds = getattr(self, "_value_kinds", None) or [None] * self.n_features_in_
         columns = [
-            _Fitted(kind=kind, empty=bool(empty))
+            FittedColumn(kind=kind, empty=bool(empty))
             for kind, empty in zip(kinds, self._empty_features)
         ]
         table = getattr(self.estimator_, "_table", None)
@@ -751,7 +458,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         empty = np.zeros((0, X.shape[1]))
         indicator = None if self.indicator_ is None else np.zeros((0, n_indicator), bool)
         names = self.get_feature_names_out()[kept.size :]
-        return _frame_like(
+        return frame_like(
             X._meta, kept, empty, empty.astype(bool), indicator, names,
             self._fitted_columns(),
         )
@@ -827,6 +534,6 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = _is_nan(self.missing_values)
+        tags.input_tags.allow_nan = is_nan(self.missing_values)
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

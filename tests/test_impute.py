@@ -674,10 +674,10 @@ def test_numbers_written_as_strings_get_string_fills(dtype):
 @pytest.mark.parametrize("dtype", ["int64", "Int64", "uint8", "UInt8", "int8"])
 def test_fills_of_integer_columns_stay_inside_their_dtype(dtype):
     # float(2**63 - 1) is 2**63: a clip at it would wrap to the minimum
-    from skvae._impute import _cast
+    from skvae._fills import cast_fills
 
     dtype = pd.Series([], dtype=dtype).dtype
-    out = _cast(pd.Series([1e30, -1e30, 3.4]), dtype)
+    out = cast_fills(pd.Series([1e30, -1e30, 3.4]), dtype)
     info = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
     assert out.dtype == dtype
     assert out.iloc[0] > 0 and out.iloc[0] >= info.max - 1024
