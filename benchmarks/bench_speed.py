@@ -280,6 +280,23 @@ def mse(A, B):
 
 
 # ------------------------------------------------------------ numeric runs
+def _attempt(records, record, body, hide, label):
+    """``record`` updated with ``body()`` (or the error it raised), kept and printed."""
+    try:
+        record.update(body())
+    except Exception as exc:  # noqa: BLE001  (recorded, the run goes on)
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        traceback.print_exc()
+    records.append(record)
+    brief = {
+        k: (round(v, 4) if isinstance(v, float) else v)
+        for k, v in record.items()
+        if k not in hide
+    }
+    print(f"  {label} {brief}", file=sys.stderr)
+    return record
+
+
 def run_numeric(name, seed, estimators, timer, impute_mod):
     """Records of every selected method on one numeric table and seed."""
     X_train, X_test, X_out = split_numeric(name, seed)
@@ -299,20 +316,9 @@ def run_numeric(name, seed, estimators, timer, impute_mod):
     records = []
 
     def attempt(method, body):
-        record = dict(base, method=method)
-        try:
-            record.update(body())
-        except Exception as exc:  # noqa: BLE001  (recorded, the run goes on)
-            record["error"] = f"{type(exc).__name__}: {exc}"
-            traceback.print_exc()
-        records.append(record)
-        brief = {
-            k: (round(v, 4) if isinstance(v, float) else v)
-            for k, v in record.items()
-            if k not in base and k not in ("method", "warnings")
-        }
-        print(f"  {name:10s} seed {seed} {method:11s} {brief}", file=sys.stderr)
-        return record
+        return _attempt(records, dict(base, method=method), body,
+                        hide=(*base, "method", "warnings"),
+                        label=f"{name:10s} seed {seed} {method:11s}")
 
     k = min(2, d)
     pca_state = {}
@@ -465,18 +471,9 @@ def run_mixed(name, seed, n_rows, timer, mixed_mod):
 
     def attempt(method, base, body):
         record = dict(base, table=name, kind="mixed", seed=seed, method=method)
-        try:
-            record.update(body())
-        except Exception as exc:  # noqa: BLE001  (recorded, the run goes on)
-            record["error"] = f"{type(exc).__name__}: {exc}"
-            traceback.print_exc()
-        records.append(record)
-        brief = {
-            k: (round(v, 4) if isinstance(v, float) else v)
-            for k, v in record.items()
-            if k not in ("table", "kind", "seed", "method", "warnings", "columns")
-        }
-        print(f"  {name:10s} seed {seed} {method:15s} {brief}", file=sys.stderr)
+        _attempt(records, record, body,
+                 hide=("table", "kind", "seed", "method", "warnings", "columns"),
+                 label=f"{name:10s} seed {seed} {method:15s}")
 
     # Imputation, transductive, on the whole sample.
     mask, mask_name = mixed_mask(table, seed)
