@@ -141,6 +141,15 @@ class BaseAutoencoder(
     def _make_module(self, n_inputs, hidden_layer_sizes, groups, generator):
         """Build the torch module on ``self._device`` for the table's likelihoods."""
 
+    def _build_module(self, hidden_layer_sizes, generator):
+        """The module of ``_make_module`` for the fitted table, its scales floored."""
+        table = self._table
+        module = self._make_module(table.n_inputs, hidden_layer_sizes, table.groups, generator)
+        gaussian = module.likelihood.gaussian()
+        if gaussian is not None:
+            gaussian.set_scale_floor(table.scale_floors())
+        return module
+
     @abstractmethod
     def _row_losses(self, x, mask, epoch, generator):
         """Each row's training loss and its number of terms.

@@ -41,6 +41,8 @@ class Column:
     ``categories`` are the labels of a binary (when not numeric), categorical
     or ordinal column, in class order; ``mean`` and ``scale`` standardise
     its scalar code; a positive column is modelled as ``log1p(x / offset)``.
+    ``resolution`` is the step of the grid a real column's values lie on (0
+    if none was found): its Gaussian's scale is floored by it.
     """
 
     name: object
@@ -50,6 +52,7 @@ class Column:
     mean: float = 0.0
     scale: float = 1.0
     offset: float = 1.0
+    resolution: float = 0.0
     labelled: bool = field(default=False)  # binary column of non-numeric labels
 
     @property

@@ -144,7 +144,7 @@ class TrainingMixin:
         self.mean_, self.scale_ = table.statistics()
         self.column_types_ = table.types
         generator = make_generator(self._rng.randint(SEED_MAX), self._device)
-        self.module_ = self._make_module(table.n_inputs, sizes, table.groups, generator)
+        self.module_ = self._build_module(sizes, generator)
         if self.init == "pca":
             self._start_from_data(codes)
         self._optimizer = None

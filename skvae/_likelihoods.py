@@ -195,19 +195,38 @@ class Gaussian(Likelihood):
     Attributes
     ----------
     log_scale : torch.nn.Parameter of shape (n_columns,)
-        Log standard deviation, clamped below at ``MIN_LOG_SCALE`` when used.
+        Log standard deviation, clamped below at ``min_log_scale`` when used.
+    min_log_scale : torch.Tensor of shape (n_columns,)
+        The floor of each column's log scale: ``MIN_LOG_SCALE`` unless
+        :meth:`set_scale_floor` raised it (a buffer, not saved: the table
+        the model was fitted on gives it).
     """
 
     def __init__(self, n_columns):
         super().__init__(n_columns)
         self.log_scale = nn.Parameter(torch.zeros(self.n_columns, dtype=torch.float32))
+        self._floor = torch.full(
+            (self.n_columns,), MIN_LOG_SCALE, dtype=torch.float32, device="cpu"
+        )
+        self.register_buffer("min_log_scale", self._floor.clone(), persistent=False)
+
+    def reset_parameters(self, generator=None):
+        """Unit scales; the floor as :meth:`set_scale_floor` last set it."""
+        super().reset_parameters(generator)
+        self.min_log_scale.copy_(self._floor)
+
+    def set_scale_floor(self, floor):
+        """Floor each column's scale at ``floor`` ``(n_columns,)``, or at ``exp(MIN_LOG_SCALE)``."""
+        floor = torch.as_tensor(floor, dtype=torch.float64).clamp(min=math.exp(MIN_LOG_SCALE))
+        self._floor = floor.log().to(torch.float32)
+        self.min_log_scale.copy_(self._floor)
 
     def scale(self):
         """Standard deviation of each column, ``(n_columns,)``."""
-        return self.log_scale.clamp(min=MIN_LOG_SCALE).exp()
+        return self.log_scale.clamp(min=self.min_log_scale).exp()
 
     def log_prob(self, params, target):
-        log_scale = self.log_scale.clamp(min=MIN_LOG_SCALE)
+        log_scale = self.log_scale.clamp(min=self.min_log_scale)
         return gaussian_log_prob(target, params, log_scale)
 
     def reconstruction_error(self, params, target):
@@ -229,7 +248,7 @@ class Gaussian(Likelihood):
     def start(self, target, mask=None):
         """Observed mean and standard deviation; ``N(0, 1)`` if nothing is observed."""
         count, mean, variance = _column_moments(target, mask)
-        log_scale = (0.5 * variance.log()).clamp(min=MIN_LOG_SCALE)
+        log_scale = (0.5 * variance.log()).clamp(min=self.min_log_scale)
         self.log_scale.copy_(log_scale.where(count > 0, 0.0))
         return mean
 

@@ -39,7 +39,7 @@ class TorchStateMixin:
 
     Expects ``module_``, ``_device``, ``_optimizer``, ``_optimizer_state``,
     ``_history``, ``_table`` and ``_built_for`` once fitted, and the model's
-    ``_make_module``; stands left of :class:`~sklearn.base.BaseEstimator` in
+    ``_build_module``; stands left of :class:`~sklearn.base.BaseEstimator` in
     the bases.
     """
 
@@ -116,9 +116,8 @@ class TorchStateMixin:
         # Tensors made under the caller's torch.inference_mode could not be
         # trained further
         with torch.inference_mode(False):
-            self.module_ = self._make_module(
-                self._table.n_inputs, self._built_for["hidden_layer_sizes"],
-                self._table.groups, make_generator(0, device),
+            self.module_ = self._build_module(
+                self._built_for["hidden_layer_sizes"], make_generator(0, device)
             )
             try:
                 self.module_.load_state_dict(tensors(weights))

@@ -67,7 +67,10 @@ class VAETransformer(BaseAutoencoder):
 
     likelihood : {"gaussian", "bernoulli"}, default="gaussian"
         Decoder distribution. ``"gaussian"``: a normal with a learned
-        standard deviation per feature, on standardised data.
+        standard deviation per feature, on standardised data; on a feature
+        whose values lie on a grid of step ``h`` (integers, grey levels in
+        sixteenths) that deviation is at least ``h / sqrt(2 pi)``, so that
+        no value gets a density above ``1 / h``.
         ``"bernoulli"``: for data in [0, 1] (binary or grey levels), which
         is then not standardised.
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skvae._columns import TYPES, Table, infer_type
+from skvae._columns import TYPES, Table, grid_step, infer_type
 
 
 def _frame(n=40, seed=0):
@@ -303,3 +303,50 @@ def test_counts_of_an_object_column_come_back_whole():
     out = table.decode(table.split(table.encode(table.codes(X))[0])[1])
     assert out["n"].dtype == object
     assert all(type(v) is int for v in out["n"]) and out["n"].tolist() == X["n"].tolist()
+
+
+# ------------------------------------------------------------ grids, floors
+@pytest.mark.parametrize(
+    "values, step",
+    [
+        (np.array([0.0, 3.0, 1.0, 2.0, 2.0, np.nan]), 1.0),
+        (np.arange(17) / 16, 1 / 16),
+        (np.array([0.0, 0.25, 0.25, 1.0]), 0.25),
+        (np.array([5.0, 5.0, np.nan]), 0.0),
+        (np.array([np.nan, np.nan]), 0.0),
+    ],
+)
+def test_grid_step(values, step):
+    assert grid_step(values) == pytest.approx(step)
+
+
+def test_continuous_values_have_a_negligible_grid_step():
+    values = np.random.RandomState(0).normal(size=2000)
+    assert 0 < grid_step(values) < 1e-4 * values.std()
+
+
+def test_scale_floors_of_grid_columns_in_standardised_units():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({
+        "pixel": np.where(rng.rand(300) < 0.02, 0.5, 0.0),  # almost always 0, step 0.5
+        "real": rng.normal(size=300),
+        "visits": pd.array(rng.poisson(3.0, 300), dtype="Int64"),  # counts: no Gaussian
+        "income": rng.lognormal(size=300).round(2),  # positive: no floor
+        "year": rng.randint(2000, 2010, 300),  # integers typed real, step 1
+    })
+    table = Table.fit(X, {"income": "positive"})
+    assert table.types["year"] == "real"
+    pixel, real, year = (table.columns[j] for j in (0, 1, 4))
+    assert pixel.resolution == 0.5 and year.resolution == 1.0
+    floors = table.scale_floors()  # the Gaussian targets: pixel, real, income, year
+    assert floors.shape == (4,)
+    root = np.sqrt(2 * np.pi)
+    np.testing.assert_allclose(floors[[0, 3]], [0.5 / (root * pixel.scale),
+                                                1.0 / (root * year.scale)])
+    assert floors[1] < 1e-3 and floors[2] == 0.0
+    restored = Table.from_state(table.to_state())
+    np.testing.assert_array_equal(restored.scale_floors(), floors)
+    old = table.to_state()  # a file saved before grids were recorded
+    for column in old["columns"]:
+        del column["resolution"]
+    assert not Table.from_state(old).scale_floors().any()

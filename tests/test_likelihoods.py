@@ -493,6 +493,27 @@ def test_gaussian_scale_is_clamped():
     assert (likelihood.log_scale == MIN_LOG_SCALE).all()
 
 
+def test_gaussian_scale_floor_per_column_survives_a_reset():
+    likelihood = Gaussian(3)
+    likelihood.set_scale_floor([0.5, 0.0, 1e-6])  # 0 and below: the global floor
+    with torch.no_grad():
+        likelihood.log_scale.fill_(-50.0)
+    expected = torch.tensor([0.5, *[torch.tensor(MIN_LOG_SCALE).exp()] * 2])
+    torch.testing.assert_close(likelihood.scale(), expected)
+    target, params = torch.zeros(4, 3), torch.zeros(4, 3)
+    torch.testing.assert_close(
+        likelihood.log_prob(params, target)[0],
+        -expected.log() - 0.5 * torch.log(torch.tensor(2 * torch.pi)),
+    )
+    likelihood.min_log_scale.fill_(0.0)  # as to_empty leaves it: undefined
+    likelihood.reset_parameters()
+    torch.testing.assert_close(likelihood.scale(), torch.tensor([1.0, 1.0, 1.0]))
+    with torch.no_grad():
+        likelihood.log_scale.fill_(-50.0)
+    torch.testing.assert_close(likelihood.scale(), expected)
+    assert "min_log_scale" not in likelihood.state_dict()  # the table gives it
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", NAMES)
 def test_cuda_agrees_with_cpu(name):

@@ -14,7 +14,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skvae import AutoencoderTransformer, VAETransformer
+from skvae import AutoencoderTransformer, VAETransformer, load, save
 
 MODELS = [AutoencoderTransformer, VAETransformer]
 FAST = dict(hidden_layer_sizes=(16,), random_state=0, device="cpu")
@@ -329,6 +329,35 @@ def test_pickle_round_trip_keeps_predictions_and_training_state(fitted):
     clone.partial_fit(X)
     assert clone.n_iter_ == fitted.n_iter_ + 1
     assert all(s["step"].item() > 1 for s in clone._optimizer.state.values())
+
+
+def test_vae_gives_no_grid_value_a_density_above_one_over_the_step(tmp_path):
+    # digits' border pixels: almost always 0, on a grid of 1/16
+    rng = np.random.RandomState(0)
+    X = _data(300)
+    X[:, 2] = np.where(rng.rand(300) < 0.01, rng.randint(1, 17, 300) / 16, 0.0)
+    vae = _fit(VAETransformer(n_components=2, max_iter=300, early_stopping=False,
+                              **FAST), X)
+    gaussian = vae.module_.likelihood.gaussian()
+    floor = (1 / 16) / (np.sqrt(2 * np.pi) * vae.scale_[2])
+    assert gaussian.scale()[2].item() >= floor * (1 - 1e-6)
+    # -log p(x_j | z) in standardised units; in the column's units add log scale_
+    log_density = -vae._score_features(X)[:, 2] - np.log(vae.scale_[2])
+    assert log_density.max() <= np.log(16) + 1e-4
+    lit = X[:1].copy()
+    lit[0, 2] = 0.5
+    assert vae.score_samples(X[:1])[0] - vae.score_samples(lit)[0] < 20.0
+    for clone in (pickle.loads(pickle.dumps(vae)), _save_load(vae, tmp_path)):
+        torch.testing.assert_close(
+            clone.module_.likelihood.gaussian().min_log_scale, gaussian.min_log_scale
+        )
+        np.testing.assert_array_equal(clone.score_samples(X), vae.score_samples(X))
+
+
+def _save_load(model, tmp_path):
+    path = tmp_path / "model.skvae"
+    save(model, path)
+    return load(path)
 
 
 def test_a_model_pickled_on_a_gpu_loads_on_the_cpu(fitted):
