@@ -6,7 +6,7 @@ its values second; :func:`make_column` turns a column into the
 dtype, categories, the offset of a positive column). The statistics that
 standardise the codes come later, from the table. :func:`heavy_tailed_types`
 reads which float columns to model as positive (the outlier detector's
-rule), :func:`negative_entries` which values a type cannot hold.
+rule), :func:`outside_entries` which values a column's model cannot hold.
 """
 
 from dataclasses import dataclass, field
@@ -22,8 +22,9 @@ LIKELIHOOD_OF = {
     "categorical": "categorical",
     "ordinal": "ordinal",
 }
-# The types whose values cannot be negative (a negative value has
-# probability 0 under their likelihoods).
+# The types whose likelihoods give some values probability 0: negative
+# counts, and values at or below -offset in a positive column
+# (Column.outside_support).
 NON_NEGATIVE = ("positive", "count")
 # A column of labels with more distinct values than this, and more than half
 # its rows distinct, is refused as free text (declare it categorical to keep it).
@@ -58,6 +59,20 @@ class Column:
     @property
     def n_inputs(self):
         return len(self.categories) if self.type == "categorical" else 1
+
+    def outside_support(self, codes):
+        """Where ``codes`` have probability 0 under the column's likelihood.
+
+        A negative count; in a positive column a value at or below
+        ``-offset``, where ``log1p(x / offset)`` is not defined (``fit``
+        refuses negative values there, but a new value a little below the
+        training minimum keeps a density).
+        """
+        if self.type == "count":
+            return codes < 0
+        if self.type == "positive":
+            return codes <= -self.offset
+        return np.zeros(np.shape(codes), dtype=bool)
 
     @property
     def likelihood(self):
@@ -229,15 +244,15 @@ def heavy_tailed_types(X):
     return {name: "positive" for name, values in columns if is_heavy_tailed(values)}
 
 
-def negative_entries(X, types):
-    """Boolean mask of X's shape: negative values in the columns whose type
-    (``types`` maps names, or positions for an array) is in ``NON_NEGATIVE``."""
+def outside_entries(X, columns):
+    """Boolean mask of X's shape: the values that have probability 0 under
+    ``columns``, the :class:`Column` of each of X's columns."""
     frame = hasattr(X, "columns")
     mask = np.zeros(X.shape, dtype=bool)
-    for j, name in enumerate(X.columns if frame else range(X.shape[1])):
-        if types.get(name) in NON_NEGATIVE:
-            values = as_numbers(X.iloc[:, j], name) if frame else X[:, j]
-            mask[:, j] = values < 0
+    for j, column in enumerate(columns):
+        if column.type in NON_NEGATIVE:
+            values = as_numbers(X.iloc[:, j], column.name) if frame else X[:, j]
+            mask[:, j] = column.outside_support(values)
     return mask
 
 
@@ -350,6 +365,11 @@ def make_column(values, name, declared, default, frame):
             raise _no_observed_value(name, dtype, "categories")
     if declared == "positive":
         codes = as_numbers(values, name)
+        if (codes < 0).any():
+            raise ValueError(
+                f"Column {name!r} is positive and cannot hold negative values, got "
+                f"{np.nanmin(codes):g}. Declare it real in column_types."
+            )
         mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
         column.offset = float(mean) if mean > 0 else 1.0
     return column

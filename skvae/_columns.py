@@ -85,10 +85,17 @@ def column_codes(values, column):
             f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
             "or declare it real."
         )
-    if column.type in NON_NEGATIVE and (codes < 0).any():
+    if column.type in NON_NEGATIVE and column.outside_support(codes).any():
+        lowest = np.nanmin(codes)
+        if column.type == "count":
+            raise ValueError(
+                f"Column {column.name!r} is count and cannot hold negative values, "
+                f"got {lowest:g}. Declare it real in column_types."
+            )
         raise ValueError(
-            f"Column {column.name!r} is {column.type} and cannot hold negative "
-            f"values, got {np.nanmin(codes):g}. Declare it real in column_types."
+            f"Column {column.name!r} is positive, modelled as log1p(x / "
+            f"{column.offset:g}), which needs values above {-column.offset:g}; got "
+            f"{lowest:g}. Declare it real in column_types."
         )
     return codes
 

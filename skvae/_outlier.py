@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import clone_with_seed
-from ._column_types import NON_NEGATIVE, heavy_tailed_types, negative_entries
+from ._column_types import NON_NEGATIVE, heavy_tailed_types, outside_entries
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._dask import lazy
 from ._frames import is_polars, to_pandas
@@ -194,11 +194,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     A Gaussian on the values of a heavy-tailed column fits their tail with a
     scale far too wide for their bulk, and a row that is abnormal in that
-    column hides within it; modelled as positive, the column's logarithm is
-    Gaussian instead. The rule is for likelihoods: an
-    :class:`AutoencoderTransformer`'s columns stay as given. A negative
-    value in a column that the model takes as positive (or as counts) has
-    probability 0 under it: such a row scores ``-inf`` and, in
+    column hides within it; modelled as positive, ``log1p(x / m)`` is
+    Gaussian instead, ``m`` the column's training mean. The rule is for
+    likelihoods: an :class:`AutoencoderTransformer`'s columns stay as given.
+    That density is defined above ``-m``: a new value a little below the
+    training minimum (0 or more) is scored by it, not called impossible. A
+    value at or below ``-m`` in a positive column, or a negative count, has
+    probability 0 under the model: such a row scores ``-inf`` and, in
     :meth:`feature_contributions`, that entry is ``inf`` and the row's other
     entries are explained as if it were missing.
 
@@ -382,13 +384,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     def _outside_support(self, X):
         """Where X has probability 0 under the model, or None if nowhere.
 
-        The negative values in the columns the model takes as positive or
-        as counts (a mask of X's shape).
+        Negative counts, and values at or below ``-m`` in the columns the
+        model takes as positive (a mask of X's shape).
         """
-        types = getattr(self.estimator_, "column_types_", None) or {}
-        if not any(kind in NON_NEGATIVE for kind in types.values()):
+        table = getattr(self.estimator_, "_table", None)
+        if table is None or not any(c.type in NON_NEGATIVE for c in table.columns):
             return None  # the common case: no mask to build
-        outside = negative_entries(X, types)
+        outside = outside_entries(X, table.columns)
         return outside if outside.any() else None
 
     def _score_samples(self, X):
@@ -417,8 +419,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             The model's :meth:`score_samples`: minus the reconstruction error
             (:class:`AutoencoderTransformer`) or ``log p(x)``
-            (:class:`VAETransformer`); ``-inf`` for a row with a negative
-            value in a column the model takes as positive or as counts.
+            (:class:`VAETransformer`); ``-inf`` for a row with a value the
+            model gives probability 0: a negative count, or a value at or
+            below ``-m`` in a column modelled as positive (see Notes).
         """
         check_is_fitted(self)
         return self._score_samples(self._validate_X(X, reset=False))
@@ -504,9 +507,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
           and the standardisation's Jacobian belong to no feature. With the
           Gaussian likelihood a contribution can be negative.
 
-        A negative value in a column the model takes as positive or as
-        counts contributes ``inf``; the row's other entries are then
-        explained as if it were missing.
+        A value the model gives probability 0 (a negative count, a value at
+        or below ``-m`` in a column modelled as positive; see Notes)
+        contributes ``inf``; the row's other entries are then explained as
+        if it were missing.
 
         Parameters
         ----------

@@ -153,6 +153,15 @@ def test_bad_column_types_are_refused(types, match):
         Table.fit(X, types=types)
 
 
+def test_a_positive_column_takes_new_values_above_minus_its_offset():
+    table = Table.fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}), types={"a": "positive"})
+    assert table.columns[0].offset == 2.0  # log1p(x / 2): defined above -2
+    assert np.isfinite(table.codes(pd.DataFrame({"a": [-1.5, 0.0]}))).all()
+    with pytest.raises(ValueError, match=r"Column 'a' is positive, modelled as "
+                       r"log1p\(x / 2\), which needs values above -2; got -2\."):
+        table.codes(pd.DataFrame({"a": [-2.0]}))
+
+
 def test_unknown_category_is_refused_by_name():
     table = Table.fit(pd.DataFrame({"city": ["paris", "rome", "paris"]}))
     with pytest.raises(ValueError, match="Column 'city' holds 'oslo', a category not seen"):

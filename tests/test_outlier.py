@@ -317,11 +317,12 @@ def test_heavy_tailed_float_columns_of_a_dataframe_are_modelled_as_positive():
 
 
 @pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
-def test_a_negative_value_where_the_model_has_none_is_most_abnormal(model):
+def test_a_value_outside_the_models_support_is_most_abnormal(model):
     model = clone(model).set_params(max_iter=2, column_types={1: "positive"})
     detector = _fit(AutoencoderOutlierDetector(model, random_state=0), _heavy_tailed())
+    offset = detector.estimator_._table.columns[1].offset  # log1p(x / offset)
     X_new = _heavy_tailed(4, seed=1)
-    X_new[1, 1] = -0.5
+    X_new[1, 1] = -offset
     scores = detector.score_samples(X_new)
     assert scores[1] == -np.inf and np.isfinite(scores[[0, 2, 3]]).all()
     np.testing.assert_allclose(scores[[0, 2, 3]], detector.score_samples(X_new[[0, 2, 3]]))
@@ -330,7 +331,22 @@ def test_a_negative_value_where_the_model_has_none_is_most_abnormal(model):
     contributions = detector.feature_contributions(X_new)
     assert contributions[1, 1] == np.inf
     assert np.isfinite(np.delete(contributions.ravel(), 4)).all()
-    assert X_new[1, 1] == -0.5  # the caller's rows are not changed
+    assert X_new[1, 1] == -offset  # the caller's rows are not changed
+
+
+def test_a_value_just_below_the_training_minimum_keeps_a_density():
+    # min-max scaled on the training rows, a new row falls a hair below 0
+    X = _heavy_tailed()
+    X[:, 1] -= X[:, 1].min()
+    model = clone(MODELS[1]).set_params(max_iter=2)
+    detector = _fit(AutoencoderOutlierDetector(model, random_state=0), X)
+    assert detector.estimator_.column_types == {1: "positive"}
+    X_new = np.repeat(X[:1], 3, axis=0)
+    X_new[:, 1] = [0.0, -1e-3, -1e-9]
+    scores = detector.score_samples(X_new)
+    assert np.isfinite(scores).all()
+    np.testing.assert_allclose(scores[1:], scores[0], atol=1e-2)
+    assert np.isfinite(detector.feature_contributions(X_new)).all()
 
 
 def test_a_negative_count_in_a_dataframe_is_most_abnormal():
@@ -350,14 +366,14 @@ def test_a_negative_count_in_a_dataframe_is_most_abnormal():
 
 
 def test_a_quantile_among_rows_of_no_probability_flags_them():
-    # calibration rows below 0 in the positive column score -inf; when the
+    # calibration rows far below 0 in the positive column score -inf; when the
     # contamination quantile falls among them, the offset is the lowest
     # finite score (not NaN), and they are the rows flagged
     X = _heavy_tailed(200)
     detector = AutoencoderOutlierDetector(VAETransformer(**TINY), contamination=0.1,
                                           random_state=0)
     _, cal_idx = detector._split(200, np.random.RandomState(0))
-    X[cal_idx[:30], 1] = -1.0
+    X[cal_idx[:30], 1] = -1000.0
     _fit(detector, X)
     assert detector.estimator_.column_types == {1: "positive"}
     scores = detector.score_samples(X)
