@@ -2,8 +2,10 @@
 
 import warnings
 
+import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skvae import (
@@ -47,6 +49,26 @@ def test_sklearn_compatible_at_default_settings(estimator, check):
         check(estimator)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
-def test_allow_nan_tag(estimator):
-    assert estimator.__sklearn_tags__().input_tags.allow_nan
+@pytest.mark.parametrize(
+    "estimator, allow_nan",
+    [
+        *[(estimator, True) for estimator in ESTIMATORS],
+        (AutoencoderImputer(AutoencoderTransformer(**SMALL), random_state=0), True),
+        (AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0), True),
+        (AutoencoderOutlierDetector(GaussianMixture(), random_state=0), False),
+    ],
+    ids=lambda e: type(e).__name__ if hasattr(e, "fit") else str(e),
+)
+def test_allow_nan_tag_says_what_fit_does(estimator, allow_nan):
+    # the tag is what scikit-learn's checks and meta-estimators read: it
+    # must match what fit does with NaN
+    assert estimator.__sklearn_tags__().input_tags.allow_nan is allow_nan
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    X[::7, 1] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if allow_nan:
+            estimator.fit(X)
+        else:
+            with pytest.raises(ValueError, match="NaN"):
+                estimator.fit(X)
