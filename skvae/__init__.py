@@ -12,8 +12,7 @@ from ._io import load, save
 from ._outlier import AutoencoderOutlierDetector
 from ._stream import fit_chunks
 from ._vae import VAETransformer
-
-__version__ = "0.1.0.dev0"
+from ._version import __version__
 
 __all__ = [
     "AutoencoderImputer",

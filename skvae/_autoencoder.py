@@ -305,10 +305,6 @@ class AutoencoderTransformer(BaseAutoencoder):
     def _encode(self, x, mask):
         return self.module_.encode(self._table.split(x)[0])
 
-    def _decode(self, z):
-        likelihood = self.module_.likelihood
-        return likelihood.point(likelihood.expectation(self.module_.decode(z)))
-
     def _score_rows(self, x, mask):
         return -self._feature_scores(x, mask).sum(-1)
 

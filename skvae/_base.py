@@ -166,9 +166,10 @@ class BaseAutoencoder(
     def _encode(self, x, mask):
         """Codes of encoded rows (what ``transform`` returns)."""
 
-    @abstractmethod
     def _decode(self, z):
         """Point predictions of the targets at codes ``z``, in target coding."""
+        likelihood = self.module_.likelihood
+        return likelihood.point(likelihood.expectation(self.module_.decode(z)))
 
     @abstractmethod
     def _score_rows(self, x, mask):

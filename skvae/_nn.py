@@ -282,7 +282,7 @@ class Autoencoder(nn.Module):
         bias of the other likelihoods' marginals, which ignore the code.
         """
         k = self.encoder.mlp[-1].out_features
-        components = _pad_rows(pca.components, k)
+        components = _pad_zeros(pca.components, k)
         self.encoder.start_affine(components, -components @ pca.mean)
         self.decoder.start_affine(*_decoder_start(components.T, pca.mean, gaussian, bias))
 
@@ -349,11 +349,11 @@ class VariationalAutoencoder(nn.Module):
         k = self.decoder.mlp[0].in_features
         variances = pca.variances.clamp(min=pca.noise_variance)
         loading = (variances - pca.noise_variance).sqrt()
-        encode = _pad_rows((loading / variances)[:, None] * pca.components, k)
-        log_var = _pad_rows((pca.noise_variance / variances).log()[:, None], k)[:, 0]
+        encode = _pad_zeros((loading / variances)[:, None] * pca.components, k)
+        log_var = _pad_zeros((pca.noise_variance / variances).log()[:, None], k)[:, 0]
         weight = torch.cat([encode, torch.zeros_like(encode)])
         self.encoder.start_affine(weight, torch.cat([-encode @ pca.mean, log_var]))
-        decode = _pad_rows(loading[:, None] * pca.components, k).T
+        decode = _pad_zeros(loading[:, None] * pca.components, k).T
         self.decoder.start_affine(*_decoder_start(decode, pca.mean, gaussian, bias))
         gaussian_part = self.likelihood.gaussian()
         if gaussian_part is not None:
@@ -400,7 +400,7 @@ class LinearStart:
     mean: torch.Tensor
 
 
-def _pad_rows(matrix, n_rows):
+def _pad_zeros(matrix, n_rows):
     """``matrix`` with zero rows appended up to ``n_rows`` rows."""
     padding = matrix.new_zeros(n_rows - matrix.shape[0], *matrix.shape[1:])
     return torch.cat([matrix, padding])

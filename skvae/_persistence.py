@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from sklearn.exceptions import InconsistentVersionWarning
 
+from . import _version
 from ._columns import Table
 from ._frames import schema_from_state, schema_state
 from ._training import History, make_optimizer
@@ -47,8 +48,6 @@ class TorchStateMixin:
         state = super().__getstate__()
         if "module_" not in state:
             return state
-        from . import __version__
-
         state = dict(state)
         optimizer = state.pop("_optimizer", None)
         optimizer_state = (
@@ -67,7 +66,7 @@ class TorchStateMixin:
                         "hidden_layer_sizes": list(self._built_for["hidden_layer_sizes"])},
             _device=str(self._device),
             _dtype=str(np.dtype(self._dtype)),
-            _skvae_version=__version__,
+            _skvae_version=_version.__version__,
             _state_format=STATE_FORMAT,
         )
         if state.get("_polars_schema") is not None:
@@ -82,23 +81,21 @@ class TorchStateMixin:
         if "module_" not in state:
             super().__setstate__(state)
             return
-        from . import __version__
-
         state = dict(state)
         saved_format = state.pop("_state_format", STATE_FORMAT)
         if saved_format > STATE_FORMAT:
             raise ValueError(
                 f"This {type(self).__name__} was saved by skvae "
                 f"{state.get('_skvae_version')} in state format {saved_format}; "
-                f"skvae {__version__} reads format {STATE_FORMAT} at most. "
+                f"skvae {_version.__version__} reads format {STATE_FORMAT} at most. "
                 "Upgrade skvae to load it."
             )
-        saved_version = state.pop("_skvae_version", __version__)
-        if saved_version != __version__:
+        saved_version = state.pop("_skvae_version", _version.__version__)
+        if saved_version != _version.__version__:
             warnings.warn(
                 InconsistentVersionWarning(
                     estimator_name=type(self).__name__,
-                    current_sklearn_version=f"{__version__} (skvae)",
+                    current_sklearn_version=f"{_version.__version__} (skvae)",
                     original_sklearn_version=f"{saved_version} (skvae)",
                 )
             )

@@ -221,7 +221,7 @@ def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK, dtype=np.float32):
             args = get_chunk(start, start + chunk)
             n = min(chunk, n_rows - start)
             if n < MIN_INFERENCE_ROWS:
-                args = [_pad_rows(a, MIN_INFERENCE_ROWS) for a in args]
+                args = [_pad_ones(a, MIN_INFERENCE_ROWS) for a in args]
             result = fn(*args)[:n].cpu().numpy()
             if out is None:
                 out = np.empty((n_rows, *result.shape[1:]), dtype=dtype)
@@ -229,7 +229,7 @@ def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK, dtype=np.float32):
     return out
 
 
-def _pad_rows(tensor, n_rows):
+def _pad_ones(tensor, n_rows):
     """``tensor`` with rows of ones appended up to ``n_rows`` (None stays None)."""
     if tensor is None or tensor.shape[0] >= n_rows:
         return tensor

@@ -410,10 +410,6 @@ class VAETransformer(BaseAutoencoder):
     def _encode(self, x, mask):
         return self.module_.encode(self._table.split(x)[0])[0]
 
-    def _decode(self, z):
-        likelihood = self.module_.likelihood
-        return likelihood.point(likelihood.expectation(self.module_.decode(z)))
-
     # ------------------------------------------------------------- scoring
     def _importance_noise(self, device):
         """Fixed standard normal noise, one row per importance-sample index.

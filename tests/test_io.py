@@ -205,7 +205,7 @@ def test_another_skvae_version_warns(monkeypatch):
     model = VAETransformer(**SMALL).fit(_data())
     buffer = io.BytesIO()
     save(model, buffer)
-    monkeypatch.setattr(skvae, "__version__", "99.0")
+    monkeypatch.setattr(skvae._version, "__version__", "99.0")
     with pytest.warns(InconsistentVersionWarning, match="from version 0.*when using version 99.0"):
         load(io.BytesIO(buffer.getvalue()))
 
