@@ -29,6 +29,7 @@ from ._compat import Interval, StrOptions, _fit_context
 from ._dask import float_dtype, lazy
 from ._fitting import TrainingMixin
 from ._frames import is_polars, to_pandas, to_polars
+from ._given import given_rows, keep_given
 from ._inference import InferenceMixin
 from ._nn import ACTIVATIONS
 from ._persistence import TorchStateMixin
@@ -276,9 +277,15 @@ class BaseAutoencoder(
             return self._table.decode(np.empty((0, self._table.n_targets)))
         return np.empty((0, self.n_features_in_), dtype)
 
-    def _output(self, targets, dtype):
-        """Rows of targets in the input's language: a DataFrame, or an array."""
+    def _output(self, targets, dtype, given=None):
+        """Rows of targets in the input's language: a DataFrame, or an array.
+
+        ``given`` (of :func:`~._given.given_rows`) replaces its columns' cells
+        with the values given.
+        """
         out = self._table.decode(targets)
+        if given:
+            keep_given(out, given, self._table)
         if not self._table.frame:
             return out.astype(dtype, copy=False)
         schema = getattr(self, "_polars_schema", None)
@@ -467,7 +474,7 @@ class BaseAutoencoder(
         """
         return float(np.mean(self.score_samples(X)))
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, *, given=None):
         """Generate new rows from the fitted model.
 
         Parameters
@@ -478,12 +485,25 @@ class BaseAutoencoder(
         random_state : int, RandomState instance or None, default=None
             Controls the draws. Pass an int for reproducible output.
 
+        given : dict, default=None
+            Values of some columns that the rows keep: maps a column's name
+            (its position for a model fitted on an array) to one value, which
+            every row keeps, or to ``n_samples`` values, one per row. The
+            other columns are drawn from the model given these: a latent code
+            from its posterior given the row's given values (sampling
+            importance resampling over ``n_importance_samples`` draws, as
+            :class:`AutoencoderImputer` with ``sample_posterior=True``), then
+            the other columns from the decoder. :class:`VAETransformer` only.
+            A value the model cannot condition on (a missing value, a
+            category not seen in ``fit``, a negative count) raises a
+            ``ValueError`` naming its column.
+
         Returns
         -------
         X : {ndarray, DataFrame} of shape (n_samples, n_features)
             Generated rows in the units and float dtype of the training
             data; a DataFrame with its columns, dtypes and categories if the
-            model was fitted on one.
+            model was fitted on one. The given values are kept as given.
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:
@@ -491,10 +511,24 @@ class BaseAutoencoder(
                 f"n_samples must be a positive integer, got {n_samples!r}."
             )
         rng = check_random_state(random_state)
+        if given is not None:
+            return self._sample_given(int(n_samples), rng, given)
         self.module_.eval()
         with torch.inference_mode():
             targets = self._sample_targets(int(n_samples), rng)
         return self._output(targets, self._dtype)
+
+    def _sample_given(self, n_samples, rng, given):
+        if not self._can_draw:
+            raise ValueError(
+                f"{type(self).__name__} cannot draw rows given some of their "
+                "values: its codes have no posterior to draw from. Use a "
+                "VAETransformer."
+            )
+        X, values = given_rows(self._table, given, n_samples)
+        codes = self._validate_X(X, reset=False, check_rows=False)
+        targets = self._completed(codes, rng, draw=True)
+        return self._output(targets, self._dtype, given=values)
 
     @property
     def _n_features_out(self):

@@ -180,8 +180,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     x_obs)``. The noise is fixed per sample index, so :meth:`transform` is
     deterministic and a row's fill does not depend on the other rows. With
     ``sample_posterior=True`` a completion is drawn by sampling importance
-    resampling: one of fresh draws ``z_k`` is picked with probability
-    ``w_k`` and the missing entries are drawn from ``p(x_miss | z_k)``.
+    resampling: one of ``2 n_importance_samples`` fresh draws ``z_k``, half
+    from ``q(z | x_obs)`` and half from the prior, is picked with probability
+    proportional to ``p(x_obs | z_k) p(z_k)`` over their mixture density,
+    and the missing entries are drawn from ``p(x_miss | z_k)``.
     ``sample_posterior`` and ``random_state`` are read again by
     :meth:`transform`, so a fitted imputer gives several completions through
     ``set_params(sample_posterior=True, random_state=i)`` without refitting.

@@ -294,10 +294,14 @@ class InferenceMixin:
         """
         check_is_fitted(self)
         codes = self._validate_X(X, reset=False, check_rows=False)
+        return self._output(self._completed(codes, random_state, draw), self._dtype)
+
+    def _completed(self, codes, random_state, draw):
+        """The targets of :meth:`_complete` for validated codes."""
         generator = None
         if draw:
             seed = check_random_state(random_state).randint(SEED_MAX)
             generator = make_generator(seed, self._device)
         fill = functools.partial(self._complete_rows, generator=generator)
         chunk = self._score_chunk(self._table.width)
-        return self._output(self._map_rows(fill, codes, chunk), self._dtype)
+        return self._map_rows(fill, codes, chunk)

@@ -1,5 +1,6 @@
 """VAETransformer: a variational autoencoder as a transformer and density."""
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -489,7 +490,12 @@ class VAETransformer(BaseAutoencoder):
         (Mattei & Frellsen, 2019), then each likelihood's point prediction
         (the most probable class of a categorical column). Draw: sampling
         importance resampling, one of fresh draws ``z_k`` picked with
-        probability ``w_k``, then ``x`` drawn from ``p(x | z_k)``.
+        probability ``w_k``, then ``x`` drawn from ``p(x | z_k)``; the draws
+        come half from ``q(z | x)`` and half from the prior, weighted
+        against their mixture (defensive importance sampling, Hesterberg
+        1995), so that a row whose observed cells the encoder maps poorly
+        (few cells given to a model trained on whole rows) still reaches
+        the codes that explain them.
         """
         likelihood = self.module_.likelihood
         if generator is None:
@@ -502,12 +508,33 @@ class VAETransformer(BaseAutoencoder):
                 for e in likelihood.expectation(params)
             ]
             return likelihood.point(expectations)
-        shape = (self.n_importance_samples, x.shape[0], self.n_components)
-        noise = torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
-        log_w, params = self._importance_sample(x, mask, noise)
+        log_w, params = self._defensive_sample(x, mask, generator)
         k = torch.multinomial(torch.softmax(log_w, dim=0).T, 1, generator=generator)
         index = k.T.unsqueeze(-1).expand(1, *params.shape[1:])
         return likelihood.sample(params.gather(0, index)[0], generator)
+
+    def _defensive_sample(self, x, mask, generator):
+        """Log-weights and decoder outputs of ``2 n_importance_samples`` fresh draws.
+
+        Half from ``q(z | x)``, half from ``p(z)``, each weighted by
+        ``p(x_obs | z) p(z) / (q(z | x) / 2 + p(z) / 2)``.
+        """
+        inputs, targets = self._table.split(x)
+        mean, log_var = self.module_.encode(inputs)
+        shape = (2 * self.n_importance_samples, x.shape[0], self.n_components)
+        draws = torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
+        from_q, from_prior = draws.chunk(2)
+        std = torch.exp(0.5 * log_var)
+        z = torch.cat([mean + std * from_q, from_prior])
+        # each draw's noise under q: the q draws' own, the prior draws' standardised
+        noise = torch.cat([from_q, (from_prior - mean) / std])
+        log_prior = standard_normal_log_density(z)
+        log_mixture = torch.logaddexp(
+            posterior_log_density(noise, log_var), log_prior
+        ) - math.log(2.0)
+        params = self.module_.decode(z)
+        log_w = self._log_likelihood(targets, params, mask) + log_prior - log_mixture
+        return log_w, params
 
     def _score_chunk(self, width):
         """Rows per chunk that keep importance sampling in budget."""

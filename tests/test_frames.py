@@ -199,3 +199,12 @@ def test_bounded_integers_come_back_inside_their_range(dtype):
                 model.inverse_transform(np.array([[1e6, 1e6], [-1e6, -1e6]]))):
         assert out.schema == X.schema
         assert out["u"].min() >= info.min and out["u"].max() <= info.max
+
+
+def test_sample_given_keeps_polars_values_and_schema():
+    X = _frame()
+    model = VAETransformer(**SMALL).fit(X)
+    out = model.sample(5, random_state=0, given={"city": "rome", "n": [0, 1, 2, 3, 4]})
+    assert out.schema == X.schema
+    assert out["city"].to_list() == ["rome"] * 5 and out["n"].to_list() == [0, 1, 2, 3, 4]
+    assert out.null_count().sum_horizontal().item() == 0

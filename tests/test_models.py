@@ -331,6 +331,93 @@ def test_pickle_round_trip_keeps_predictions_and_training_state(fitted):
     assert all(s["step"].item() > 1 for s in clone._optimizer.state.values())
 
 
+def _two_groups(n=600, seed=0):
+    """Two groups of rows: column 0 near -3 or 3, column 1 near -5 or 5, column 2 noise."""
+    rng = np.random.RandomState(seed)
+    sign = np.where(rng.rand(n) < 0.5, 1.0, -1.0)
+    X = np.c_[3 * sign, 5 * sign] + 0.3 * rng.normal(size=(n, 2))
+    return np.c_[X, rng.normal(size=n)]
+
+
+@pytest.fixture(scope="module")
+def two_groups():
+    X = _two_groups()
+    return X, _fit(VAETransformer(n_components=2, random_state=0, device="cpu"), X)
+
+
+@pytest.mark.parametrize("value", [3.0, -3.0])
+def test_sample_given_draws_the_other_columns_from_the_matching_group(two_groups, value):
+    # given column 0, column 1 comes from the group column 0 points to, not
+    # from between the groups, where a posterior from the encoder alone
+    # (trained on whole rows) would put it
+    _, vae = two_groups
+    out = vae.sample(400, random_state=0, given={0: value})
+    assert (out[:, 0] == value).all()
+    assert np.mean(np.sign(out[:, 1]) == np.sign(value)) > 0.95
+    assert abs(np.median(out[:, 1]) - 5 * np.sign(value)) < 1.0
+    np.testing.assert_array_equal(out, vae.sample(400, random_state=0, given={0: value}))
+
+
+def test_sample_given_one_value_per_row(two_groups):
+    _, vae = two_groups
+    given = np.array([3.0, -3.0, 3.0, -3.0])
+    out = vae.sample(4, random_state=0, given={0: given, 2: 0.5})
+    np.testing.assert_array_equal(out[:, 0], given)
+    assert (out[:, 2] == 0.5).all()
+    assert (np.sign(out[:, 1]) == np.sign(given)).all()
+
+
+def test_sample_given_keeps_dataframe_values_and_dtypes():
+    X = _two_groups(300)
+    frame = pd.DataFrame({
+        "x": X[:, 0],
+        "group": pd.Categorical(np.where(X[:, 0] > 0, "up", "down")),
+        "n": pd.array(np.random.RandomState(0).poisson(3, 300), dtype="Int64"),
+        "flag": X[:, 1] > 0,
+    })
+    vae = _fit(VAETransformer(n_components=2, max_iter=50, **FAST), frame)
+    out = vae.sample(6, random_state=0, given={"group": "up", "n": [0, 1, 2, 3, 4, 5]})
+    assert list(out.columns) == list(frame.columns)
+    assert out.dtypes.to_dict() == frame.dtypes.to_dict()
+    assert (out["group"] == "up").all() and out["n"].tolist() == [0, 1, 2, 3, 4, 5]
+    assert out.notna().all().all()
+
+
+@pytest.mark.parametrize(
+    "given, match",
+    [
+        ({"colour": "red"}, r"given names \['colour'\], which the model was not fitted on"),
+        ({"x": np.nan}, r"given\['x'\] holds a missing value. Leave the column out"),
+        ({"x": [1.0, 2.0]}, r"given\['x'\] holds 2 values .* one per row \(3\)"),
+        ({"group": "sideways"}, "Column 'group' holds 'sideways', a category not seen"),
+        ({"n": -1}, "Column 'n' is count and cannot hold negative values"),
+        ({}, "given must be a non-empty dict"),
+        ("x", "given must be a non-empty dict"),
+    ],
+)
+def test_sample_given_refuses_what_the_model_cannot_condition_on(given, match):
+    frame = pd.DataFrame({
+        "x": np.arange(40.0),
+        "group": pd.Categorical(["up", "down"] * 20),
+        "n": pd.array(np.arange(40) % 5, dtype="Int64"),
+    })
+    vae = _fit(VAETransformer(max_iter=2, **FAST), frame)
+    with pytest.raises(ValueError, match=match):
+        vae.sample(3, given=given)
+
+
+def test_sample_given_on_an_array_needs_numbers(two_groups):
+    _, vae = two_groups
+    with pytest.raises(ValueError, match=r"given\[0\] must hold numbers"):
+        vae.sample(2, given={0: "three"})
+
+
+def test_autoencoder_cannot_sample_given_values():
+    ae = _fit(AutoencoderTransformer(max_iter=2, **FAST), _data())
+    with pytest.raises(ValueError, match="cannot draw rows given some of their values"):
+        ae.sample(2, given={0: 1.0})
+
+
 def test_vae_gives_no_grid_value_a_density_above_one_over_the_step(tmp_path):
     # digits' border pixels: almost always 0, on a grid of 1/16
     rng = np.random.RandomState(0)

@@ -1,0 +1,87 @@
+"""Values to condition on: the rows ``sample(given=...)`` starts from and keeps.
+
+:func:`given_rows` turns the user's ``given`` mapping into rows in the
+fitted table's layout, the given cells observed and every other cell
+missing, for the model's usual validation and coding (which refuse a value
+the model cannot condition on, naming the column). :func:`keep_given` writes
+the given values back, as given, into the decoded draws: a given value is
+never replaced by the model's version of it.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def given_rows(table, given, n_samples):
+    """``n_samples`` rows holding ``given``, and the given values by position.
+
+    Returns ``(X, values)``: ``X`` a DataFrame in the fitted columns' order
+    (the table was fitted on one) or a float array, NaN where nothing is
+    given; ``values`` maps a column's position to its ``n_samples`` given
+    values (an object array).
+    """
+    import pandas as pd
+
+    names = [column.name for column in table.columns]
+    if not isinstance(given, Mapping) or not given:
+        raise ValueError(
+            "given must be a non-empty dict mapping columns (names for a "
+            "DataFrame, positions for an array) to the values every generated "
+            f"row keeps, got {given!r}."
+        )
+    unknown = [name for name in given if name not in names]
+    if unknown:
+        shown = f"{names[:10]}{'...' if len(names) > 10 else ''}"
+        raise ValueError(
+            f"given names {unknown}, which the model was not fitted on (its "
+            f"columns: {shown})."
+        )
+    position = {name: j for j, name in enumerate(names)}
+    values = {}
+    for name, value in given.items():
+        column = np.asarray(value, dtype=object)
+        if column.ndim == 0:
+            column = np.full(n_samples, value, dtype=object)
+        elif column.shape != (n_samples,):
+            raise ValueError(
+                f"given[{name!r}] holds {column.size} values in shape "
+                f"{column.shape}: give one value, which every row keeps, or one "
+                f"per row ({n_samples})."
+            )
+        if pd.isna(column).any():
+            raise ValueError(
+                f"given[{name!r}] holds a missing value. Leave the column out of "
+                "given to draw it."
+            )
+        values[position[name]] = column
+    if table.frame:
+        empty = np.full(n_samples, None, dtype=object)
+        X = pd.DataFrame(
+            {name: pd.Series(list(values[j])) if j in values else empty
+             for j, name in enumerate(names)}
+        )
+        return X, values
+    X = np.full((n_samples, len(names)), np.nan)
+    for j, column in values.items():
+        try:
+            X[:, j] = column.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"given[{j}] must hold numbers for a model fitted on an array, "
+                f"got {column[0]!r}."
+            ) from None
+    return X, values
+
+
+def keep_given(out, values, table):
+    """Write the given ``values`` into the decoded rows ``out``, as given."""
+    import pandas as pd
+
+    for j, column in values.items():
+        if table.frame:
+            name = table.columns[j].name
+            out[name] = pd.Series(list(column), index=out.index).astype(out[name].dtype)
+        else:
+            out[:, j] = column.astype(np.float64)
+    return out
