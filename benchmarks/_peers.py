@@ -13,7 +13,7 @@ the "inference rows/s" column when it differs from ``reconstruct_<name>``.
 ``cfg`` is a :class:`FitConfig`. All contenders use the same architecture,
 epochs, batch size, optimiser (Adam) and learning rate; the differences that
 their APIs force are listed next to each function and in
-``benchmarks/README.md``.
+``benchmarks/pages/training-speed.md``.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ Settings
 Contenders (``--only``): ``skvae``, ``torch`` (hand-written loop, run with 1
 thread and with ``--threads`` threads), ``torch-dataloader``, ``skorch``,
 ``pyod``, ``mlp`` (scikit-learn MLPRegressor). See ``_peers.py`` and
-``README.md`` for how each one is configured and what differs.
+``pages/training-speed.md`` for how each one is configured and what differs.
 
 How to run
 ----------

@@ -31,7 +31,8 @@ NON_NEGATIVE = ("positive", "count")
 MAX_LABELS = 100
 # A column of non-negative numbers is heavy-tailed when its sample skewness
 # is above this (an exponential's is 2): the outlier detector models such
-# columns as positive (benchmarks/README.md, "Heavy-tailed columns").
+# columns as positive (benchmarks/pages/outlier-detection.md, "Heavy-tailed
+# columns").
 HEAVY_TAIL_SKEWNESS = 5.0
 
 

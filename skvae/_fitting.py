@@ -31,7 +31,7 @@ from ._utils import SEED_MAX, make_generator, resolve_device, to_tensor
 
 # The "auto" training budget counts optimiser steps as well as epochs, so
 # that a small table, whose epoch is one step, gets enough of them (see
-# benchmarks/README.md, "Speed").
+# benchmarks/pages/speed-at-defaults.md).
 # max_iter="auto": AUTO_EPOCHS epochs, or as many as AUTO_STEPS steps take.
 AUTO_EPOCHS = 200
 AUTO_STEPS = 2_000

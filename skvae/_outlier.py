@@ -22,7 +22,8 @@ from ._vae import VAETransformer
 # is at most this level: at most this share of new normal rows is flagged.
 AUTO_LEVEL = 0.05
 # The share of each batch the model fits: h = 3n/4, the classical choice of
-# the Minimum Covariance Determinant (benchmarks/README.md, "Robust training").
+# the Minimum Covariance Determinant (benchmarks/pages/outlier-detection.md,
+# "Robust training").
 DEFAULT_SUPPORT = 0.75
 
 

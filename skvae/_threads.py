@@ -3,7 +3,7 @@
 The whole rule is :func:`cpu_threads`; :func:`torch_threads` applies it to a
 block and gives the caller its own setting back afterwards. The numbers
 behind the constants come from ``benchmarks/bench_threads.py`` (see
-benchmarks/README.md, "Threads").
+benchmarks/pages/threads.md).
 """
 
 import contextlib

@@ -10,7 +10,7 @@ trimmed, over the ``support_fraction`` of rows with the lowest loss. Data is
 one tensor on the device; an epoch permutes it once and takes contiguous
 slices. A ``DataLoader`` would index and collate row by row: the same loop
 took 1.4 to 1.8 times as long with one in ``benchmarks/bench_training.py``
-(see benchmarks/README.md).
+(see benchmarks/pages/training-speed.md).
 """
 
 import math
