@@ -276,7 +276,7 @@ def as_numbers(values, name):
     if isinstance(values, np.ndarray):
         return values.astype(np.float64, copy=False)
     dtype = values.dtype
-    numeric = _numeric(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+    numeric = is_number_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
     if not numeric and pd.api.types.is_object_dtype(dtype):
         numeric = check_objects(values, name) in NUMBER_KINDS + ("boolean", "empty")
     codes = None
@@ -330,7 +330,7 @@ def make_column(values, name, declared, default, frame):
             f"would decode to. Convert it to numbers first (e.g. "
             f"X[{name!r}].astype(float)), or declare it categorical or ordinal."
         )
-    elif frame and not _numeric(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+    elif frame and not is_number_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
         # declared labels may be dates or durations; other types may not
         labels = declared in ("categorical", "ordinal", "binary")
         kind = check_objects(values, name, labels) if dtype.kind == "O" else None
@@ -347,7 +347,7 @@ def make_column(values, name, declared, default, frame):
             )
     column = Column(name=name, type=declared, dtype=dtype)
     if declared in ("categorical", "ordinal") or (
-        declared == "binary" and frame and not _numeric(dtype)
+        declared == "binary" and frame and not is_number_dtype(dtype)
     ):
         column.categories = _categories(values)
         column.labelled = declared == "binary"
@@ -376,10 +376,18 @@ def make_column(values, name, declared, default, frame):
     return column
 
 
-def _numeric(dtype):
+def is_number_dtype(dtype):
+    """Whether a pandas dtype holds numbers (booleans included)."""
     import pandas as pd
 
     return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+
+def is_label_dtype(dtype):
+    """Whether a pandas dtype holds labels: ``object`` or ``string``."""
+    import pandas as pd
+
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
 
 
 def _categories(values):

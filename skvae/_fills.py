@@ -15,6 +15,7 @@ from numbers import Real
 
 import numpy as np
 
+from ._column_types import is_label_dtype, is_number_dtype
 from ._columns import integer_range
 
 
@@ -63,11 +64,6 @@ def value_kind(values):
     return None
 
 
-def is_label_dtype(dtype):
-    pd = sys.modules["pandas"]
-    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
-
-
 def _empty_fill(dtype):
     """The fill of a feature empty in fit: 0 for numbers, ``EMPTY_LABEL`` for labels.
 
@@ -79,8 +75,7 @@ def _empty_fill(dtype):
     pd = sys.modules["pandas"]
     if isinstance(dtype, pd.CategoricalDtype):
         dtype = dtype.categories.dtype
-    numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-    return 0 if numeric else EMPTY_LABEL
+    return 0 if is_number_dtype(dtype) else EMPTY_LABEL
 
 
 def _category_dtype(name, dtype, fitted, extra=()):
@@ -201,7 +196,7 @@ def _numeric_values(series):
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         dtype = dtype.categories.dtype
-    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+    return is_number_dtype(dtype)
 
 
 def frame_like(

@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from ._column_types import holds_lists
+from ._column_types import holds_lists, is_label_dtype
 
 
 def is_polars(X):
@@ -171,7 +171,7 @@ def polars_schema(frame):
         elif dtype.kind in "iuf":
             numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
             schema[name] = pl.Series(np.empty(0, numpy_dtype)).dtype
-        elif (pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)) and all(
+        elif is_label_dtype(dtype) and all(
             isinstance(v, str) for v in frame[name].dropna()
         ):
             schema[name] = pl.String
