@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _settings import SMALL
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -14,8 +15,6 @@ from skvae import (
     AutoencoderTransformer,
     VAETransformer,
 )
-
-SMALL = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
 
 # small networks here; the default network, whose numerics matter (a row alone
 # and within a batch must agree), in test_sklearn_compatible_at_default_settings

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _settings import TINY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.decomposition import PCA
@@ -30,7 +31,6 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-SMALL = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu")
 X = np.random.RandomState(0).normal(size=(60, 4))
 COLUMNS = ["a", "b", "c", "d"]
 
@@ -49,12 +49,12 @@ def fit(estimator, data=X):
 
 @pytest.fixture(scope="module")
 def ae():
-    return fit(AutoencoderTransformer(early_stopping=False, **SMALL))
+    return fit(AutoencoderTransformer(early_stopping=False, **TINY))
 
 
 @pytest.fixture(scope="module")
 def vae():
-    return fit(VAETransformer(n_components=3, early_stopping=True, **SMALL))
+    return fit(VAETransformer(n_components=3, early_stopping=True, **TINY))
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def frame():
 
 @pytest.fixture(scope="module")
 def detector(frame):
-    estimator = AutoencoderTransformer(**SMALL)
+    estimator = AutoencoderTransformer(**TINY)
     return fit(AutoencoderOutlierDetector(estimator, contamination=0.1), frame)
 
 
@@ -121,11 +121,11 @@ def test_training_history_of_role_estimators_and_pipelines(role, detector):
     if role == "imputer":
         X_missing = X.copy()
         X_missing[::7, 1] = np.nan
-        estimator = fit(AutoencoderImputer(VAETransformer(**SMALL)), X_missing)
+        estimator = fit(AutoencoderImputer(VAETransformer(**TINY)), X_missing)
     elif role == "detector":
         estimator = detector
     else:
-        pipeline = make_pipeline(StandardScaler(), AutoencoderTransformer(**SMALL))
+        pipeline = make_pipeline(StandardScaler(), AutoencoderTransformer(**TINY))
         estimator = fit(pipeline)
     display = TrainingHistoryDisplay.from_estimator(estimator, name="model")
     assert len(display.loss_curve) == 3
@@ -507,7 +507,7 @@ def mixed():
 
 
 def test_reconstruction_of_mixed_frames_shows_every_column(mixed):
-    vae = fit(VAETransformer(**SMALL), mixed)
+    vae = fit(VAETransformer(**TINY), mixed)
     display = ReconstructionDisplay.from_estimator(vae, mixed)
     titles = [ax.get_title().split("\naccuracy")[0].replace("\n", " ")
               for ax in display.axes_.flat]
@@ -544,7 +544,7 @@ def test_reconstruction_of_polars_frames():
         "x": X[:, 0],
         "c": pl.Series(np.where(X[:, 1] > 0, "a", "b")).cast(pl.Categorical),
     })
-    vae = fit(VAETransformer(**SMALL), data)
+    vae = fit(VAETransformer(**TINY), data)
     display = ReconstructionDisplay.from_estimator(vae, data)
     assert display.scatters_[0, 0] is not None
     assert display.class_images_[0, 1] is not None

@@ -4,13 +4,13 @@ import io
 
 import numpy as np
 import pytest
+from _settings import SMALL
 
 from skvae import AutoencoderImputer, VAETransformer, load, save
 
 pl = pytest.importorskip("polars")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-SMALL = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
 
 
 def _frame(n=120):

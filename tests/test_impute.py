@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _settings import SMALL, TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
@@ -15,7 +16,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skvae import AutoencoderImputer, AutoencoderTransformer, VAETransformer
 
-SMALL = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
 SMALL_VAE = VAETransformer(
     n_components=2, n_importance_samples=5, train_importance_samples=3, **SMALL
 )
@@ -360,7 +360,6 @@ def test_pipeline_and_grid_search_over_estimator_parameters():
 
 
 # ------------------------------------------------------- batches of a mixed table
-TINY = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu")
 COLOURS = ["a", "b", "c", "d"]
 SIZES = ["S", "M", "L"]
 CITIES = ["oslo", "paris", "rome"]

@@ -10,6 +10,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from _settings import SMALL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -30,7 +31,6 @@ from skvae import (
 pytest.importorskip("skops")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-SMALL = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
 
 
 def _data(n=200, seed=0):

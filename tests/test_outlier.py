@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _settings import SMALL
 from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import ConvergenceWarning
@@ -16,7 +17,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skvae import AutoencoderOutlierDetector, AutoencoderTransformer, VAETransformer
 
-TINY = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
 FAST = dict(hidden_layer_sizes=(16,), max_iter=60, device="cpu")
 MODELS = [
     AutoencoderTransformer(n_components=2, **FAST),
@@ -49,9 +49,9 @@ def fitted(request):
 # ---------------------------------------------------------- common checks
 @parametrize_with_checks(
     [
-        AutoencoderOutlierDetector(AutoencoderTransformer(**TINY), random_state=0),
+        AutoencoderOutlierDetector(AutoencoderTransformer(**SMALL), random_state=0),
         AutoencoderOutlierDetector(
-            VAETransformer(n_importance_samples=5, **TINY), random_state=0
+            VAETransformer(n_importance_samples=5, **SMALL), random_state=0
         ),
         # the default network, trained briefly
         AutoencoderOutlierDetector(VAETransformer(max_iter=5), random_state=0),
@@ -101,7 +101,7 @@ def test_conventions_match_isolation_forest(fitted):
 def test_offset_from_contamination(contamination):
     X = _normal(300)
     detector = AutoencoderOutlierDetector(
-        AutoencoderTransformer(**TINY), contamination=contamination, random_state=0
+        AutoencoderTransformer(**SMALL), contamination=contamination, random_state=0
     )
     labels = detector.fit_predict(X)
     assert np.mean(labels == -1) == pytest.approx(contamination, abs=1 / 300)
@@ -261,7 +261,7 @@ def test_training_is_trimmed_from_the_contamination(model, contamination, suppor
 
 
 def test_a_chosen_support_fraction_is_kept():
-    model = VAETransformer(support_fraction=1.0, **TINY)
+    model = VAETransformer(support_fraction=1.0, **SMALL)
     detector = _fit(AutoencoderOutlierDetector(model, contamination=0.1), _normal(100))
     assert detector.estimator_.support_fraction == 1.0
 
@@ -286,10 +286,10 @@ def test_heavy_tailed_columns_are_modelled_as_positive():
 
 @pytest.mark.parametrize(
     "model",
-    [VAETransformer(column_types={0: "real"}, **TINY),
-     VAETransformer(column_types={}, **TINY),
-     VAETransformer(likelihood="bernoulli", **TINY),
-     AutoencoderTransformer(**TINY)],  # its score is not a likelihood
+    [VAETransformer(column_types={0: "real"}, **SMALL),
+     VAETransformer(column_types={}, **SMALL),
+     VAETransformer(likelihood="bernoulli", **SMALL),
+     AutoencoderTransformer(**SMALL)],  # its score is not a likelihood
     ids=["declared", "declared-none", "bernoulli", "autoencoder"],
 )
 def test_heavy_tailed_columns_keep_a_chosen_coding(model):
@@ -310,7 +310,7 @@ def test_heavy_tailed_float_columns_of_a_dataframe_are_modelled_as_positive():
         "count": (10 * X[:, 1]).astype(int),  # integers keep their own rules
     })
     detector = _fit(
-        AutoencoderOutlierDetector(VAETransformer(**TINY), random_state=0), frame
+        AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0), frame
     )
     assert detector.estimator_.column_types == {"tail": "positive"}
     assert detector.estimator_.column_types_["count"] == "count"
@@ -355,7 +355,7 @@ def test_a_negative_count_in_a_dataframe_is_most_abnormal():
                           "n": pd.array(rng.poisson(3, size=200), dtype="Int64"),
                           "label": pd.Categorical(rng.choice(["a", "b"], size=200))})
     detector = _fit(AutoencoderOutlierDetector(
-        VAETransformer(column_types={"n": "count"}, **TINY), random_state=0), frame)
+        VAETransformer(column_types={"n": "count"}, **SMALL), random_state=0), frame)
     new = frame.iloc[:3].copy()
     new.loc[new.index[2], "n"] = -1
     assert np.isneginf(detector.score_samples(new)).tolist() == [False, False, True]
@@ -370,7 +370,7 @@ def test_a_quantile_among_rows_of_no_probability_flags_them():
     # contamination quantile falls among them, the offset is the lowest
     # finite score (not NaN), and they are the rows flagged
     X = _heavy_tailed(200)
-    detector = AutoencoderOutlierDetector(VAETransformer(**TINY), contamination=0.1,
+    detector = AutoencoderOutlierDetector(VAETransformer(**SMALL), contamination=0.1,
                                           random_state=0)
     _, cal_idx = detector._split(200, np.random.RandomState(0))
     X[cal_idx[:30], 1] = -1000.0
@@ -432,7 +432,7 @@ def test_too_few_rows_to_fit():
 
 
 def test_too_few_calibration_rows_warns():
-    detector = AutoencoderOutlierDetector(AutoencoderTransformer(**TINY))
+    detector = AutoencoderOutlierDetector(AutoencoderTransformer(**SMALL))
     with pytest.warns(UserWarning, match="no p-value can be as low as 0.05"):
         detector.fit(_normal(50))
     assert detector.offset_ == -np.inf
@@ -448,7 +448,7 @@ def test_a_numeric_dataframe_reaches_the_model_whole():
     # its columns are typed by name and dtype, as the model alone types them
     rng = np.random.RandomState(0)
     frame = pd.DataFrame({"x": rng.normal(size=200), "n": rng.poisson(3, size=200)})
-    model = VAETransformer(column_types={"n": "count"}, **TINY)
+    model = VAETransformer(column_types={"n": "count"}, **SMALL)
     detector = _fit(AutoencoderOutlierDetector(model, random_state=0), frame)
     assert detector.estimator_.column_types_ == {"x": "real", "n": "count"}
     assert list(detector.feature_names_in_) == ["x", "n"]
@@ -462,7 +462,7 @@ def test_a_polars_dataframe_is_scored_and_explained():
     frame = pl.DataFrame({"a": X[:, 0], "tail": X[:, 1],
                           "label": np.where(X[:, 2] > 0, "up", "down")})
     detector = _fit(
-        AutoencoderOutlierDetector(VAETransformer(**TINY), random_state=0), frame
+        AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0), frame
     )
     assert detector.estimator_.column_types == {"tail": "positive"}
     scores = detector.score_samples(frame[:5])

@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from _settings import TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_mixed import assert_same_layout as assert_same_columns
@@ -22,7 +23,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.DataConversionWarning",
 )
 
-TINY = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu")
 N_ROWS = 24
 KINDS = ["float64", "float32", "int8", "int16", "int32", "int64", "uint8", "Int64",
          "boolean", "category", "ordered", "labels"]

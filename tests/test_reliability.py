@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _settings import TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -29,7 +30,6 @@ from skvae import (
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 SMALL = dict(hidden_layer_sizes=(16,), max_iter=20, random_state=0, device="cpu")
-TINY = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu")
 MODELS = [AutoencoderTransformer, VAETransformer]
 FAR = [1e300, -3.4028235e38, 1e15]  # beyond the clip, float32's lowest, far
 
