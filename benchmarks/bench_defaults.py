@@ -53,8 +53,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(1, str(HERE.parent))
-sys.path.insert(1, str(HERE))
+sys.path.insert(1, str(HERE))  # the sibling helper modules, not skvae
 
 import _tables  # noqa: E402
 import numpy as np  # noqa: E402

@@ -45,14 +45,12 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Let a source checkout of skvae be imported without installing it.
-sys.path.insert(1, str(HERE.parent))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -170,8 +170,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Let a source checkout of skvae be imported without installing it.
-sys.path.insert(1, str(HERE.parent))
-sys.path.insert(1, str(HERE))
+sys.path.insert(1, str(HERE))  # the sibling helper modules, not skvae
 
 import _mixed_data as md  # noqa: E402
 import numpy as np  # noqa: E402

@@ -70,7 +70,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Let a source checkout of skvae be imported without installing it.
-sys.path.insert(1, str(HERE.parent))
 
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402

@@ -16,11 +16,7 @@ From the repository root::
     python benchmarks/bench_tight_group.py     # about a minute on 2 cores
 """
 
-import sys
 import warnings
-from pathlib import Path
-
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_wine  # noqa: E402

@@ -64,7 +64,6 @@ import json
 import os
 import platform
 import statistics
-import sys
 import time
 import warnings
 from dataclasses import dataclass, replace
@@ -74,7 +73,6 @@ from typing import Callable, Optional
 
 HERE = Path(__file__).resolve().parent
 # Let a source checkout of skvae be imported without installing it.
-sys.path.insert(1, str(HERE.parent))
 
 import _peers as peers  # noqa: E402
 import numpy as np  # noqa: E402

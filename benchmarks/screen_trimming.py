@@ -95,8 +95,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(1, str(HERE.parent))
-sys.path.insert(1, str(HERE))
+sys.path.insert(1, str(HERE))  # the sibling helper modules, not skvae
 
 import bench_outliers as bo  # noqa: E402
 import numpy as np  # noqa: E402
