@@ -61,6 +61,22 @@ class Column:
     def n_inputs(self):
         return len(self.categories) if self.type == "categorical" else 1
 
+    @property
+    def has_labels(self):
+        """Whether its values are labels, coded as class indices."""
+        return self.type in ("categorical", "ordinal") or self.labelled
+
+    @property
+    def is_standardised(self):
+        """Whether its scalar code is standardised (``mean``, ``scale``): not for
+        binary and categorical columns, whose codes are probabilities."""
+        return self.type not in ("binary", "categorical")
+
+    @property
+    def is_gaussian(self):
+        """Whether a Gaussian models its standardised value: real and positive."""
+        return self.type in ("real", "positive")
+
     def outside_support(self, codes):
         """Where ``codes`` have probability 0 under the column's likelihood.
 

@@ -76,7 +76,7 @@ def _class_codes(values, column):
 
 def column_codes(values, column):
     """The scalar code of each entry: number, count or class index; NaN if missing."""
-    if column.type in ("categorical", "ordinal") or column.labelled:
+    if column.has_labels:
         return _class_codes(values, column)
     codes = as_numbers(values, column.name)
     if column.type == "binary" and ((codes < 0) | (codes > 1)).any():
@@ -206,7 +206,7 @@ class Table:
         """Standardise by the mean and scale of ``moments``; returns self."""
         means, scales = moments.statistics()
         for column, mean, scale in zip(self.columns, means, scales):
-            if column.type not in ("binary", "categorical"):
+            if column.is_standardised:
                 column.mean, column.scale = float(mean), float(scale)
         return self
 
@@ -298,8 +298,7 @@ class Table:
 
     def statistics(self):
         """Per-column ``(mean, scale)`` of the standardised codes (NaN: none)."""
-        none = [c.type in ("binary", "categorical") and not self.shared
-                for c in self.columns]
+        none = [not c.is_standardised and not self.shared for c in self.columns]
         means = np.array([np.nan if n else c.mean for c, n in zip(self.columns, none)])
         scales = np.array([np.nan if n else c.scale for c, n in zip(self.columns, none)])
         return means, scales
@@ -359,7 +358,7 @@ class Table:
             else:
                 inputs.append((raw if kind == "binary" else std)[:, j : j + 1])
         for j in self.order:
-            source = std if self.columns[j].type in ("real", "positive") else raw
+            source = std if self.columns[j].is_gaussian else raw
             targets.append(source[:, j : j + 1])
         return np.hstack(inputs + targets), mask, n_clipped
 
@@ -368,7 +367,7 @@ class Table:
         for start in range(0, codes.shape[0], 65536):
             block = codes[start : start + 65536]
             for j, column in enumerate(self.columns):
-                if column.type in ("binary", "categorical"):
+                if not column.is_standardised:
                     continue
                 far = np.abs((_scalar(block[:, j], column) - column.mean) / column.scale)
                 rows = np.flatnonzero(far > MAX_STANDARDISED)
@@ -383,8 +382,7 @@ class Table:
         of the rows in their own units.
         """
         log_scale = np.array(
-            [np.log(c.scale) if c.type in ("real", "positive") else 0.0
-             for c in self.columns]
+            [np.log(c.scale) if c.is_gaussian else 0.0 for c in self.columns]
         )
         out = np.empty(codes.shape[0])
         for start in range(0, codes.shape[0], 65536):
@@ -415,7 +413,7 @@ class Table:
         else:  # scattering columns costs an order of magnitude more than a copy
             values = np.empty(targets.shape)
             values[:, self.order] = targets
-        scaled = [j for j, c in enumerate(self.columns) if c.type in ("real", "positive")]
+        scaled = [j for j, c in enumerate(self.columns) if c.is_gaussian]
         if scaled:  # one vectorised pass over every standardised column
             scales = np.array([self.columns[j].scale for j in scaled])
             means = np.array([self.columns[j].mean for j in scaled])
@@ -464,7 +462,7 @@ def _to_dtype(values, column):
     import pandas as pd
 
     dtype = column.dtype
-    if column.type in ("categorical", "ordinal") or column.labelled:
+    if column.has_labels:
         index = np.clip(np.round(values), 0, len(column.categories) - 1).astype(int)
         if isinstance(dtype, pd.CategoricalDtype):
             return pd.Series(pd.Categorical.from_codes(index, dtype=dtype))
