@@ -34,6 +34,9 @@ MAX_LABELS = 100
 # columns as positive (benchmarks/pages/outlier-detection.md, "Heavy-tailed
 # columns").
 HEAVY_TAIL_SKEWNESS = 5.0
+# Standard errors of a Poisson's variance-to-mean ratio below 1 at which a
+# column of non-negative integers is typed real rather than count.
+COUNT_DISPERSION_Z = 3.0
 
 
 @dataclass
@@ -102,8 +105,11 @@ def infer_type(values):
     - ``category`` dtype: ``"ordinal"`` if ordered, else ``"categorical"``;
     - boolean (``bool``, ``"boolean"``): ``"binary"``;
     - integers: ``"binary"`` if every value is 0 or 1, ``"count"`` if none
-      is negative and the variance is at least the mean (as a count's is),
-      else ``"real"``;
+      is negative and the variance is not clearly below the mean (a
+      Poisson's equals it, a negative binomial's exceeds it): the ratio of
+      variance to mean is at least ``1 - 3 sqrt(2 / (n - 1))``, three
+      standard errors of a Poisson's ratio under 1 (0.75 for 300 values),
+      else ``"real"`` (years, scores on a short scale);
     - floats: ``"real"`` (integers with holes stored as floats too: give
       them a nullable integer dtype, ``"Int64"``, or declare their type);
     - labels (``object`` or ``string``): ``"binary"`` if there are two,
@@ -276,8 +282,13 @@ def outside_entries(X, columns):
 def _integer_type(values):
     if values.size and np.isin(values, (0.0, 1.0)).all():
         return "binary"
-    if values.size and values.min() >= 0 and values.var() >= values.mean():
-        return "count"
+    if values.size and values.min() >= 0:
+        # a Poisson's variance over its mean is 1 give or take sqrt(2 / (n - 1)):
+        # a count unless the column is clearly under-dispersed, so that a
+        # Poisson-like column does not flip between count and real with the sample
+        spread = COUNT_DISPERSION_Z * np.sqrt(2.0 / max(values.size - 1, 1))
+        if values.var() >= values.mean() * (1.0 - spread):
+            return "count"
     return "real"
 
 

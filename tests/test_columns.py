@@ -359,3 +359,27 @@ def test_scale_floors_of_grid_columns_in_standardised_units():
     for column in old["columns"]:
         del column["resolution"]
     assert not Table.from_state(old).scale_floors().any()
+
+
+@pytest.mark.parametrize("lam, n", [(2.0, 40), (3.0, 150), (50.0, 150), (10.0, 2000)])
+def test_a_poisson_column_is_a_count_whatever_the_sample(lam, n):
+    # a Poisson's variance equals its mean: a rule at variance >= mean typed
+    # half of such samples real
+    types = {
+        infer_type(pd.Series(np.random.RandomState(seed).poisson(lam, n)))
+        for seed in range(100)
+    }
+    assert types == {"count"}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.random.RandomState(0).randint(2000, 2010, 300),  # years
+        np.random.RandomState(0).randint(1, 6, 300),  # ratings on a 1-5 scale
+        np.random.RandomState(0).binomial(10, 0.5, 300),  # under-dispersed
+    ],
+    ids=["years", "ratings", "binomial"],
+)
+def test_integers_clearly_under_dispersed_are_real(values):
+    assert infer_type(pd.Series(values)) == "real"
