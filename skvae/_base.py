@@ -18,7 +18,6 @@ from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    clone,
 )
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
@@ -28,7 +27,7 @@ from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
 from ._dask import float_dtype, lazy
 from ._fitting import TrainingMixin
-from ._frames import is_polars, to_pandas, to_polars
+from ._frames import check_column_names, is_polars, to_pandas, to_polars
 from ._given import given_rows, keep_given
 from ._inference import InferenceMixin
 from ._nn import ACTIVATIONS
@@ -38,7 +37,7 @@ from ._utils import (
     check_rows_observed,
 )
 
-__all__ = ["BaseAutoencoder", "clone_with_seed"]
+__all__ = ["BaseAutoencoder"]
 
 
 class BaseAutoencoder(
@@ -541,49 +540,3 @@ class BaseAutoencoder(
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def check_column_names(X, names):
-    """Raise unless the columns of the DataFrame X are ``names``, in order.
-
-    scikit-learn checks the names of columns when they are all strings; the
-    table keeps any names (integers too), and checks them all, as
-    scikit-learn does: a column missing, unexpected or in another order
-    raises a ``ValueError`` saying which.
-    """
-    given = list(X.columns)
-    if given == list(names):
-        return
-    message = "The feature names should match those that were passed during fit.\n"
-    unexpected = [n for n in given if n not in names]
-    missing = [n for n in names if n not in given]
-    if unexpected or missing:
-        if unexpected:
-            message += f"Feature names unseen at fit time: {_some(unexpected)}\n"
-        if missing:
-            message += f"Feature names seen at fit time, yet now missing: {_some(missing)}\n"
-        message += "Pass the columns the model was fitted on.\n"
-    else:
-        message += (
-            f"Feature names must be in the same order as they were in fit: "
-            f"{_some(list(names))}, got {_some(given)}. Select the columns in "
-            "the order of fit: X[names], names being the list above.\n"
-        )
-    raise ValueError(message)
-
-
-def _some(names, n=10):
-    return repr(names[:n])[:-1] + (", ...]" if len(names) > n else "]")
-
-
-def clone_with_seed(estimator, seed):
-    """A clone of ``estimator``, given ``seed`` if its ``random_state`` is None.
-
-    How a role estimator makes the model it fits reproducible without
-    overriding a seed the user chose. An estimator without a
-    ``random_state`` parameter, or ``seed=None``, is only cloned.
-    """
-    estimator = clone(estimator)
-    if seed is not None and estimator.get_params().get("random_state", False) is None:
-        estimator.set_params(random_state=seed)
-    return estimator

@@ -46,6 +46,7 @@ from ._column_types import (  # noqa: F401 (TYPES and infer_type: the table's AP
     infer_type,
     make_column,
 )
+from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
 from ._utils import MAX_STANDARDISED, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
@@ -221,10 +222,10 @@ class Table:
         columns = []
         for column in self.columns:
             state = dataclasses.asdict(column)
-            state["name"] = _plain(column.name)
-            state["dtype"] = _dtype_state(column.dtype)
+            state["name"] = plain_value(column.name)
+            state["dtype"] = dtype_state(column.dtype)
             if column.categories is not None:
-                state["categories"] = [_plain(c) for c in column.categories]
+                state["categories"] = [plain_value(c) for c in column.categories]
             columns.append(state)
         return {"columns": columns, "frame": self.frame}
 
@@ -232,7 +233,7 @@ class Table:
     def from_state(cls, state):
         columns = []
         for column in state["columns"]:
-            dtype = _dtype_from_state(column["dtype"], state["frame"])
+            dtype = dtype_from_state(column["dtype"], state["frame"])
             columns.append(Column(**dict(column, dtype=dtype)))
         return cls(columns, state["frame"])
 
@@ -440,7 +441,7 @@ class Table:
                 "transform gives."
             )
         out = pd.DataFrame(
-            {j: _to_dtype(values[:, j], c) for j, c in enumerate(self.columns)}
+            {j: to_dtype(values[:, j], c) for j, c in enumerate(self.columns)}
         )
         out.columns = [c.name for c in self.columns]
         return out
@@ -451,80 +452,3 @@ def _one_hot(codes, n_classes):
     rows = np.flatnonzero(~np.isnan(codes))
     out[rows, codes[rows].astype(int)] = 1.0
     return out
-
-
-def _to_dtype(values, column):
-    """A column's decoded (finite) values as a Series of its original dtype.
-
-    Classes are the nearest level; integers are rounded, and values of a
-    bounded dtype (integers, ``float32``) clipped to the dtype's range.
-    """
-    import pandas as pd
-
-    dtype = column.dtype
-    if column.has_labels:
-        index = np.clip(np.round(values), 0, len(column.categories) - 1).astype(int)
-        if isinstance(dtype, pd.CategoricalDtype):
-            return pd.Series(pd.Categorical.from_codes(index, dtype=dtype))
-        labels = np.asarray(column.categories, dtype=object)[index]
-        return pd.Series(labels).astype(dtype)
-    if column.type == "binary":
-        if pd.api.types.is_float_dtype(dtype):
-            return pd.Series(values).astype(dtype)
-        values = (values >= 0.5).astype(float)
-    if column.type == "count":
-        values = np.round(values).clip(min=0)
-        if dtype == object:  # an object column of counts: whole numbers
-            high = integer_range(np.dtype(np.int64))[1]
-            return pd.Series(values.clip(max=high).astype(np.int64)).astype(object)
-    if pd.api.types.is_bool_dtype(dtype):
-        return pd.Series(values >= 0.5).astype(dtype)
-    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
-    if pd.api.types.is_integer_dtype(dtype):
-        low, high = integer_range(numpy_dtype)
-        return pd.Series(np.clip(np.round(values), low, high)).astype(dtype)
-    if isinstance(numpy_dtype, np.dtype) and numpy_dtype.kind == "f" and (
-        numpy_dtype.itemsize < 8
-    ):
-        info = np.finfo(numpy_dtype)
-        values = np.clip(values, float(info.min), float(info.max))
-    return pd.Series(values).astype(dtype)
-
-
-def integer_range(numpy_dtype):
-    """The floats ``(low, high)`` that cast into the integer ``numpy_dtype`` exactly.
-
-    ``float(2**63 - 1)`` is ``2**63``, which int64 cannot hold: the bound is
-    then the float below it.
-    """
-    info = np.iinfo(numpy_dtype)
-    low, high = float(info.min), float(info.max)
-    if int(high) > info.max:
-        high = float(np.nextafter(high, -np.inf))
-    return low, high
-
-
-def _plain(value):
-    """A NumPy scalar as the Python value it holds; anything else as it is."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _dtype_state(dtype):
-    import pandas as pd
-
-    if isinstance(dtype, pd.CategoricalDtype):
-        return {
-            "categories": [_plain(c) for c in dtype.categories],
-            "ordered": bool(dtype.ordered),
-        }
-    return str(dtype)
-
-
-def _dtype_from_state(state, frame):
-    if not frame:
-        return np.dtype(state)
-    import pandas as pd
-
-    if isinstance(state, dict):
-        return pd.CategoricalDtype(state["categories"], ordered=state["ordered"])
-    return pd.api.types.pandas_dtype(state)

@@ -16,7 +16,7 @@ from numbers import Real
 import numpy as np
 
 from ._column_types import is_label_dtype, is_number_dtype
-from ._columns import integer_range
+from ._dtypes import integer_range
 
 
 def is_nan(value):

@@ -270,3 +270,36 @@ def schema_from_state(state):
         else:
             raise damaged(f"the Enum of column {name!r} has categories {categories!r}")
     return schema
+
+
+def check_column_names(X, names):
+    """Raise unless the columns of the DataFrame X are ``names``, in order.
+
+    scikit-learn checks the names of columns when they are all strings; the
+    table keeps any names (integers too), and checks them all, as
+    scikit-learn does: a column missing, unexpected or in another order
+    raises a ``ValueError`` saying which.
+    """
+    given = list(X.columns)
+    if given == list(names):
+        return
+    message = "The feature names should match those that were passed during fit.\n"
+    unexpected = [n for n in given if n not in names]
+    missing = [n for n in names if n not in given]
+    if unexpected or missing:
+        if unexpected:
+            message += f"Feature names unseen at fit time: {_some(unexpected)}\n"
+        if missing:
+            message += f"Feature names seen at fit time, yet now missing: {_some(missing)}\n"
+        message += "Pass the columns the model was fitted on.\n"
+    else:
+        message += (
+            f"Feature names must be in the same order as they were in fit: "
+            f"{_some(list(names))}, got {_some(given)}. Select the columns in "
+            "the order of fit: X[names], names being the list above.\n"
+        )
+    raise ValueError(message)
+
+
+def _some(names, n=10):
+    return repr(names[:n])[:-1] + (", ...]" if len(names) > n else "]")

@@ -9,7 +9,7 @@ from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import BaseAutoencoder, clone_with_seed
+from ._base import BaseAutoencoder
 from ._column_types import is_label_dtype
 from ._compat import (
     MissingValues,
@@ -20,7 +20,7 @@ from ._compat import (
 from ._dask import float_dtype, lazy
 from ._fills import FittedColumn, frame_like, is_nan, value_kind
 from ._frames import is_polars, output_schema, polars_schema, to_pandas, to_polars
-from ._utils import SEED_MAX
+from ._utils import SEED_MAX, clone_with_seed
 from ._vae import VAETransformer
 
 

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._losses import bernoulli_log_prob, gaussian_log_prob
+from ._losses import bernoulli_log_prob, gaussian_log_prob, negative_binomial_log_prob
 
 # Lower bound on the Gaussian standard deviation, in standardised units: keeps
 # the likelihood finite on (near-)constant columns.
@@ -31,9 +31,6 @@ LOG_DISPERSION_RANGE = (math.log(1e-4), math.log(1e8))
 MAX_START_DISPERSION = 1e4
 # Clip of the starting Bernoulli rate and count mean: finite logits and logs.
 MIN_START_RATE = 1e-3
-# From this argument on, ``lgamma`` differences use Stirling's series, which
-# avoids the cancellation of large ``lgamma`` values in float32.
-_STIRLING_MIN = 10.0
 
 
 def _observed(target, mask):
@@ -51,66 +48,6 @@ def _column_moments(target, mask):
     mean = (weight * target).sum(0) / count.clamp(min=1)
     variance = (weight * (target - mean).square()).sum(0) / count.clamp(min=1)
     return count, mean, variance
-
-
-def _stirling_correction(a):
-    """``lgamma(a) - ((a - 1/2) log a - a + log(2 pi) / 2)``, for ``a >= 9``."""
-    inv = a.reciprocal()
-    inv2 = inv.square()
-    return inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 / 1680)))
-
-
-def _lgamma_shift(a, d):
-    """``lgamma(a + d) - lgamma(a)`` for ``a >= 10``, ``d > -1``, by Stirling."""
-    correction = _stirling_correction(a + d) - _stirling_correction(a)
-    return d * torch.log(a + d) + (a - 0.5) * torch.log1p(d / a) - d + correction
-
-
-def _deviance_difference(y, r, log_mu):
-    """``bd0(y + r, r + mu) - bd0(y, mu)``, with ``bd0(x, lam) = x log(x / lam) + lam - x``.
-
-    The ``lam - x`` parts of the two cancel exactly, leaving
-    ``(y + r) t1 - y t2`` with ``t1 = log((y + r) / (r + mu))`` and
-    ``t2 = log(y / mu)``. Where both ``t`` are small, each ``bd0`` is taken
-    as ``x (t + expm1(-t))`` (Loader's ``bd0``, 2000), second-order accurate
-    in ``t``; elsewhere the difference is taken in its short form, because
-    each ``bd0`` is then nearly ``mu`` and their difference would lose every
-    digit in float32 when ``mu`` is far above ``y`` and ``r``.
-    """
-    t1 = torch.log(y + r) - torch.logaddexp(torch.log(r), log_mu)
-    t2 = torch.log(y) - log_mu
-    short = (y + r) * t1 - y * t2
-    s1, s2 = t1.clamp(-1.0, 1.0), t2.clamp(-1.0, 1.0)  # finite where unused
-    loader = (y + r) * (s1 + torch.expm1(-s1)) - y * (s2 + torch.expm1(-s2))
-    return torch.where((t1.abs() < 1.0) & (t2.abs() < 1.0), loader, short)
-
-
-def _negative_binomial_log_prob(y, log_mu, log_r):
-    """log NB2(y | mean exp(log_mu), dispersion exp(log_r)), elementwise.
-
-    Three forms, chosen per entry: plain ``lgamma`` when ``y`` and ``r`` are
-    small; Stirling's series for the ``lgamma`` difference when one is large;
-    Loader's (2000) saddle-point form when both are. float32 stays accurate
-    for counts and dispersions in the millions. Every form is finite
-    everywhere, so that ``torch.where`` passes finite gradients.
-    """
-    r = log_r.exp()
-    tail = -r * F.softplus(log_mu - log_r) - y * F.softplus(log_r - log_mu)
-    small = torch.lgamma(y + r) - torch.lgamma(r) - torch.lgamma(y + 1) + tail
-    big = torch.maximum(r, y + 1).clamp(min=_STIRLING_MIN)
-    other = torch.minimum(r, y + 1)
-    one_big = _lgamma_shift(big, other - 1) - torch.lgamma(other) + tail
-    y_c, r_c = y.clamp(min=_STIRLING_MIN), r.clamp(min=_STIRLING_MIN)
-    both_big = (
-        _deviance_difference(y_c, r_c, log_mu)
-        - 0.5 * torch.log(2 * math.pi * y_c * (y_c + r_c) / r_c)
-        + _stirling_correction(y_c + r_c)
-        - _stirling_correction(r_c)
-        - _stirling_correction(y_c)
-    )
-    r_big, y_big = r >= _STIRLING_MIN, y >= _STIRLING_MIN
-    out = torch.where(r_big | y_big, one_big, small)
-    return torch.where(r_big & y_big, both_big, out)
 
 
 class Likelihood(nn.Module, metaclass=ABCMeta):
@@ -522,7 +459,7 @@ class NegativeBinomial(Likelihood):
 
     def log_prob(self, params, target):
         log_r = self.log_r.clamp(*LOG_DISPERSION_RANGE).to(params.dtype)
-        return _negative_binomial_log_prob(target.to(params.dtype), params, log_r)
+        return negative_binomial_log_prob(target.to(params.dtype), params, log_r)
 
     def expectation(self, params):
         """The mean count, ``exp(params)``."""

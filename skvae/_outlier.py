@@ -10,12 +10,11 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import clone_with_seed
 from ._column_types import NON_NEGATIVE, heavy_tailed_types, outside_entries
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._dask import lazy
 from ._frames import is_polars, to_pandas
-from ._utils import SEED_MAX, check_rows_observed
+from ._utils import SEED_MAX, check_rows_observed, clone_with_seed
 from ._vae import VAETransformer
 
 # With contamination="auto", a row is an outlier when its conformal p-value

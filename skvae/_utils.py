@@ -6,6 +6,7 @@ Nothing here knows about scikit-learn: these helpers take plain values
 
 import numpy as np
 import torch
+from sklearn.base import clone
 
 # Seeds drawn for torch generators and child estimators: numpy's int32 range.
 SEED_MAX = 2**31 - 1
@@ -236,3 +237,15 @@ def _pad_ones(tensor, n_rows):
     padding = tensor.new_ones((n_rows - tensor.shape[0], *tensor.shape[1:]))
     return torch.cat([tensor, padding])
 
+
+def clone_with_seed(estimator, seed):
+    """A clone of ``estimator``, given ``seed`` if its ``random_state`` is None.
+
+    How a role estimator makes the model it fits reproducible without
+    overriding a seed the user chose. An estimator without a
+    ``random_state`` parameter, or ``seed=None``, is only cloned.
+    """
+    estimator = clone(estimator)
+    if seed is not None and estimator.get_params().get("random_state", False) is None:
+        estimator.set_params(random_state=seed)
+    return estimator

@@ -1,0 +1,86 @@
+"""A column's values back in its dtype, and dtypes saved as plain values.
+
+:func:`to_dtype` casts a column's decoded values into the dtype it was
+fitted on (classes to the nearest level, integers rounded and clipped to the
+dtype's range); :func:`dtype_state` and :func:`dtype_from_state` write a
+dtype as plain values for a saved model and rebuild it.
+"""
+
+import numpy as np
+
+
+def to_dtype(values, column):
+    """A column's decoded (finite) values as a Series of its original dtype.
+
+    Classes are the nearest level; integers are rounded, and values of a
+    bounded dtype (integers, ``float32``) clipped to the dtype's range.
+    """
+    import pandas as pd
+
+    dtype = column.dtype
+    if column.has_labels:
+        index = np.clip(np.round(values), 0, len(column.categories) - 1).astype(int)
+        if isinstance(dtype, pd.CategoricalDtype):
+            return pd.Series(pd.Categorical.from_codes(index, dtype=dtype))
+        labels = np.asarray(column.categories, dtype=object)[index]
+        return pd.Series(labels).astype(dtype)
+    if column.type == "binary":
+        if pd.api.types.is_float_dtype(dtype):
+            return pd.Series(values).astype(dtype)
+        values = (values >= 0.5).astype(float)
+    if column.type == "count":
+        values = np.round(values).clip(min=0)
+        if dtype == object:  # an object column of counts: whole numbers
+            high = integer_range(np.dtype(np.int64))[1]
+            return pd.Series(values.clip(max=high).astype(np.int64)).astype(object)
+    if pd.api.types.is_bool_dtype(dtype):
+        return pd.Series(values >= 0.5).astype(dtype)
+    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+    if pd.api.types.is_integer_dtype(dtype):
+        low, high = integer_range(numpy_dtype)
+        return pd.Series(np.clip(np.round(values), low, high)).astype(dtype)
+    if isinstance(numpy_dtype, np.dtype) and numpy_dtype.kind == "f" and (
+        numpy_dtype.itemsize < 8
+    ):
+        info = np.finfo(numpy_dtype)
+        values = np.clip(values, float(info.min), float(info.max))
+    return pd.Series(values).astype(dtype)
+
+
+def integer_range(numpy_dtype):
+    """The floats ``(low, high)`` that cast into the integer ``numpy_dtype`` exactly.
+
+    ``float(2**63 - 1)`` is ``2**63``, which int64 cannot hold: the bound is
+    then the float below it.
+    """
+    info = np.iinfo(numpy_dtype)
+    low, high = float(info.min), float(info.max)
+    if int(high) > info.max:
+        high = float(np.nextafter(high, -np.inf))
+    return low, high
+
+
+def plain_value(value):
+    """A NumPy scalar as the Python value it holds; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def dtype_state(dtype):
+    import pandas as pd
+
+    if isinstance(dtype, pd.CategoricalDtype):
+        return {
+            "categories": [plain_value(c) for c in dtype.categories],
+            "ordered": bool(dtype.ordered),
+        }
+    return str(dtype)
+
+
+def dtype_from_state(state, frame):
+    if not frame:
+        return np.dtype(state)
+    import pandas as pd
+
+    if isinstance(state, dict):
+        return pd.CategoricalDtype(state["categories"], ordered=state["ordered"])
+    return pd.api.types.pandas_dtype(state)
