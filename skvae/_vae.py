@@ -451,12 +451,19 @@ class VAETransformer(BaseAutoencoder):
         inputs, targets = self._table.split(x)
         mean, log_var = self.module_.encode(inputs) if posterior is None else posterior
         z = mean + torch.exp(0.5 * log_var) * noise
-        params = self.module_.decode(z)
         log_ratio = standard_normal_log_density(z) - posterior_log_density(
             noise, log_var
         )
-        log_w = self._log_likelihood(targets, params, mask) + beta * log_ratio
-        return log_w, params
+        return self._weigh(targets, mask, z, log_ratio, beta)
+
+    def _weigh(self, targets, mask, z, log_ratio, beta=1.0):
+        """``log p(x_obs | z) + beta * log_ratio`` and the decoder output at ``z``.
+
+        ``log_ratio`` is ``log p(z)`` minus the log density of the proposal
+        that drew ``z``.
+        """
+        params = self.module_.decode(z)
+        return self._log_likelihood(targets, params, mask) + beta * log_ratio, params
 
     def _score_rows(self, x, mask):
         log_w, _ = self._importance_sample(x, mask, self._importance_noise(x.device))
@@ -532,9 +539,7 @@ class VAETransformer(BaseAutoencoder):
         log_mixture = torch.logaddexp(
             posterior_log_density(noise, log_var), log_prior
         ) - math.log(2.0)
-        params = self.module_.decode(z)
-        log_w = self._log_likelihood(targets, params, mask) + log_prior - log_mixture
-        return log_w, params
+        return self._weigh(targets, mask, z, log_prior - log_mixture)
 
     def _score_chunk(self, width):
         """Rows per chunk that keep importance sampling in budget."""
