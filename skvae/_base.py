@@ -494,8 +494,9 @@ class BaseAutoencoder(
             :class:`AutoencoderImputer` with ``sample_posterior=True``), then
             the other columns from the decoder. :class:`VAETransformer` only.
             A value the model cannot condition on (a missing value, a
-            category not seen in ``fit``, a negative count) raises a
-            ``ValueError`` naming its column.
+            category not seen in ``fit``, a negative count, a value the
+            column's dtype cannot hold, such as 2.5 in an integer column)
+            raises a ``ValueError`` naming its column.
 
         Returns
         -------

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._dtypes import integer_range
+
 
 def given_rows(table, given, n_samples):
     """``n_samples`` rows holding ``given``, and the given values by position.
@@ -54,6 +56,8 @@ def given_rows(table, given, n_samples):
                 f"given[{name!r}] holds a missing value. Leave the column out of "
                 "given to draw it."
             )
+        if table.frame:
+            _check_dtype_holds(column, table.columns[position[name]].dtype, name)
         values[position[name]] = column
     if table.frame:
         empty = np.full(n_samples, None, dtype=object)
@@ -72,6 +76,34 @@ def given_rows(table, given, n_samples):
                 f"got {column[0]!r}."
             ) from None
     return X, values
+
+
+def _check_dtype_holds(column, dtype, name):
+    """Raise unless the integer or boolean ``dtype`` holds the numbers of ``column``.
+
+    The given values come back in the column's dtype: 2.5 in an ``Int16``
+    column, 300 in a ``uint8`` one or 0.5 in a boolean one would come back
+    changed. Values that are not numbers are left to the table's coding,
+    which names what is wrong with them.
+    """
+    import pandas as pd
+
+    integer = pd.api.types.is_integer_dtype(dtype)
+    if not (integer or pd.api.types.is_bool_dtype(dtype)):
+        return
+    numbers = pd.to_numeric(pd.Series(list(column)), errors="coerce").astype(float)
+    numbers = numbers[numbers.notna()].to_numpy()
+    if integer:
+        low, high = integer_range(getattr(dtype, "numpy_dtype", dtype))
+        held = (numbers == np.round(numbers)) & (numbers >= low) & (numbers <= high)
+    else:
+        held = (numbers == 0) | (numbers == 1)
+    if not held.all():
+        raise ValueError(
+            f"given[{name!r}] holds {numbers[~held][0]:g}, which the column's dtype "
+            f"{dtype} cannot hold: it would come back changed. Give a value of "
+            "that dtype."
+        )
 
 
 def keep_given(out, values, table):

@@ -391,6 +391,8 @@ def test_sample_given_keeps_dataframe_values_and_dtypes():
         ({"x": [1.0, 2.0]}, r"given\['x'\] holds 2 values .* one per row \(3\)"),
         ({"group": "sideways"}, "Column 'group' holds 'sideways', a category not seen"),
         ({"n": -1}, "Column 'n' is count and cannot hold negative values"),
+        ({"n": 2.5}, r"given\['n'\] holds 2.5, which the column's dtype Int64 cannot hold"),
+        ({"n": 2**70}, r"given\['n'\] holds 1.18059e\+21, which the column's dtype Int64"),
         ({}, "given must be a non-empty dict"),
         ("x", "given must be a non-empty dict"),
     ],
