@@ -445,8 +445,7 @@ class NegativeBinomial(Likelihood):
     References
     ----------
     Cameron & Trivedi (1986), Econometric models based on count data,
-    J. Applied Econometrics 1(1), the NB2 form. Loader (2000), Fast and
-    accurate computation of binomial probabilities, the saddle-point form.
+    J. Applied Econometrics 1(1), the NB2 form.
     """
 
     def __init__(self, n_columns):
