@@ -99,6 +99,16 @@ class Likelihood(nn.Module, metaclass=ABCMeta):
     def expectation(self, params):
         """A summary of the distribution that may be averaged over leading dims."""
 
+    def weighted_expectation(self, params, weights):
+        """The expectation averaged over the first axis of ``params`` ``(K, N, width)``.
+
+        ``weights`` ``(K, N)`` sum to 1 over ``K``; returns the shape
+        :meth:`expectation` gives for ``(N, width)``.
+        """
+        expectation = self.expectation(params)
+        shape = (*weights.shape, *[1] * (expectation.dim() - weights.dim()))
+        return (weights.view(shape) * expectation).sum(0)
+
     def point(self, expectation):
         """Point prediction, in target coding, from an (averaged) expectation."""
         return expectation
@@ -226,9 +236,14 @@ class Bernoulli(Likelihood):
 class _Classes(Likelihood):
     """Columns of ``n_classes[j]`` classes each, vectorised in a padded layout.
 
-    The ``sum(n_classes)`` (column, class) pairs are laid out flat, column by
-    column; the padded view ``(..., N, n_columns, max_classes)`` holds
-    log-probability ``-inf`` (probability 0) where a column has no such class.
+    The decoder lays the ``sum(n_classes)`` (column, class) pairs out flat,
+    column by column. The class probabilities are computed classes first, in
+    a padded ``(max_classes, n_columns, ...)`` layout with log-probability
+    ``-inf`` where a column has no such class: the softmax over the classes
+    then reduces over the outer axis, where torch's CPU kernels vectorise over
+    the rows (over a short inner axis they run one row at a time, several
+    times slower). :meth:`expectation` gives them to callers as
+    ``(..., N, n_columns, max_classes)``, 0 on padding.
     """
 
     def __init__(self, n_classes):
@@ -244,12 +259,13 @@ class _Classes(Likelihood):
             self.register_buffer(name, value, persistent=False)
 
     def _index_buffers(self):
-        """Column and padded position of each flat pair; the valid classes."""
+        """Column, class and padded slot of each flat pair; the valid classes."""
         pairs = [(j, k) for j, n in enumerate(self.n_classes) for k in range(n)]
         valid = [[k < n for k in range(self.max_classes)] for n in self.n_classes]
         return {
             "_column": torch.tensor([j for j, _ in pairs]),
-            "_flat": torch.tensor([j * self.max_classes + k for j, k in pairs]),
+            "_class": torch.tensor([k for _, k in pairs]),
+            "_slot": torch.tensor([k * self.n_columns + j for j, k in pairs]),
             "_valid": torch.tensor(valid),
         }
 
@@ -259,25 +275,42 @@ class _Classes(Likelihood):
         for name, value in self._index_buffers().items():
             getattr(self, name).copy_(value)
 
-    def _pad(self, flat):
-        """``(..., width)`` flat values -> ``(..., n_columns, max_classes)``, -inf pad."""
-        size = self.n_columns * self.max_classes
-        padded = flat.new_full((*flat.shape[:-1], size), -math.inf)
-        padded = padded.index_copy(-1, self._flat, flat)
-        return padded.unflatten(-1, (self.n_columns, self.max_classes))
+    def _pad(self, flat, fill):
+        """``(width, ...)`` flat pairs -> ``(max_classes, n_columns, ...)``, ``fill`` on padding."""
+        size = self.max_classes * self.n_columns
+        padded = flat.new_full((size, *flat.shape[1:]), fill)
+        padded = padded.index_copy(0, self._slot, flat)
+        return padded.unflatten(0, (self.max_classes, self.n_columns))
 
     @abstractmethod
     def _log_probs(self, params):
-        """Padded class log-probabilities ``(..., N, n_columns, max_classes)``."""
+        """Padded class log-probabilities ``(max_classes, n_columns, ..., N)``."""
+
+    def _probabilities(self, params):
+        """Class probabilities of the flat pairs, ``(width, ..., N)``.
+
+        Taken from the pairs, not the padding: ``exp`` of ``-inf`` takes a
+        slow path on the CPU.
+        """
+        return self._log_probs(params).flatten(0, 1)[self._slot].exp()
+
+    def _classes_last(self, probabilities):
+        """``(width, ...)`` probabilities -> ``(..., n_columns, max_classes)``, 0 pad."""
+        return self._pad(probabilities, 0.0).movedim(0, -1).movedim(0, -2)
 
     def log_prob(self, params, target):
         log_probs = self._log_probs(params)
-        index = target.long().unsqueeze(-1).expand(*log_probs.shape[:-1], 1)
-        return log_probs.gather(-1, index).squeeze(-1)
+        target = target.expand(*params.shape[:-1], self.n_columns)
+        index = target.movedim(-1, 0).long().unsqueeze(0)
+        return log_probs.gather(0, index)[0].movedim(0, -1)
 
     def expectation(self, params):
         """Class probabilities ``(..., N, n_columns, max_classes)``, 0 on padding."""
-        return self._log_probs(params).exp()
+        return self._classes_last(self._probabilities(params))
+
+    def weighted_expectation(self, params, weights):
+        probabilities = self._probabilities(params)
+        return self._classes_last((weights * probabilities).sum(1))
 
     def point(self, expectation):
         """The most probable class of each entry, as a float index."""
@@ -327,18 +360,12 @@ class Categorical(_Classes):
         return sum(self.n_classes)
 
     def _log_probs(self, params):
-        padded = self._pad(params)
-        if padded.device.type != "cpu":
-            return padded.log_softmax(-1)
-        # over the first axis of a moved view: torch's CPU softmax over a
-        # short last axis (the classes) runs one row at a time and took 10
-        # times as long, forward and backward, on Adult's columns
-        return padded.movedim(-1, 0).log_softmax(0).movedim(0, -1)
+        return self._pad(params.movedim(-1, 0), -math.inf).log_softmax(0)
 
     @torch.no_grad()
     def start(self, target, mask=None):
         """Log of the add-one smoothed class frequencies (uniform if unobserved)."""
-        return self._frequencies(target, mask).log().flatten()[self._flat]
+        return self._frequencies(target, mask).log()[self._column, self._class]
 
 
 class Ordinal(_Classes):
@@ -397,9 +424,10 @@ class Ordinal(_Classes):
         theta = theta.masked_fill(~self._valid[:, 1:], math.inf)
         inf = theta.new_full((self.n_columns, 1), math.inf)
         cuts = torch.cat([-inf, theta, inf], -1).flatten()
-        lower = cuts[self._flat + self._column]
-        upper = cuts[self._flat + self._column + 1]
-        eta = params[..., self._column]
+        at = self._column * (self.max_classes + 1) + self._class
+        shape = (-1, *[1] * (params.dim() - 1))
+        lower, upper = cuts[at].view(shape), cuts[at + 1].view(shape)
+        eta = params.movedim(-1, 0)[self._column]
         # sigmoid(b) - sigmoid(a) = sigmoid(b) sigmoid(-a) (1 - exp(a - b)), a < b
         gap = (lower - upper).clamp(max=-1e-12)
         flat = (
@@ -407,7 +435,7 @@ class Ordinal(_Classes):
             + F.logsigmoid(eta - lower)
             + torch.log(-torch.expm1(gap))
         )
-        return self._pad(flat)
+        return self._pad(flat, -math.inf)
 
     @torch.no_grad()
     def _set_thresholds(self, frequencies):
@@ -546,6 +574,12 @@ class TableLikelihood(nn.Module):
     def expectation(self, params):
         """One expectation per likelihood (a tuple): average it over leading dims."""
         return tuple(part.expectation(p) for part, p, _ in self._each(params))
+
+    def weighted_expectation(self, params, weights):
+        """:meth:`expectation` averaged over the first axis with ``weights`` ``(K, N)``."""
+        return tuple(
+            part.weighted_expectation(p, weights) for part, p, _ in self._each(params)
+        )
 
     def point(self, expectations):
         """``(N, n_columns)`` point predictions from (averaged) expectations."""

@@ -510,11 +510,7 @@ class VAETransformer(BaseAutoencoder):
                 x, mask, self._importance_noise(x.device)
             )
             weights = torch.softmax(log_w, dim=0)
-            expectations = [
-                (weights.view(*weights.shape, *[1] * (e.dim() - 2)) * e).sum(0)
-                for e in likelihood.expectation(params)
-            ]
-            return likelihood.point(expectations)
+            return likelihood.point(likelihood.weighted_expectation(params, weights))
         log_w, params = self._defensive_sample(x, mask, generator)
         k = torch.multinomial(torch.softmax(log_w, dim=0).T, 1, generator=generator)
         index = k.T.unsqueeze(-1).expand(1, *params.shape[1:])

@@ -161,7 +161,7 @@ def test_class_probabilities_sum_to_one_and_vanish_on_padding(name):
         (0.0, 1e-3, 1e4),
         (0.0, 100.0, 1e-4),
         (5.0, 5.0, 5.0),
-        (9.0, 8.0, 9.99),  # on either side of the switch to Stirling's series
+        (9.0, 8.0, 9.99),
         (10.0, 8.0, 10.0),
         (1e6, 9e5, 0.5),
         (1e6, 1e6, 1e6),
@@ -229,6 +229,19 @@ def test_expectation_and_point_of_a_distribution_per_entry(name):
     expectation = likelihood.expectation(params)
     torch.testing.assert_close(expectation, expected)
     torch.testing.assert_close(likelihood.point(expectation.mean(0)), expected.mean(0))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_weighted_expectation_is_the_weighted_mean_of_the_expectations(name):
+    likelihood = _make(name)
+    params = 3 * _params(likelihood, 7)
+    weights = torch.softmax(_randn(7, N_ROWS, seed=3), 0)
+    expectation = likelihood.expectation(params)
+    shape = (*weights.shape, *[1] * (expectation.dim() - 2))
+    expected = (weights.view(shape) * expectation).sum(0)
+    weighted = likelihood.weighted_expectation(params, weights)
+    torch.testing.assert_close(weighted, expected)
+    assert weighted.shape == likelihood.expectation(params[0]).shape
 
 
 @pytest.mark.parametrize("name", ["categorical", "ordinal"])
