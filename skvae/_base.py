@@ -27,7 +27,7 @@ from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
 from ._dask import float_dtype, lazy
 from ._fitting import TrainingMixin
-from ._frames import check_column_names, is_polars, to_pandas, to_polars
+from ._frames import check_column_names, is_frame, is_polars, to_pandas, to_polars
 from ._given import given_rows, keep_given
 from ._inference import InferenceMixin
 from ._nn import ACTIVATIONS
@@ -220,7 +220,7 @@ class BaseAutoencoder(
             X = to_pandas(X)
         elif reset:
             self._polars_schema = None
-        frame = hasattr(X, "columns") and hasattr(X, "iloc")
+        frame = is_frame(X)
         if frame and (reset or self._table.frame):
             validate_data(self, X, reset=reset, skip_check_array=True)
             if not reset:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._dtypes import is_number_dtype
+from ._frames import holds_lists, is_frame
+
 TYPES = ("real", "positive", "count", "binary", "categorical", "ordinal")
 LIKELIHOOD_OF = {
     "real": "gaussian",
@@ -188,15 +191,6 @@ def unmodelled(name, what):
     )
 
 
-def holds_lists(name, what="lists"):
-    """The error for a column whose entries are lists (or other containers)."""
-    return ValueError(
-        f"Column {name!r} holds {what}, which cannot be modelled: a column must "
-        "hold one number or label per row. Give each element a column of its "
-        "own, or drop it."
-    )
-
-
 def check_objects(values, name, labels=False):
     """What an object or string column holds, as ``pandas.api.types.infer_dtype``
     names it (missing values skipped).
@@ -256,7 +250,7 @@ def heavy_tailed_types(X):
     other columns keep the types inferred from their dtypes), for which
     :func:`is_heavy_tailed` holds; keys are positions or names.
     """
-    if hasattr(X, "columns"):
+    if is_frame(X):
         columns = [
             (name, X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan))
             for j, name in enumerate(X.columns)
@@ -270,7 +264,7 @@ def heavy_tailed_types(X):
 def outside_entries(X, columns):
     """Boolean mask of X's shape: the values that have probability 0 under
     ``columns``, the :class:`Column` of each of X's columns."""
-    frame = hasattr(X, "columns")
+    frame = is_frame(X)
     mask = np.zeros(X.shape, dtype=bool)
     for j, column in enumerate(columns):
         if column.type in NON_NEGATIVE:
@@ -401,20 +395,6 @@ def make_column(values, name, declared, default, frame):
         mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
         column.offset = float(mean) if mean > 0 else 1.0
     return column
-
-
-def is_number_dtype(dtype):
-    """Whether a pandas dtype holds numbers (booleans included)."""
-    import pandas as pd
-
-    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-
-
-def is_label_dtype(dtype):
-    """Whether a pandas dtype holds labels: ``object`` or ``string``."""
-    import pandas as pd
-
-    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
 
 
 def _categories(values):

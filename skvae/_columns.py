@@ -47,6 +47,7 @@ from ._column_types import (  # noqa: F401 (TYPES and infer_type: the table's AP
     make_column,
 )
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
+from ._frames import is_frame
 from ._utils import MAX_STANDARDISED, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
@@ -162,7 +163,7 @@ class Table:
         ``default="binary"``, numeric DataFrame columns are binary too.
         """
         types = dict(types or {})
-        frame = hasattr(X, "columns")
+        frame = is_frame(X)
         names = list(X.columns) if frame else list(range(X.shape[1]))
         unknown = [name for name in types if name not in names]
         if unknown:
@@ -213,7 +214,7 @@ class Table:
 
     def _values(self, X):
         """The columns of X, as Series (frames) or array columns."""
-        if hasattr(X, "columns"):
+        if is_frame(X):
             return [X.iloc[:, j] for j in range(X.shape[1])]
         return [X[:, j] for j in range(X.shape[1])]
 
@@ -317,7 +318,7 @@ class Table:
     # -------------------------------------------------------------- encoding
     def codes(self, X):
         """``(N, n_columns)`` float64 codes in the columns' order, NaN missing."""
-        if not hasattr(X, "columns"):
+        if not is_frame(X):
             if all(c.type == "real" for c in self.columns):
                 return X  # a validated float array is its own code
             if all(c.type == "binary" and not c.labelled for c in self.columns):

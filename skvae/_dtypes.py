@@ -3,10 +3,26 @@
 :func:`to_dtype` casts a column's decoded values into the dtype it was
 fitted on (classes to the nearest level, integers rounded and clipped to the
 dtype's range); :func:`dtype_state` and :func:`dtype_from_state` write a
-dtype as plain values for a saved model and rebuild it.
+dtype as plain values for a saved model and rebuild it;
+:func:`is_number_dtype` and :func:`is_label_dtype` say what a pandas dtype
+holds.
 """
 
 import numpy as np
+
+
+def is_number_dtype(dtype):
+    """Whether a pandas dtype holds numbers (booleans included)."""
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+
+def is_label_dtype(dtype):
+    """Whether a pandas dtype holds labels: ``object`` or ``string``."""
+    import pandas as pd
+
+    return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
 
 
 def to_dtype(values, column):

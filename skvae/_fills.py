@@ -15,8 +15,8 @@ from numbers import Real
 
 import numpy as np
 
-from ._column_types import is_label_dtype, is_number_dtype
-from ._dtypes import integer_range
+from ._dtypes import integer_range, is_label_dtype, is_number_dtype
+from ._frames import is_frame
 
 
 def is_nan(value):
@@ -217,7 +217,7 @@ def frame_like(
     columns = {}
     for j, position in enumerate(positions):
         original = frame.iloc[:, position]
-        if hasattr(fills, "iloc"):
+        if is_frame(fills):
             fill = fills.iloc[:, position].set_axis(frame.index)
         else:
             fill = cast_fills(pd.Series(fills[:, position], index=frame.index), original.dtype)

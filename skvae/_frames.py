@@ -21,7 +21,25 @@ import sys
 
 import numpy as np
 
-from ._column_types import holds_lists, is_label_dtype
+from ._dtypes import is_label_dtype
+
+
+def is_frame(X):
+    """Whether X is a pandas DataFrame (or a Dask DataFrame, which has its API).
+
+    Every estimator converts a polars DataFrame to pandas on entry
+    (:func:`to_pandas`); past that point, X is a DataFrame or an array.
+    """
+    return hasattr(X, "columns") and hasattr(X, "iloc")
+
+
+def holds_lists(name, what="lists"):
+    """The error for a column whose entries are lists (or other containers)."""
+    return ValueError(
+        f"Column {name!r} holds {what}, which cannot be modelled: a column must "
+        "hold one number or label per row. Give each element a column of its "
+        "own, or drop it."
+    )
 
 
 def is_polars(X):

@@ -1,6 +1,5 @@
 """AutoencoderImputer: fill missing values with an autoencoder or a VAE."""
 
-import sys
 import warnings
 
 import numpy as np
@@ -10,7 +9,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseAutoencoder
-from ._column_types import is_label_dtype
 from ._compat import (
     MissingValues,
     _check_feature_names_in,
@@ -18,8 +16,16 @@ from ._compat import (
     _get_output_config,
 )
 from ._dask import float_dtype, lazy
+from ._dtypes import is_label_dtype
 from ._fills import FittedColumn, frame_like, is_nan, value_kind
-from ._frames import is_polars, output_schema, polars_schema, to_pandas, to_polars
+from ._frames import (
+    is_frame,
+    is_polars,
+    output_schema,
+    polars_schema,
+    to_pandas,
+    to_polars,
+)
 from ._utils import SEED_MAX, clone_with_seed
 from ._vae import VAETransformer
 
@@ -34,14 +40,9 @@ def _default_estimator(n_features, random_state):
     )
 
 
-def _is_dataframe(X):
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(X, pd.DataFrame)
-
-
 def _take(X, rows, columns):
     """Rows and columns of an array or a DataFrame, by boolean masks."""
-    if hasattr(X, "iloc"):
+    if is_frame(X):
         return X.iloc[np.flatnonzero(rows), np.flatnonzero(columns)]
     return X[rows][:, columns]
 
@@ -54,7 +55,7 @@ def _marginal(X):
     the most frequent value of any other column; NaN for a column with no
     value.
     """
-    if not hasattr(X, "iloc"):
+    if not is_frame(X):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             return list(np.nanmean(X, axis=0))
@@ -294,7 +295,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         model codes its columns; any missing value of pandas marks a hole);
         other input becomes a float array with NaN in the holes.
         """
-        mixed = _is_dataframe(X) and not all(
+        mixed = is_frame(X) and not all(
             dtype.kind in "iuf" for dtype in X.dtypes
         )
         if mixed:
@@ -376,7 +377,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         rows = ~missing[:, kept].all(axis=1)
         self._marginal = _marginal(X)
         self._value_kinds = [None] * X.shape[1]
-        if hasattr(X, "iloc"):  # how the fills of columns of objects are written
+        if is_frame(X):  # how the fills of columns of objects are written
             self._value_kinds = [
                 value_kind(column) if is_label_dtype(column.dtype) else None
                 for _, column in X.items()
@@ -413,13 +414,13 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
                 return out
             return to_polars(out, output_schema(out, X.schema))
         out = self._fill(X)
-        if container == "polars" and hasattr(out, "iloc"):
+        if container == "polars" and is_frame(out):
             return to_polars(out, polars_schema(out))
         return out
 
     def _fill(self, X):
         """X (an array or a pandas DataFrame) filled, in its own container."""
-        frame = X if _is_dataframe(X) else None
+        frame = X if is_frame(X) else None
         X, missing = self._validate_input(X, reset=False)
         fills = self._impute(X, missing)
         kept = self._kept_features()
@@ -456,7 +457,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         """What :meth:`transform` gives for no rows of X, a Dask collection."""
         kept = np.flatnonzero(~self._empty_features | self.keep_empty_features)
         n_indicator = 0 if self.indicator_ is None else len(self.indicator_.features_)
-        if not hasattr(X, "columns"):
+        if not is_frame(X):
             return np.empty((0, kept.size + n_indicator), float_dtype(X))
         empty = np.zeros((0, X.shape[1]))
         indicator = None if self.indicator_ is None else np.zeros((0, n_indicator), bool)
@@ -493,7 +494,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             random_state=self.random_state,
         )
         empty = missing[:, kept].all(axis=1) & (not self.sample_posterior)
-        if hasattr(completed, "iloc"):
+        if is_frame(completed):
             fills = X.copy()
             for j, position in enumerate(np.flatnonzero(kept)):
                 column = completed.iloc[:, j].set_axis(X.index)

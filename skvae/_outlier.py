@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._column_types import NON_NEGATIVE, heavy_tailed_types, outside_entries
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._dask import lazy
-from ._frames import is_polars, to_pandas
+from ._frames import is_frame, is_polars, to_pandas
 from ._utils import SEED_MAX, check_rows_observed, clone_with_seed
 from ._vae import VAETransformer
 
@@ -59,7 +59,7 @@ def _support_fraction(contamination):
 def _masked(X, mask):
     """A copy of X with NaN where ``mask`` is True."""
     X = X.copy()
-    if not hasattr(X, "columns"):
+    if not is_frame(X):
         X[mask] = np.nan
         return X
     for j in np.flatnonzero(mask.any(axis=0)):
@@ -70,7 +70,7 @@ def _masked(X, mask):
 
 def _rows(X, index):
     """Rows of an array or a DataFrame by position."""
-    return X.iloc[index] if hasattr(X, "iloc") else X[index]
+    return X.iloc[index] if is_frame(X) else X[index]
 
 
 def _estimator_has_feature_scores(detector):
@@ -291,7 +291,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         if is_polars(X):
             X = to_pandas(X)
         coded = "column_types" in self._get_estimator().get_params()
-        if hasattr(X, "dtypes") and (
+        if is_frame(X) and (
             coded or not all(d.kind in "iuf" for d in X.dtypes)
         ):
             validate_data(self, X, reset=reset, skip_check_array=True)
@@ -536,7 +536,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             import polars as pl
 
             return pl.DataFrame(values, schema=list(X.columns), orient="row")
-        if hasattr(X, "columns") and hasattr(X, "index"):
+        if is_frame(X):
             import pandas as pd
 
             return pd.DataFrame(values, index=X.index, columns=X.columns)
@@ -550,7 +550,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
 def _contributions_meta(X, n_features):
     """What ``feature_contributions`` gives for no rows of X."""
-    if hasattr(X, "columns"):
+    if is_frame(X):
         import pandas as pd
 
         return pd.DataFrame(np.empty((0, n_features)), columns=X.columns)

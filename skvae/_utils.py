@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from sklearn.base import clone
 
+from ._frames import is_frame
+
 # Seeds drawn for torch generators and child estimators: numpy's int32 range.
 SEED_MAX = 2**31 - 1
 
@@ -74,7 +76,7 @@ def check_rows_observed(X):
 
     X is a float array with NaN holes, or a DataFrame with any missing values.
     """
-    missing = X.isna().to_numpy() if hasattr(X, "isna") else np.isnan(X)
+    missing = X.isna().to_numpy() if is_frame(X) else np.isnan(X)
     empty = np.flatnonzero(missing.all(axis=1))
     if empty.size:
         raise ValueError(
