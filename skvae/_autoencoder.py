@@ -274,6 +274,30 @@ class AutoencoderTransformer(BaseAutoencoder):
             device=device,
         )
 
+    def complete(self, X):
+        """Every entry of the rows of X, given each row's observed entries.
+
+        The decoder's reconstruction of each row from the code of its
+        observed entries (the encoder sees a missing entry as its training
+        mean, 0 in standardised units). Observed entries
+        get the reconstruction too; :class:`AutoencoderImputer` keeps the
+        observed ones. The autoencoder has no distribution to draw a
+        completion from: use :class:`VAETransformer` for that.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Rows with missing entries (NaN, or any missing value of pandas).
+
+        Returns
+        -------
+        X_completed : {ndarray, DataFrame} of shape (n_samples, n_features)
+            In the units and float dtype of the training data; a DataFrame
+            with its columns, dtypes and categories if the model was fitted
+            on one.
+        """
+        return self._complete(X)
+
     def _make_module(self, n_inputs, hidden_layer_sizes, groups, generator):
         return build(
             Autoencoder,

@@ -473,6 +473,42 @@ class BaseAutoencoder(
         """
         return float(np.mean(self.score_samples(X)))
 
+    def score_features(self, X):
+        """How abnormal each entry of each row is, under the model.
+
+        Higher is more abnormal; :class:`AutoencoderOutlierDetector` reports
+        these scores as its ``feature_contributions``.
+
+        - :class:`AutoencoderTransformer`: the squared reconstruction error
+          of the entry, in units of the feature's training standard
+          deviation, divided by the row's number of observed features. A
+          row's scores sum to ``-score_samples``.
+        - :class:`VAETransformer`: the negative log-likelihood of the coded
+          entry, ``-log p(x_j | z)`` in nats, averaged over the importance
+          samples of ``score_samples`` with their self-normalised weights
+          (an estimate of its posterior expectation). A row's scores sum to
+          the reconstruction part of ``-log p(x)``; the latent part
+          ``KL(p(z | x) || p(z))`` and the coding's Jacobian belong to no
+          feature.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            The rows to score; missing entries score 0.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_features)
+            One float64 score per entry, in the order of the columns.
+        """
+        check_is_fitted(self)
+        codes = self._validate_X(X, reset=False)
+        chunk = self._score_chunk(self._table.width)
+        scores = self._map_rows(self._feature_scores, codes, chunk)
+        out = np.empty(scores.shape, dtype=np.float64)
+        out[:, self._table.order] = scores
+        return out
+
     def sample(self, n_samples=1, random_state=None, *, given=None):
         """Generate new rows from the fitted model.
 
@@ -539,5 +575,6 @@ class BaseAutoencoder(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True  # DataFrames of categories, coded by the table
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -1,15 +1,16 @@
 """AutoencoderImputer: fill missing values with an autoencoder or a VAE."""
 
+import inspect
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import BaseAutoencoder
 from ._compat import (
+    HasMethods,
     MissingValues,
     _check_feature_names_in,
     _fit_context,
@@ -38,6 +39,11 @@ def _default_estimator(n_features, random_state):
         n_importance_samples=1000,
         random_state=random_state,
     )
+
+
+def _can_draw(estimator):
+    """Whether the model's ``complete`` takes ``sample_posterior``: it can draw."""
+    return "sample_posterior" in inspect.signature(estimator.complete).parameters
 
 
 def _take(X, rows, columns):
@@ -92,9 +98,16 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    estimator : AutoencoderTransformer, VAETransformer or None, default=None
-        The model to train, cloned at :term:`fit`. None means a
-        :class:`VAETransformer` sized for imputation (see Notes).
+    estimator : estimator object, default=None
+        The model to train, cloned at :term:`fit`: an
+        :class:`AutoencoderTransformer`, a :class:`VAETransformer`, or any
+        estimator with ``fit`` and ``complete``, where ``complete(X)``
+        returns every entry of the rows of X given their observed entries
+        (X and the result as the models' :meth:`VAETransformer.complete`
+        takes and gives them). ``sample_posterior=True`` needs a model
+        whose ``complete`` also takes ``sample_posterior`` and
+        ``random_state``. None means a :class:`VAETransformer` sized for
+        imputation (see Notes).
 
     missing_values : int, float or np.nan, default=np.nan
         The placeholder for the missing values. All occurrences of
@@ -263,7 +276,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [BaseAutoencoder, None],
+        "estimator": [HasMethods(["fit", "complete"]), None],
         "missing_values": [MissingValues(numeric_only=True)],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
@@ -319,7 +332,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         return np.where(missing, np.nan, X), missing
 
     def _check_sample_posterior(self, estimator):
-        if self.sample_posterior and not estimator._can_draw:
+        if self.sample_posterior and not _can_draw(estimator):
             raise ValueError(
                 f"sample_posterior=True needs a model that can draw a completion, "
                 f"such as VAETransformer; {type(estimator).__name__} has no "
@@ -488,11 +501,11 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         """
         kept = ~self._empty_features
         every_row = np.ones(X.shape[0], dtype=bool)
-        completed = self.estimator_._complete(
-            _take(X, every_row, kept),
-            draw=self.sample_posterior,
-            random_state=self.random_state,
+        draw = (
+            {"sample_posterior": True, "random_state": self.random_state}
+            if self.sample_posterior else {}
         )
+        completed = self.estimator_.complete(_take(X, every_row, kept), **draw)
         empty = missing[:, kept].all(axis=1) & (not self.sample_posterior)
         if is_frame(completed):
             fills = X.copy()
@@ -539,5 +552,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = is_nan(self.missing_values)
+        estimator = VAETransformer() if self.estimator is None else self.estimator
+        tags.input_tags.categorical = get_tags(estimator).input_tags.categorical
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -133,7 +133,7 @@ def _same(tensor, pointer, view, value):
 
 
 class InferenceMixin:
-    """Chunked inference and the role contract (``_score_features``, ``_complete``)."""
+    """Chunked inference, and what the public role methods run on (``_complete``)."""
 
     def _map(self, fn, *arrays, chunk=INFERENCE_CHUNK, dtype=np.float32, network=None):
         """``fn`` over row chunks of ``arrays`` (numpy, tensors or None)."""
@@ -270,19 +270,6 @@ class InferenceMixin:
         """:meth:`_score_rows` of validated codes, a float64 array."""
         chunk = self._score_chunk(self._table.width)
         return self._map_rows(self._score_rows, codes, chunk, np.float64)
-
-    def _score_features(self, X):
-        """Per-column abnormality of the rows of X, float64, in column order.
-
-        :meth:`_feature_scores` of the validated rows: what the detector's
-        ``feature_contributions`` gives.
-        """
-        codes = self._validate_X(X, reset=False)
-        chunk = self._score_chunk(self._table.width)
-        scores = self._map_rows(self._feature_scores, codes, chunk)
-        out = np.empty(scores.shape, dtype=np.float64)
-        out[:, self._table.order] = scores
-        return out
 
     def _complete(self, X, *, random_state=None, draw=False):
         """Every cell of the rows of X given their observed cells.

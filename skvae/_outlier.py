@@ -75,7 +75,7 @@ def _rows(X, index):
 
 def _estimator_has_feature_scores(detector):
     estimator = getattr(detector, "estimator_", detector._get_estimator())
-    return hasattr(estimator, "_score_features")
+    return hasattr(estimator, "score_features")
 
 
 class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
@@ -94,8 +94,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         The model whose ``score_samples`` scores the rows, typically an
         :class:`AutoencoderTransformer` or a :class:`VAETransformer`; any
         estimator with ``fit`` and ``score_samples`` works (for instance
-        :class:`~sklearn.mixture.GaussianMixture`), but
-        :meth:`feature_contributions` needs one of skvae's models. It is
+        :class:`~sklearn.mixture.GaussianMixture`); :meth:`feature_contributions`
+        needs a ``score_features(X)`` method that gives one score per entry
+        (higher is more abnormal), as skvae's models have. It is
         cloned; if its ``random_state`` is None, the clone gets a seed drawn
         from this detector's ``random_state``. None means
         ``VAETransformer()``, whose scores are log-likelihoods.
@@ -284,13 +285,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     def _validate_X(self, X, *, reset):
         """A float array, or a DataFrame kept whole for a model that codes it.
 
-        skvae's models type a DataFrame's columns from their dtypes (and
-        take ``column_types`` by column name): they get it whole, numeric or
-        not. Other estimators get a float array of a numeric DataFrame.
+        A model whose ``input_tags.categorical`` tag is set (skvae's models
+        type a DataFrame's columns from their dtypes, and take
+        ``column_types`` by column name) gets it whole, numeric or not.
+        Other estimators get a float array of a numeric DataFrame.
         """
         if is_polars(X):
             X = to_pandas(X)
-        coded = "column_types" in self._get_estimator().get_params()
+        coded = get_tags(self._get_estimator()).input_tags.categorical
         if is_frame(X) and (
             coded or not all(d.kind in "iuf" for d in X.dtypes)
         ):
@@ -528,9 +530,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         rows = self._validate_X(X, reset=False)
         outside = self._outside_support(rows)
         if outside is None:
-            values = self.estimator_._score_features(rows)
+            values = self.estimator_.score_features(rows)
         else:  # scored as missing, then infinitely abnormal
-            values = self.estimator_._score_features(_masked(rows, outside))
+            values = self.estimator_.score_features(_masked(rows, outside))
             values[outside] = np.inf
         if is_polars(X):
             import polars as pl
@@ -544,7 +546,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = get_tags(self._get_estimator()).input_tags.allow_nan
+        estimator_tags = get_tags(self._get_estimator()).input_tags
+        tags.input_tags.allow_nan = estimator_tags.allow_nan
+        tags.input_tags.categorical = estimator_tags.categorical
         return tags
 
 

@@ -340,6 +340,41 @@ class VAETransformer(BaseAutoencoder):
         self.train_importance_samples = train_importance_samples
         self.kl_warmup = kl_warmup
 
+    def complete(self, X, *, sample_posterior=False, random_state=None):
+        """Every entry of the rows of X, given each row's observed entries.
+
+        The model's expected value of each entry given what its row holds:
+        the self-normalised importance-weighted mean of ``E[x | z_k]`` over
+        ``n_importance_samples`` draws ``z_k`` from ``q(z | x_obs)``
+        (Mattei & Frellsen, 2019), then each column's point value (the most
+        probable class of a categorical column). With ``sample_posterior``,
+        one draw instead. Observed entries get the model's value too;
+        :class:`AutoencoderImputer` keeps the observed ones. A row with
+        nothing observed gets the model's answer given nothing.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Rows with missing entries (NaN, or any missing value of pandas).
+
+        sample_posterior : bool, default=False
+            Draw each row from the model given its observed entries
+            (sampling importance resampling over ``2 n_importance_samples``
+            draws, half from ``q(z | x_obs)`` and half from the prior, then
+            ``x`` from ``p(x | z)``), instead of taking the expected value.
+
+        random_state : int, RandomState instance or None, default=None
+            Controls the draws of ``sample_posterior=True``.
+
+        Returns
+        -------
+        X_completed : {ndarray, DataFrame} of shape (n_samples, n_features)
+            In the units and float dtype of the training data; a DataFrame
+            with its columns, dtypes and categories if the model was fitted
+            on one.
+        """
+        return self._complete(X, random_state=random_state, draw=sample_posterior)
+
     # ----------------------------------------------------------- the model
     def _default_type(self):
         return "binary" if self.likelihood == "bernoulli" else "real"

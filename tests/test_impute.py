@@ -8,6 +8,7 @@ import pytest
 from _settings import SMALL, TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
@@ -682,3 +683,46 @@ def test_fills_of_integer_columns_stay_inside_their_dtype(dtype):
     assert out.iloc[0] > 0 and out.iloc[0] >= info.max - 1024
     assert out.iloc[1] == info.min
     assert out.iloc[2] == 3
+
+
+class _ColumnMeans(BaseEstimator):
+    """A user's own model for the imputer: ``fit`` and ``complete`` only."""
+
+    def fit(self, X, y=None):
+        self.means_ = np.nanmean(X, axis=0)
+        return self
+
+    def complete(self, X):
+        return np.broadcast_to(self.means_, np.shape(X)).copy()
+
+
+def test_a_users_model_with_complete_serves_the_imputer():
+    X, X_missing = make_data()
+    imputer = AutoencoderImputer(_ColumnMeans()).fit(X_missing)
+    filled = imputer.transform(X_missing)
+    missing = np.isnan(X_missing)
+    np.testing.assert_array_equal(filled[~missing], X_missing[~missing])
+    means = np.broadcast_to(np.nanmean(X_missing, axis=0), X.shape)
+    np.testing.assert_allclose(filled[missing], means[missing])
+
+
+def test_sample_posterior_needs_a_complete_that_can_draw():
+    _, X_missing = make_data()
+    with pytest.raises(ValueError, match="can draw a completion"):
+        AutoencoderImputer(_ColumnMeans(), sample_posterior=True).fit(X_missing)
+    with pytest.raises(ValueError, match="'estimator' parameter"):
+        AutoencoderImputer(Ridge()).fit(X_missing)
+
+
+def test_complete_is_what_the_imputer_fills_with():
+    X, X_missing = make_data()
+    for model in (SMALL_VAE, SMALL_AE):
+        imputer = AutoencoderImputer(model, random_state=0).fit(X_missing)
+        filled = imputer.transform(X_missing)
+        completed = imputer.estimator_.complete(X_missing)
+        missing = np.isnan(X_missing)
+        np.testing.assert_allclose(filled[missing], completed[missing], rtol=1e-6)
+    vae = AutoencoderImputer(SMALL_VAE, random_state=0).fit(X_missing).estimator_
+    draws = [vae.complete(X_missing, sample_posterior=True, random_state=1) for _ in "ab"]
+    np.testing.assert_array_equal(draws[0], draws[1])
+    assert not np.allclose(draws[0], vae.complete(X_missing))

@@ -431,7 +431,7 @@ def test_vae_gives_no_grid_value_a_density_above_one_over_the_step(tmp_path):
     floor = (1 / 16) / (np.sqrt(2 * np.pi) * vae.scale_[2])
     assert gaussian.scale()[2].item() >= floor * (1 - 1e-6)
     # -log p(x_j | z) in standardised units; in the column's units add log scale_
-    log_density = -vae._score_features(X)[:, 2] - np.log(vae.scale_[2])
+    log_density = -vae.score_features(X)[:, 2] - np.log(vae.scale_[2])
     assert log_density.max() <= np.log(16) + 1e-4
     lit = X[:1].copy()
     lit[0, 2] = 0.5

@@ -410,6 +410,41 @@ def test_any_density_estimator_works():
     assert not hasattr(detector, "feature_contributions")
 
 
+class _GaussianWithFeatureScores(GaussianMixture):
+    """A user's own model: one Gaussian, per-entry scores by a public method."""
+
+    def __init__(self):
+        super().__init__(n_components=1, covariance_type="diag")
+
+    def score_features(self, X):
+        z = (np.asarray(X) - self.means_[0]) ** 2 / self.covariances_[0]
+        return 0.5 * z
+
+
+def test_a_users_model_with_score_features_serves_feature_contributions():
+    X = _normal()
+    detector = AutoencoderOutlierDetector(
+        _GaussianWithFeatureScores(), random_state=0
+    ).fit(X)
+    row = X[:1].copy()
+    row[0, 1] = 50.0
+    contributions = detector.feature_contributions(row)
+    assert contributions.shape == row.shape
+    assert contributions[0].argmax() == 1
+    np.testing.assert_allclose(
+        contributions, detector.estimator_.score_features(row)
+    )
+
+
+def test_models_declare_that_they_take_categorical_frames():
+    from sklearn.utils import get_tags
+
+    assert get_tags(VAETransformer()).input_tags.categorical
+    assert get_tags(AutoencoderOutlierDetector()).input_tags.categorical
+    gmm = AutoencoderOutlierDetector(GaussianMixture())
+    assert not get_tags(gmm).input_tags.categorical
+
+
 # ------------------------------------------------------------------ errors
 @pytest.mark.parametrize(
     "params, match",
