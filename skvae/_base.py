@@ -207,7 +207,7 @@ class BaseAutoencoder(
         """Called with the encoded training rows after each fit."""
 
     # ------------------------------------------------------------ validation
-    def _validate_X(self, X, *, reset, min_samples=1, check_rows=True):
+    def _validate_X(self, X, *, reset, min_samples=1, check_rows=True, outside="raise"):
         """The codes of X's rows (a float array, NaN where missing).
 
         A DataFrame is coded column by column by the table, which a fresh
@@ -243,7 +243,11 @@ class BaseAutoencoder(
             )
             if reset:
                 self._table = Table.fit(X, self.column_types, self._default_type())
-        codes = self._table.codes(X)
+        codes = self._table.codes(X, outside=outside)
+        if outside == "missing":  # (codes, where): rows are checked as given
+            if check_rows:
+                check_rows_observed(np.where(codes[1], 0.0, codes[0]))
+            return codes
         if check_rows:
             check_rows_observed(codes)
         return codes
@@ -447,10 +451,20 @@ class BaseAutoencoder(
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            See the class documentation for the units.
+            See the class documentation for the units. A row holding a
+            value the model gives probability 0 (a negative count; in a
+            positive column, modelled on ``log1p(x / m)`` with ``m`` its
+            training mean, a value at or below ``-m``) scores ``-inf``.
         """
         check_is_fitted(self)
-        return self._score_samples(self._validate_X(X, reset=False))
+        codes, outside = self._validate_X(X, reset=False, outside="missing")
+        if not outside.any():
+            return self._score_samples(codes)
+        scores = np.full(codes.shape[0], -np.inf)
+        inside = ~outside.any(axis=1)
+        if inside.any():
+            scores[inside] = self._score_samples(codes[inside])
+        return scores
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` over X.
@@ -494,7 +508,9 @@ class BaseAutoencoder(
         Parameters
         ----------
         X : {array-like, DataFrame} of shape (n_samples, n_features)
-            The rows to score; missing entries score 0.
+            The rows to score; missing entries score 0. A value the model
+            gives probability 0 (see :meth:`score_samples`) scores ``inf``,
+            and the row's other entries are scored as if it were missing.
 
         Returns
         -------
@@ -502,11 +518,12 @@ class BaseAutoencoder(
             One float64 score per entry, in the order of the columns.
         """
         check_is_fitted(self)
-        codes = self._validate_X(X, reset=False)
+        codes, outside = self._validate_X(X, reset=False, outside="missing")
         chunk = self._score_chunk(self._table.width)
         scores = self._map_rows(self._feature_scores, codes, chunk)
         out = np.empty(scores.shape, dtype=np.float64)
         out[:, self._table.order] = scores
+        out[outside] = np.inf
         return out
 
     def sample(self, n_samples=1, random_state=None, *, given=None):

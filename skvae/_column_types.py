@@ -6,7 +6,8 @@ its values second; :func:`make_column` turns a column into the
 dtype, categories, the offset of a positive column). The statistics that
 standardise the codes come later, from the table. :func:`heavy_tailed_types`
 reads which float columns to model as positive (the outlier detector's
-rule), :func:`outside_entries` which values a column's model cannot hold.
+rule); :meth:`Column.outside_support` says which values a column's model
+cannot hold.
 """
 
 from dataclasses import dataclass, field
@@ -259,18 +260,6 @@ def heavy_tailed_types(X):
     else:
         columns = [(j, X[:, j].astype(np.float64)) for j in range(X.shape[1])]
     return {name: "positive" for name, values in columns if is_heavy_tailed(values)}
-
-
-def outside_entries(X, columns):
-    """Boolean mask of X's shape: the values that have probability 0 under
-    ``columns``, the :class:`Column` of each of X's columns."""
-    frame = is_frame(X)
-    mask = np.zeros(X.shape, dtype=bool)
-    for j, column in enumerate(columns):
-        if column.type in NON_NEGATIVE:
-            values = as_numbers(X.iloc[:, j], column.name) if frame else X[:, j]
-            mask[:, j] = column.outside_support(values)
-    return mask
 
 
 def _integer_type(values):

@@ -76,8 +76,12 @@ def _class_codes(values, column):
     return codes
 
 
-def column_codes(values, column):
-    """The scalar code of each entry: number, count or class index; NaN if missing."""
+def column_codes(values, column, check_support=True):
+    """The scalar code of each entry: number, count or class index; NaN if missing.
+
+    A value of probability 0 under the column's likelihood raises, unless
+    ``check_support`` is False.
+    """
     if column.has_labels:
         return _class_codes(values, column)
     codes = as_numbers(values, column.name)
@@ -87,7 +91,8 @@ def column_codes(values, column):
             f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
             "or declare it real."
         )
-    if column.type in NON_NEGATIVE and column.outside_support(codes).any():
+    outside = check_support and column.type in NON_NEGATIVE
+    if outside and column.outside_support(codes).any():
         lowest = np.nanmin(codes)
         if column.type == "count":
             raise ValueError(
@@ -316,8 +321,24 @@ class Table:
         return self.statistics()
 
     # -------------------------------------------------------------- encoding
-    def codes(self, X):
-        """``(N, n_columns)`` float64 codes in the columns' order, NaN missing."""
+    def codes(self, X, *, outside="raise"):
+        """``(N, n_columns)`` float64 codes in the columns' order, NaN missing.
+
+        A value of probability 0 under its column's likelihood (a negative
+        count; in a positive column, a value at or below ``-offset``)
+        raises a ``ValueError``; with ``outside="missing"`` it is coded as
+        missing instead, and ``(codes, where)`` is returned, ``where`` the
+        boolean mask of those entries; ``outside="keep"`` codes it as it is.
+        """
+        if outside == "missing":
+            codes = self.codes(X, outside="keep")
+            where = np.zeros(codes.shape, dtype=bool)
+            for j, column in enumerate(self.columns):
+                if column.type in NON_NEGATIVE:
+                    where[:, j] = column.outside_support(codes[:, j])
+            if where.any():
+                codes = np.where(where, np.nan, codes)
+            return codes, where
         if not is_frame(X):
             if all(c.type == "real" for c in self.columns):
                 return X  # a validated float array is its own code
@@ -329,8 +350,9 @@ class Table:
                         "[0, 1] (e.g. MinMaxScaler) or use likelihood='gaussian'."
                     )
                 return X
+        check = outside == "raise"
         return np.column_stack(
-            [column_codes(v, c) for v, c in zip(self._values(X), self.columns)]
+            [column_codes(v, c, check) for v, c in zip(self._values(X), self.columns)]
         ).astype(np.float64, copy=False)
 
     def encode(self, codes):

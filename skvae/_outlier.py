@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._column_types import NON_NEGATIVE, heavy_tailed_types, outside_entries
+from ._column_types import heavy_tailed_types
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._dask import lazy
 from ._frames import is_frame, is_polars, to_pandas
@@ -54,18 +54,6 @@ def _support_fraction(contamination):
     if contamination == "auto":
         return DEFAULT_SUPPORT
     return min(DEFAULT_SUPPORT, 1.0 - contamination)
-
-
-def _masked(X, mask):
-    """A copy of X with NaN where ``mask`` is True."""
-    X = X.copy()
-    if not is_frame(X):
-        X[mask] = np.nan
-        return X
-    for j in np.flatnonzero(mask.any(axis=0)):
-        name = X.columns[j]
-        X[name] = X[name].where(~mask[:, j])
-    return X
 
 
 def _rows(X, index):
@@ -383,28 +371,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             )
         return self
 
-    def _outside_support(self, X):
-        """Where X has probability 0 under the model, or None if nowhere.
-
-        Negative counts, and values at or below ``-m`` in the columns the
-        model takes as positive (a mask of X's shape).
-        """
-        table = getattr(self.estimator_, "_table", None)
-        if table is None or not any(c.type in NON_NEGATIVE for c in table.columns):
-            return None  # the common case: no mask to build
-        outside = outside_entries(X, table.columns)
-        return outside if outside.any() else None
-
     def _score_samples(self, X):
-        """The model's scores; ``-inf`` for a row outside its support."""
-        outside = self._outside_support(X)
-        if outside is None:
-            return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
-        scores = np.full(X.shape[0], -np.inf)
-        inside = np.flatnonzero(~outside.any(axis=1))
-        if inside.size:
-            scores[inside] = self.estimator_.score_samples(_rows(X, inside))
-        return scores
+        """The model's scores (skvae's: ``-inf`` for a row outside its support)."""
+        return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
 
     @lazy(lambda self, X: np.empty(0))
     def score_samples(self, X):
@@ -527,13 +496,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             ndarray.
         """
         check_is_fitted(self)
-        rows = self._validate_X(X, reset=False)
-        outside = self._outside_support(rows)
-        if outside is None:
-            values = self.estimator_.score_features(rows)
-        else:  # scored as missing, then infinitely abnormal
-            values = self.estimator_.score_features(_masked(rows, outside))
-            values[outside] = np.inf
+        values = self.estimator_.score_features(self._validate_X(X, reset=False))
         if is_polars(X):
             import polars as pl
 

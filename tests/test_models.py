@@ -487,3 +487,23 @@ def test_pipeline_grid_search_and_cross_validation():
     assert search.best_params_["n_components"] in (1, 2)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert scores.shape == (3,) and (scores < 0).all()
+
+
+def test_a_value_of_probability_zero_scores_minus_inf_and_names_its_entry():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=150),
+                          "n": pd.array(rng.poisson(3, size=150), dtype="Int64")})
+    vae = VAETransformer(column_types={"n": "count"}, max_iter=5, **FAST).fit(frame)
+    new = frame.iloc[:3].copy()
+    new.loc[new.index[1], "n"] = -2
+    scores = vae.score_samples(new)
+    assert np.isneginf(scores).tolist() == [False, True, False]
+    np.testing.assert_allclose(scores[[0, 2]], vae.score_samples(new.iloc[[0, 2]]))
+    features = vae.score_features(new)
+    assert features[1, 1] == np.inf and np.isfinite(features[1, 0])
+    # the other entries of the row are scored as if the value were missing
+    hole = new.iloc[[1]].copy()
+    hole.loc[hole.index[0], "n"] = pd.NA
+    np.testing.assert_allclose(features[1, 0], vae.score_features(hole)[0, 0])
+    with pytest.raises(ValueError, match="count and cannot hold negative values"):
+        vae.transform(new)
