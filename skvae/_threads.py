@@ -13,23 +13,15 @@ import torch
 
 # One thread per this many multiply-adds of the largest layer over the rows
 # of an operation (a training batch, or an inference chunk): 4.2 M, the
-# smallest share per thread at which a second thread clearly gained. On 2
-# idle cores (benchmarks/bench_threads.py) a second thread made training
-# epochs of the 64-128-64-8 network 0.88-1.10x as fast at 2.1 M
-# multiply-adds per operation (batch 256, three runs), 1.24-1.26x at 8.4 M
-# (batch 1024) and 1.42-1.49x at 33.5 M (batch 4096, and 1.51x for
-# transform); with hidden layers of 512, 1.46x at 8.4 M and 1.75-1.88x from
-# 33.5 M on; with hidden layers of 2048, 1.75-1.94x from 268 M on.
+# smallest share per thread at which a second thread clearly gained on idle
+# cores (benchmarks/pages/threads.md has the measurements).
 MACS_PER_THREAD = 2**22
 
 # Cores left to other processes: the rule never takes every usable core.
 # An operation waits for its slowest thread, and a thread that shares its
 # core with another busy process runs at half speed and waits to be
-# scheduled, at every operation. On 2 cores with a busy-loop process on
-# one, two threads made training epochs 1.3-3.3x slower and transform
-# 1.3-2.9x slower than one thread, at every size measured (2.1 M to 4.3 G
-# multiply-adds per operation; 2.4-7x slower with another test suite
-# running instead), while one thread lost at most 20% to the busy loop.
+# scheduled, at every operation: with another process busy, two threads
+# were slower than one at every size measured (the same page).
 SPARE_CORES = 1
 
 

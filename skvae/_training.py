@@ -8,9 +8,8 @@ held fixed, and reports how it stopped as a return value. It reduces them to
 the batch loss, the mean loss per term, over every row or, when training is
 trimmed, over the ``support_fraction`` of rows with the lowest loss. Data is
 one tensor on the device; an epoch permutes it once and takes contiguous
-slices. A ``DataLoader`` would index and collate row by row: the same loop
-took 1.4 to 1.8 times as long with one in ``benchmarks/bench_training.py``
-(see benchmarks/pages/training-speed.md).
+slices. A ``DataLoader`` would index and collate row by row, which made
+the same loop markedly slower (benchmarks/pages/training-speed.md).
 """
 
 import math
