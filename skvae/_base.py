@@ -246,7 +246,8 @@ class BaseAutoencoder(
         codes = self._table.codes(X, outside=outside)
         if outside == "missing":  # (codes, where): rows are checked as given
             if check_rows:
-                check_rows_observed(np.where(codes[1], 0.0, codes[0]))
+                given, where = codes
+                check_rows_observed(given if where is None else np.where(where, 0.0, given))
             return codes
         if check_rows:
             check_rows_observed(codes)
@@ -458,7 +459,7 @@ class BaseAutoencoder(
         """
         check_is_fitted(self)
         codes, outside = self._validate_X(X, reset=False, outside="missing")
-        if not outside.any():
+        if outside is None:
             return self._score_samples(codes)
         scores = np.full(codes.shape[0], -np.inf)
         inside = ~outside.any(axis=1)
@@ -523,7 +524,8 @@ class BaseAutoencoder(
         scores = self._map_rows(self._feature_scores, codes, chunk)
         out = np.empty(scores.shape, dtype=np.float64)
         out[:, self._table.order] = scores
-        out[outside] = np.inf
+        if outside is not None:
+            out[outside] = np.inf
         return out
 
     def sample(self, n_samples=1, random_state=None, *, given=None):

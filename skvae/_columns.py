@@ -328,17 +328,20 @@ class Table:
         count; in a positive column, a value at or below ``-offset``)
         raises a ``ValueError``; with ``outside="missing"`` it is coded as
         missing instead, and ``(codes, where)`` is returned, ``where`` the
-        boolean mask of those entries; ``outside="keep"`` codes it as it is.
+        boolean mask of those entries, or None when there is none;
+        ``outside="keep"`` codes it as it is.
         """
         if outside == "missing":
             codes = self.codes(X, outside="keep")
+            bounded = [j for j, c in enumerate(self.columns) if c.type in NON_NEGATIVE]
+            if not bounded:  # the common case: no mask to build
+                return codes, None
             where = np.zeros(codes.shape, dtype=bool)
-            for j, column in enumerate(self.columns):
-                if column.type in NON_NEGATIVE:
-                    where[:, j] = column.outside_support(codes[:, j])
-            if where.any():
-                codes = np.where(where, np.nan, codes)
-            return codes, where
+            for j in bounded:
+                where[:, j] = self.columns[j].outside_support(codes[:, j])
+            if not where.any():
+                return codes, None
+            return np.where(where, np.nan, codes), where
         if not is_frame(X):
             if all(c.type == "real" for c in self.columns):
                 return X  # a validated float array is its own code
