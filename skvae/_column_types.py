@@ -84,6 +84,12 @@ class Column:
         """Whether a Gaussian models its standardised value: real and positive."""
         return self.type in ("real", "positive")
 
+    @property
+    def is_bounded_below(self):
+        """Whether its likelihood gives low values probability 0: counts and
+        positive columns (see :meth:`outside_support`)."""
+        return self.type in NON_NEGATIVE
+
     def outside_support(self, codes):
         """Where ``codes`` have probability 0 under the column's likelihood.
 

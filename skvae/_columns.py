@@ -38,7 +38,6 @@ import math
 import numpy as np
 
 from ._column_types import (  # noqa: F401 (TYPES and infer_type: the table's API)
-    NON_NEGATIVE,
     TYPES,
     Column,
     as_numbers,
@@ -91,7 +90,7 @@ def column_codes(values, column, check_support=True):
             f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
             "or declare it real."
         )
-    outside = check_support and column.type in NON_NEGATIVE
+    outside = check_support and column.is_bounded_below
     if outside and column.outside_support(codes).any():
         lowest = np.nanmin(codes)
         if column.type == "count":
@@ -203,7 +202,7 @@ class Table:
 
     def scalars(self, codes):
         """The values of codes that are standardised: logs of positive and count codes."""
-        if not any(c.type in NON_NEGATIVE for c in self.columns):
+        if not any(c.is_bounded_below for c in self.columns):
             return codes
         return np.column_stack(
             [_scalar(codes[:, j], c) for j, c in enumerate(self.columns)]
@@ -333,7 +332,7 @@ class Table:
         """
         if outside == "missing":
             codes = self.codes(X, outside="keep")
-            bounded = [j for j, c in enumerate(self.columns) if c.type in NON_NEGATIVE]
+            bounded = [j for j, c in enumerate(self.columns) if c.is_bounded_below]
             if not bounded:  # the common case: no mask to build
                 return codes, None
             where = np.zeros(codes.shape, dtype=bool)

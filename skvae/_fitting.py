@@ -161,13 +161,13 @@ class TrainingMixin:
         mask = None if mask is None else torch.as_tensor(mask)
         bias = self.module_.likelihood.start(torch.as_tensor(targets), mask)
         gaussian = self._table.gaussian_inputs()
-        used = gaussian if self._linear_inputs == "gaussian" else range(inputs.shape[1])
+        used = gaussian if self._start_from_gaussian_inputs else range(inputs.shape[1])
         pca = self._linear_start(inputs, list(used))
         self._start_linear(pca, gaussian, bias)
 
-    # which inputs the linear start is the PCA of: "all", or only those of the
-    # Gaussian targets (a VAE's encoder must agree with its linear decoder)
-    _linear_inputs = "all"
+    # whether the linear start is the PCA of the inputs of the Gaussian targets
+    # only (a VAE's encoder must agree with its linear decoder), or of all
+    _start_from_gaussian_inputs = False
 
     def _linear_start(self, inputs, used):
         """PCA of the ``used`` encoded inputs (missing entries at the mean).

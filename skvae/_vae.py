@@ -274,7 +274,7 @@ class VAETransformer(BaseAutoencoder):
     """
 
     _can_draw = True
-    _linear_inputs = "gaussian"
+    _start_from_gaussian_inputs = True
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
