@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 
 from ._base import BaseAutoencoder
+from ._dask import lazy
 from ._nn import Autoencoder, build
 from ._utils import SEED_MAX
 
@@ -274,6 +275,7 @@ class AutoencoderTransformer(BaseAutoencoder):
             device=device,
         )
 
+    @lazy(lambda self, X: self._output_meta(self._dtype))
     def complete(self, X):
         """Every entry of the rows of X, given each row's observed entries.
 

@@ -488,6 +488,7 @@ class BaseAutoencoder(
         """
         return float(np.mean(self.score_samples(X)))
 
+    @lazy(lambda self, X: np.empty((0, self.n_features_in_)))
     def score_features(self, X):
         """How abnormal each entry of each row is, under the model.
 

@@ -8,6 +8,7 @@ import torch
 
 from ._base import BaseAutoencoder
 from ._compat import Interval, StrOptions
+from ._dask import lazy
 from ._losses import (
     elbo,
     kl_standard_normal,
@@ -340,6 +341,7 @@ class VAETransformer(BaseAutoencoder):
         self.train_importance_samples = train_importance_samples
         self.kl_warmup = kl_warmup
 
+    @lazy(lambda self, X: self._output_meta(self._dtype))
     def complete(self, X, *, sample_posterior=False, random_state=None):
         """Every entry of the rows of X, given each row's observed entries.
 

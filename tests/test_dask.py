@@ -215,6 +215,19 @@ def test_model_methods_are_lazy_with_the_right_metadata(Model):
     assert model.transform(da.from_array(X.astype(np.float32))).dtype == np.float32
 
 
+@pytest.mark.parametrize("Model", [AutoencoderTransformer, VAETransformer])
+def test_the_role_methods_are_lazy_too(Model):
+    X = _data(seed=7)
+    X[::5, 1] = np.nan
+    model = Model(**SMALL).fit(X)
+    lazy_X = da.from_array(X, chunks=(150, 6))
+    completed, scores = model.complete(lazy_X), model.score_features(lazy_X)
+    assert (completed.shape, scores.shape) == ((400, 6), (400, 6))
+    np.testing.assert_allclose(completed.compute(), model.complete(X), rtol=1e-5)
+    np.testing.assert_allclose(scores.compute(), model.score_features(X), rtol=1e-4,
+                               atol=1e-6)
+
+
 def test_model_of_a_dataframe_decodes_lazily_into_one():
     frame = _frame()
     model = VAETransformer(**SMALL).fit(frame)
