@@ -879,7 +879,10 @@ def machine():
     try:
         commit = (
             subprocess.run(
-                ["git", "-C", str(HERE.parent), "describe", "--always", "--dirty"],
+                # the checkout of the skvae imported, which PYTHONPATH may point
+                # elsewhere than this script's
+                ["git", "-C", str(Path(skvae.__file__).parent), "describe", "--always",
+                 "--dirty"],
                 check=False,
                 capture_output=True,
                 text=True,
