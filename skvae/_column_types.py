@@ -90,14 +90,22 @@ class Column:
         positive columns (see :meth:`outside_support`)."""
         return self.type in NON_NEGATIVE
 
+    @property
+    def has_bounded_support(self):
+        """Whether some codes have probability 0 under its likelihood (see
+        :meth:`outside_support`): labelled, count and positive columns."""
+        return self.has_labels or self.is_bounded_below
+
     def outside_support(self, codes):
         """Where ``codes`` have probability 0 under the column's likelihood.
 
-        A negative count; in a positive column a value at or below
-        ``-offset``, where ``log1p(x / offset)`` is not defined (``fit``
-        refuses negative values there, but a new value a little below the
-        training minimum keeps a density).
+        A label not seen in fit (coded -1); a negative count; in a positive
+        column a value at or below ``-offset``, where ``log1p(x / offset)``
+        is not defined (``fit`` refuses negative values there, but a new
+        value a little below the training minimum keeps a density).
         """
+        if self.has_labels:
+            return codes < 0
         if self.type == "count":
             return codes < 0
         if self.type == "positive":

@@ -54,8 +54,12 @@ GROUPS = ("gaussian", "bernoulli", "categorical", "ordinal", "count")
 
 
 # ------------------------------------------------------------------ codes
-def _class_codes(values, column):
-    """Class indices of a labelled column, NaN where missing; unknown labels raise."""
+def _class_codes(values, column, check_support=True):
+    """Class indices of a labelled column, NaN where missing.
+
+    A label not seen in fit raises, or with ``check_support`` False is coded
+    -1 (see :meth:`Column.outside_support`).
+    """
     import pandas as pd
 
     if getattr(values, "dtype", None) == object:
@@ -65,7 +69,9 @@ def _class_codes(values, column):
     missing = np.asarray(pd.isna(values))
     codes[codes < 0] = np.nan
     unknown = np.isnan(codes) & ~missing
-    if unknown.any():
+    if unknown.any() and not check_support:
+        codes[unknown] = -1.0
+    elif unknown.any():
         label = values[np.flatnonzero(unknown)[0]]
         raise ValueError(
             f"Column {column.name!r} holds {label!r}, a category not seen in fit "
@@ -82,7 +88,7 @@ def column_codes(values, column, check_support=True):
     ``check_support`` is False.
     """
     if column.has_labels:
-        return _class_codes(values, column)
+        return _class_codes(values, column, check_support)
     codes = as_numbers(values, column.name)
     if column.type == "binary" and ((codes < 0) | (codes > 1)).any():
         raise ValueError(
@@ -323,16 +329,16 @@ class Table:
     def codes(self, X, *, outside="raise"):
         """``(N, n_columns)`` float64 codes in the columns' order, NaN missing.
 
-        A value of probability 0 under its column's likelihood (a negative
-        count; in a positive column, a value at or below ``-offset``)
-        raises a ``ValueError``; with ``outside="missing"`` it is coded as
+        A value of probability 0 under its column's likelihood (a label not
+        seen in fit; a negative count; in a positive column, a value at or
+        below ``-offset``) raises a ``ValueError``; with ``outside="missing"`` it is coded as
         missing instead, and ``(codes, where)`` is returned, ``where`` the
         boolean mask of those entries, or None when there is none;
         ``outside="keep"`` codes it as it is.
         """
         if outside == "missing":
             codes = self.codes(X, outside="keep")
-            bounded = [j for j, c in enumerate(self.columns) if c.is_bounded_below]
+            bounded = [j for j, c in enumerate(self.columns) if c.has_bounded_support]
             if not bounded:  # the common case: no mask to build
                 return codes, None
             where = np.zeros(codes.shape, dtype=bool)

@@ -188,8 +188,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     likelihoods: an :class:`AutoencoderTransformer`'s columns stay as given.
     That density is defined above ``-m``: a new value a little below the
     training minimum (0 or more) is scored by it, not called impossible. A
-    value at or below ``-m`` in a positive column, or a negative count, has
-    probability 0 under the model: such a row scores ``-inf`` and, in
+    value at or below ``-m`` in a positive column, a negative count, or a
+    label not seen in fit, has probability 0 under the model: such a row
+    scores ``-inf`` and, in
     :meth:`feature_contributions`, that entry is ``inf`` and the row's other
     entries are explained as if it were missing.
 
@@ -391,8 +392,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             The model's :meth:`score_samples`: minus the reconstruction error
             (:class:`AutoencoderTransformer`) or ``log p(x)``
             (:class:`VAETransformer`); ``-inf`` for a row with a value the
-            model gives probability 0: a negative count, or a value at or
-            below ``-m`` in a column modelled as positive (see Notes).
+            model gives probability 0: a label not seen in fit, a negative
+            count, or a value at or below ``-m`` in a column modelled as
+            positive (see Notes).
         """
         check_is_fitted(self)
         return self._score_samples(self._validate_X(X, reset=False))
@@ -478,8 +480,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
           and the standardisation's Jacobian belong to no feature. With the
           Gaussian likelihood a contribution can be negative.
 
-        A value the model gives probability 0 (a negative count, a value at
-        or below ``-m`` in a column modelled as positive; see Notes)
+        A value the model gives probability 0 (a label not seen in fit, a
+        negative count, a value at or below ``-m`` in a column modelled as
+        positive; see Notes)
         contributes ``inf``; the row's other entries are then explained as
         if it were missing.
 

@@ -219,6 +219,29 @@ def test_unseen_category_is_refused(Model):
         model.transform(X)
 
 
+@pytest.mark.parametrize("Model", MODELS)
+def test_an_unseen_label_has_probability_zero(Model):
+    model = Model(**SMALL).fit(mixed_frame())
+    X = mixed_frame(holes=False).iloc[:3].copy()
+    X["note"] = ["a", "zzz", "b"]
+    X["city"] = X["city"].cat.add_categories("lima")
+    X.loc[X.index[2], "city"] = "lima"
+    scores = model.score_samples(X)
+    assert np.isneginf(scores).tolist() == [False, True, True]
+    features = model.score_features(X)
+    assert features[1, 5] == np.inf and features[2, 3] == np.inf
+    assert np.isfinite(np.delete(features[1:].ravel(), [5, 9])).all()
+
+
+def test_the_detector_flags_and_names_an_unseen_label():
+    detector = AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0)
+    detector.fit(mixed_frame())
+    X = mixed_frame(holes=False).iloc[:2].copy()
+    X["note"] = ["zzz", "a"]
+    assert detector.predict(X)[0] == -1
+    assert detector.feature_contributions(X).iloc[0].idxmax() == "note"
+
+
 @pytest.mark.parametrize(
     "estimator",
     [AutoencoderTransformer(**SMALL), VAETransformer(**SMALL),
