@@ -34,6 +34,7 @@ from ._nn import ACTIVATIONS
 from ._persistence import TorchStateMixin
 from ._utils import (
     MAX_STANDARDISED,
+    SEED_MAX,
     check_rows_observed,
 )
 
@@ -355,6 +356,28 @@ class BaseAutoencoder(
             else:
                 self._check_architecture()
             self._train(X, incremental=True)
+        return self
+
+    def _fit_stream(self, chunks, n_chunks, n_epochs):
+        """What :func:`~skvae.fit_chunks` runs: a statistics pass, then epochs.
+
+        ``chunks(order)`` yields ``(index, chunk)`` pairs in ``order`` (a
+        sequence of chunk indices; None for their own order), ``n_chunks``
+        is their number (None when they can only be read in their own
+        order). Unless warm-starting a fitted model, :meth:`_start_stream`
+        fits the table and the start on a first pass; then each epoch calls
+        :meth:`partial_fit` on every chunk, in a new random order when
+        ``shuffle``.
+        """
+        self._validate_params()
+        with self._fitting():
+            if not (self.warm_start and hasattr(self, "module_")):
+                self._start_stream(chunks(None))
+            rng = check_random_state(self._rng.randint(SEED_MAX))
+            for _ in range(n_epochs):
+                order = rng.permutation(n_chunks) if n_chunks and self.shuffle else None
+                for _, chunk in chunks(order):
+                    self.partial_fit(chunk)
         return self
 
     def _start_stream(self, chunks):

@@ -9,10 +9,7 @@ data, then each pass trains the model with ``partial_fit`` on every chunk.
 from collections.abc import Sequence
 from numbers import Integral
 
-from sklearn.utils import check_random_state
-
 from ._dask import is_dask
-from ._utils import SEED_MAX
 
 __all__ = ["fit_chunks"]
 
@@ -78,26 +75,20 @@ def fit_chunks(estimator, X, *, n_epochs=1):
     >>> model.transform(X[:5]).compute().shape
     (5, 2)
     """
-    if not hasattr(estimator, "_start_stream"):
+    if not hasattr(estimator, "_fit_stream"):
         raise TypeError(
             "fit_chunks fits an AutoencoderTransformer or a VAETransformer, got "
             f"{type(estimator).__name__}."
         )
     if not isinstance(n_epochs, Integral) or n_epochs < 1:
         raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}.")
-    estimator._validate_params()
     read, n_chunks = _reader(X)
-    with estimator._fitting():
-        if not (estimator.warm_start and hasattr(estimator, "module_")):
-            estimator._start_stream(_numbered(read, range(n_chunks or 0), n_chunks))
-        rng = check_random_state(estimator._rng.randint(SEED_MAX))
-        for _ in range(n_epochs):
-            order = range(n_chunks or 0)
-            if n_chunks and estimator.shuffle:
-                order = rng.permutation(n_chunks)
-            for _, chunk in _numbered(read, order, n_chunks):
-                estimator.partial_fit(chunk)
-    return estimator
+
+    def chunks(order):
+        """``(index, chunk)`` of the chunks in ``order`` (a callable's: its own)."""
+        return _numbered(read, range(n_chunks or 0) if order is None else order, n_chunks)
+
+    return estimator._fit_stream(chunks, n_chunks, n_epochs)
 
 
 def _numbered(read, order, n_chunks):
