@@ -34,7 +34,6 @@ from ._nn import ACTIVATIONS
 from ._persistence import TorchStateMixin
 from ._utils import (
     MAX_STANDARDISED,
-    SEED_MAX,
     check_rows_observed,
 )
 
@@ -357,53 +356,6 @@ class BaseAutoencoder(
                 self._check_architecture()
             self._train(X, incremental=True)
         return self
-
-    def _fit_stream(self, chunks, n_chunks, n_epochs):
-        """What :func:`~skvae.fit_chunks` runs: a statistics pass, then epochs.
-
-        ``chunks(order)`` yields ``(index, chunk)`` pairs in ``order`` (a
-        sequence of chunk indices; None for their own order), ``n_chunks``
-        is their number (None when they can only be read in their own
-        order). Unless warm-starting a fitted model, :meth:`_start_stream`
-        fits the table and the start on a first pass; then each epoch calls
-        :meth:`partial_fit` on every chunk, in a new random order when
-        ``shuffle``.
-        """
-        self._validate_params()
-        with self._fitting():
-            if not (self.warm_start and hasattr(self, "module_")):
-                self._start_stream(chunks(None))
-            rng = check_random_state(self._rng.randint(SEED_MAX))
-            for _ in range(n_epochs):
-                order = rng.permutation(n_chunks) if n_chunks and self.shuffle else None
-                for _, chunk in chunks(order):
-                    self.partial_fit(chunk)
-        return self
-
-    def _start_stream(self, chunks):
-        """Fresh fitted state from a stream of chunks, before training on them.
-
-        ``chunks`` yields ``(index, chunk)`` pairs; an error in a chunk's
-        data names its index.
-
-        The table (column types, categories) is fitted on the first chunk,
-        its standardisation statistics on every chunk (one streaming pass,
-        one chunk in memory at a time); the network starts from the first.
-        Run within :meth:`_fitting`, as :func:`~skvae.fit_chunks` does.
-        """
-        first, moments = None, None
-        for index, chunk in chunks:
-            try:
-                codes = self._validate_X(chunk, reset=first is None,
-                                         min_samples=2 if first is None else 1)
-            except ValueError as error:
-                raise ValueError(f"Chunk {index} of X: {error}") from error
-            moments = self._table.moments(codes, moments)
-            first = codes if first is None else first
-        if first is None:
-            raise ValueError("The data has no chunks: there is nothing to fit.")
-        self._table.set_statistics(moments)
-        self._initialize(first)
 
     # ------------------------------------------------------------- inference
     @lazy(lambda self, X: np.empty((0, self.n_components), float_dtype(X)))

@@ -96,8 +96,8 @@ def column_codes(values, column, check_support=True):
             f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
             "or declare it real."
         )
-    outside = check_support and column.is_bounded_below
-    if outside and column.outside_support(codes).any():
+    checked = check_support and column.is_bounded_below
+    if checked and column.outside_support(codes).any():
         lowest = np.nanmin(codes)
         if column.type == "count":
             raise ValueError(

@@ -3,7 +3,9 @@
 :class:`TrainingMixin` holds what ``fit`` and ``partial_fit`` do between
 input validation and the fitted attributes: fresh state, the optimiser, the
 validation split, driving the one loop of :mod:`._training`, and publishing
-its history as MLP-style attributes and warnings. It relies on the model's
+its history as MLP-style attributes and warnings; and the passes of
+:func:`~skvae.fit_chunks` (statistics over every chunk, then epochs of
+``partial_fit``). It relies on the model's
 hooks (``_make_module``, ``_start_linear``, ``_row_losses``, ``_after_fit``)
 and on the table (``_table``, ``_prepare``), all defined by
 :class:`~._base.BaseAutoencoder`.
@@ -150,6 +152,53 @@ class TrainingMixin:
         self._optimizer = None
         self._optimizer_state = None
         self._history = _training.History()
+
+    def _fit_stream(self, chunks, n_chunks, n_epochs):
+        """What :func:`~skvae.fit_chunks` runs: a statistics pass, then epochs.
+
+        ``chunks(order)`` yields ``(index, chunk)`` pairs in ``order`` (a
+        sequence of chunk indices; None for their own order), ``n_chunks``
+        is their number (None when they can only be read in their own
+        order). Unless warm-starting a fitted model, :meth:`_start_stream`
+        fits the table and the start on a first pass; then each epoch calls
+        :meth:`partial_fit` on every chunk, in a new random order when
+        ``shuffle``.
+        """
+        self._validate_params()
+        with self._fitting():
+            if not (self.warm_start and hasattr(self, "module_")):
+                self._start_stream(chunks(None))
+            rng = check_random_state(self._rng.randint(SEED_MAX))
+            for _ in range(n_epochs):
+                order = rng.permutation(n_chunks) if n_chunks and self.shuffle else None
+                for _, chunk in chunks(order):
+                    self.partial_fit(chunk)
+        return self
+
+    def _start_stream(self, chunks):
+        """Fresh fitted state from a stream of chunks, before training on them.
+
+        ``chunks`` yields ``(index, chunk)`` pairs; an error in a chunk's
+        data names its index.
+
+        The table (column types, categories) is fitted on the first chunk,
+        its standardisation statistics on every chunk (one streaming pass,
+        one chunk in memory at a time); the network starts from the first.
+        Run within :meth:`_fitting`, as :meth:`_fit_stream` does.
+        """
+        first, moments = None, None
+        for index, chunk in chunks:
+            try:
+                codes = self._validate_X(chunk, reset=first is None,
+                                         min_samples=2 if first is None else 1)
+            except ValueError as error:
+                raise ValueError(f"Chunk {index} of X: {error}") from error
+            moments = self._table.moments(codes, moments)
+            first = codes if first is None else first
+        if first is None:
+            raise ValueError("The data has no chunks: there is nothing to fit.")
+        self._table.set_statistics(moments)
+        self._initialize(first)
 
     def _start_from_data(self, codes):
         """Start the network from PCA of the inputs and the targets' marginals."""
