@@ -16,20 +16,8 @@ import numpy as np
 
 from ._dtypes import is_number_dtype
 from ._frames import holds_lists, is_frame
+from ._kinds import BINARY, POSITIVE, TYPES
 
-TYPES = ("real", "positive", "count", "binary", "categorical", "ordinal")
-LIKELIHOOD_OF = {
-    "real": "gaussian",
-    "positive": "gaussian",
-    "count": "count",
-    "binary": "bernoulli",
-    "categorical": "categorical",
-    "ordinal": "ordinal",
-}
-# The types whose likelihoods give some values probability 0: negative
-# counts, and values at or below -offset in a positive column
-# (Column.outside_support).
-NON_NEGATIVE = ("positive", "count")
 # A column of labels with more distinct values than this, and more than half
 # its rows distinct, is refused as free text (declare it categorical to keep it).
 MAX_LABELS = 100
@@ -65,30 +53,35 @@ class Column:
     labelled: bool = field(default=False)  # binary column of non-numeric labels
 
     @property
+    def kind(self):
+        """Its :class:`ColumnType`."""
+        return TYPES[self.type]
+
+    @property
     def n_inputs(self):
-        return len(self.categories) if self.type == "categorical" else 1
+        return len(self.categories) if self.kind.one_hot else 1
 
     @property
     def has_labels(self):
         """Whether its values are labels, coded as class indices."""
-        return self.type in ("categorical", "ordinal") or self.labelled
+        return self.kind.classes or self.labelled
 
     @property
     def is_standardised(self):
         """Whether its scalar code is standardised (``mean``, ``scale``): not for
         binary and categorical columns, whose codes are probabilities."""
-        return self.type not in ("binary", "categorical")
+        return self.kind.standardised
 
     @property
     def is_gaussian(self):
         """Whether a Gaussian models its standardised value: real and positive."""
-        return self.type in ("real", "positive")
+        return self.kind.likelihood == "gaussian"
 
     @property
     def is_bounded_below(self):
         """Whether its likelihood gives low values probability 0: counts and
         positive columns (see :meth:`outside_support`)."""
-        return self.type in NON_NEGATIVE
+        return self.kind.bounded_below
 
     @property
     def has_bounded_support(self):
@@ -104,17 +97,21 @@ class Column:
         is not defined (``fit`` refuses negative values there, but a new
         value a little below the training minimum keeps a density).
         """
-        if self.has_labels:
+        if self.has_labels or self.kind.discrete and self.is_bounded_below:
             return codes < 0
-        if self.type == "count":
-            return codes < 0
-        if self.type == "positive":
+        if self.is_bounded_below:
             return codes <= -self.offset
         return np.zeros(np.shape(codes), dtype=bool)
 
+    def scalar(self, codes):
+        """The value of its codes that is standardised: a log for log-coded columns."""
+        if not self.kind.log_coded:
+            return codes
+        return np.log1p(codes if self.kind.discrete else codes / self.offset)
+
     @property
     def likelihood(self):
-        return LIKELIHOOD_OF[self.type]
+        return self.kind.likelihood
 
 
 def infer_type(values):
@@ -341,13 +338,12 @@ def make_column(values, name, declared, default, frame):
             declared = default
         else:
             declared = infer_type(values)
-            numeric = declared in ("real", "count") or (
-                declared == "binary" and dtype.kind in "iuf"
-            )
-            if default == "binary" and numeric:
-                declared = "binary"
+            kind = TYPES[declared]
+            numeric = not kind.classes and (not kind.labels or dtype.kind in "iuf")
+            if default == BINARY.name and numeric:
+                declared = BINARY.name
     elif (frame and isinstance(dtype, pd.CategoricalDtype)
-          and declared in ("real", "positive", "count")):
+          and not TYPES[declared].labels):
         raise ValueError(
             f"column_types declares column {name!r} {declared}, but it has a "
             "category dtype, whose categories could not hold the numbers it "
@@ -356,13 +352,13 @@ def make_column(values, name, declared, default, frame):
         )
     elif frame and not is_number_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
         # declared labels may be dates or durations; other types may not
-        labels = declared in ("categorical", "ordinal", "binary")
+        labels = TYPES[declared].labels
         kind = check_objects(values, name, labels) if dtype.kind == "O" else None
         if kind is None and not labels:
             infer_type(values)  # raises for dates, durations and the like
         elif kind == "empty":
             raise _no_observed_value(name, dtype, "values")
-        elif declared in ("real", "positive", "count") and kind not in NUMBER_KINDS:
+        elif not labels and kind not in NUMBER_KINDS:
             raise ValueError(
                 f"column_types declares column {name!r} {declared}, but it holds "
                 f"{kind} values, not numbers: its values would come back as "
@@ -370,12 +366,11 @@ def make_column(values, name, declared, default, frame):
                 "(pd.to_numeric), or declare it categorical to model its labels."
             )
     column = Column(name=name, type=declared, dtype=dtype)
-    if declared in ("categorical", "ordinal") or (
-        declared == "binary" and frame and not is_number_dtype(dtype)
-    ):
+    kind = column.kind
+    if kind.classes or (kind.labels and frame and not is_number_dtype(dtype)):
         column.categories = _categories(values)
-        column.labelled = declared == "binary"
-        if declared == "binary" and len(column.categories) > 2:
+        column.labelled = not kind.classes
+        if column.labelled and len(column.categories) > 2:
             raise ValueError(
                 f"Column {name!r} is declared binary but has "
                 f"{len(column.categories)} labels; declare it categorical."
@@ -388,7 +383,7 @@ def make_column(values, name, declared, default, frame):
                     "categories it can take."
                 )
             raise _no_observed_value(name, dtype, "categories")
-    if declared == "positive":
+    if kind is POSITIVE:
         codes = as_numbers(values, name)
         if (codes < 0).any():
             raise ValueError(

@@ -37,8 +37,7 @@ import math
 
 import numpy as np
 
-from ._column_types import (  # noqa: F401 (TYPES and infer_type: the table's API)
-    TYPES,
+from ._column_types import (  # noqa: F401 (infer_type: the table's API)
     Column,
     as_numbers,
     check_objects,
@@ -47,6 +46,7 @@ from ._column_types import (  # noqa: F401 (TYPES and infer_type: the table's AP
 )
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
 from ._frames import is_frame
+from ._kinds import BINARY, POSITIVE, REAL, TYPES  # noqa: F401 (TYPES: the table's API)
 from ._utils import MAX_STANDARDISED, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
@@ -90,7 +90,7 @@ def column_codes(values, column, check_support=True):
     if column.has_labels:
         return _class_codes(values, column, check_support)
     codes = as_numbers(values, column.name)
-    if column.type == "binary" and ((codes < 0) | (codes > 1)).any():
+    if column.kind is BINARY and ((codes < 0) | (codes > 1)).any():
         raise ValueError(
             f"Column {column.name!r} is binary and needs data in [0, 1], got values "
             f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
@@ -99,7 +99,7 @@ def column_codes(values, column, check_support=True):
     checked = check_support and column.is_bounded_below
     if checked and column.outside_support(codes).any():
         lowest = np.nanmin(codes)
-        if column.type == "count":
+        if column.kind.discrete:
             raise ValueError(
                 f"Column {column.name!r} is count and cannot hold negative values, "
                 f"got {lowest:g}. Declare it real in column_types."
@@ -121,15 +121,6 @@ def grid_step(values, n_max=20_000):
     values = values[np.isfinite(values)][:n_max]
     distinct = np.unique(values)
     return float(np.diff(distinct).min()) if distinct.size > 1 else 0.0
-
-
-def _scalar(codes, column):
-    """The value of a column's code that is standardised (and by what)."""
-    if column.type == "positive":
-        return np.log1p(codes / column.offset)
-    if column.type == "count":
-        return np.log1p(codes)
-    return codes
 
 
 # ------------------------------------------------------------------ table
@@ -155,9 +146,8 @@ class Table:
         )
         # targets in the columns' order already: decoding copies, not scatters
         self.in_order = bool(np.all(np.diff(self.order) > 0))
-        types = {c.type for c in columns}
-        self.shared = types <= {"real", "positive"} or (
-            types == {"binary"} and not any(c.labelled for c in columns)
+        self.shared = all(c.is_gaussian for c in columns) or all(
+            c.kind is BINARY and not c.labelled for c in columns
         )
         self.n_targets = len(columns)
         self.n_inputs = self.n_targets if self.shared else sum(c.n_inputs for c in columns)
@@ -191,7 +181,7 @@ class Table:
             [column_codes(v, c) for v, c in zip(table._values(X), columns)]
         )
         for j, column in enumerate(columns):
-            if column.type == "real":
+            if column.kind is REAL:
                 column.resolution = grid_step(codes[:, j])
         return table.set_statistics(table.moments(codes))
 
@@ -211,7 +201,7 @@ class Table:
         if not any(c.is_bounded_below for c in self.columns):
             return codes
         return np.column_stack(
-            [_scalar(codes[:, j], c) for j, c in enumerate(self.columns)]
+            [c.scalar(codes[:, j]) for j, c in enumerate(self.columns)]
         )
 
     def set_statistics(self, moments):
@@ -261,7 +251,7 @@ class Table:
         """
         columns = [self.columns[j] for j in self.order]
         return np.array([
-            c.resolution / (SQRT_2PI * c.scale) if c.type == "real" else 0.0
+            c.resolution / (SQRT_2PI * c.scale) if c.kind is REAL else 0.0
             for c in columns if c.likelihood == "gaussian"
         ])
 
@@ -277,7 +267,7 @@ class Table:
         for name in GROUPS:
             columns = [c for c in self.columns if c.likelihood == name]
             if columns:
-                classes = name in ("categorical", "ordinal")
+                classes = columns[0].kind.classes
                 out.append((name, [len(c.categories) for c in columns] if classes
                             else len(columns)))
         return out
@@ -321,7 +311,7 @@ class Table:
         A table of real columns only codes its rows so both ways: as the
         network's inputs and targets (shared), and back in :meth:`decode`.
         """
-        if not all(c.type == "real" for c in self.columns):
+        if not all(c.kind is REAL for c in self.columns):
             return None
         return self.statistics()
 
@@ -348,9 +338,9 @@ class Table:
                 return codes, None
             return np.where(where, np.nan, codes), where
         if not is_frame(X):
-            if all(c.type == "real" for c in self.columns):
+            if all(c.kind is REAL for c in self.columns):
                 return X  # a validated float array is its own code
-            if all(c.type == "binary" and not c.labelled for c in self.columns):
+            if all(c.kind is BINARY and not c.labelled for c in self.columns):
                 if np.nanmin(X) < 0 or np.nanmax(X) > 1:
                     raise ValueError(
                         "likelihood='bernoulli' needs data in [0, 1], got values from "
@@ -384,11 +374,11 @@ class Table:
         raw = np.where(missing, 0.0, codes).astype(np.float32)
         inputs, targets = [], []
         for j, column in enumerate(self.columns):
-            kind = column.type
-            if kind == "categorical":
+            if column.kind.one_hot:
                 inputs.append(_one_hot(codes[:, j], len(column.categories)))
             else:
-                inputs.append((raw if kind == "binary" else std)[:, j : j + 1])
+                source = std if column.is_standardised else raw
+                inputs.append(source[:, j : j + 1])
         for j in self.order:
             source = std if self.columns[j].is_gaussian else raw
             targets.append(source[:, j : j + 1])
@@ -401,7 +391,7 @@ class Table:
             for j, column in enumerate(self.columns):
                 if not column.is_standardised:
                     continue
-                far = np.abs((_scalar(block[:, j], column) - column.mean) / column.scale)
+                far = np.abs((column.scalar(block[:, j]) - column.mean) / column.scale)
                 rows = np.flatnonzero(far > MAX_STANDARDISED)
                 if rows.size:
                     return start + rows[0], column.name
@@ -424,7 +414,7 @@ class Table:
             # depend on the rows around it
             terms = np.where(observed, log_scale, 0.0)
             for j, column in enumerate(self.columns):
-                if column.type == "positive":
+                if column.kind is POSITIVE:
                     terms[:, j] += np.where(
                         observed[:, j], np.log(column.offset + block[:, j]), 0.0
                     )
@@ -455,7 +445,7 @@ class Table:
             else:
                 values[:, scaled] = values[:, scaled] * scales + means
         for j, column in enumerate(self.columns):
-            if column.type == "positive":
+            if column.kind is POSITIVE:
                 values[:, j] = column.offset * np.expm1(values[:, j]).clip(min=0)
         if not self.frame:
             return values

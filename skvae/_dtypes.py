@@ -10,6 +10,8 @@ holds.
 
 import numpy as np
 
+from ._kinds import BINARY, COUNT
+
 
 def is_number_dtype(dtype):
     """Whether a pandas dtype holds numbers (booleans included)."""
@@ -40,11 +42,11 @@ def to_dtype(values, column):
             return pd.Series(pd.Categorical.from_codes(index, dtype=dtype))
         labels = np.asarray(column.categories, dtype=object)[index]
         return pd.Series(labels).astype(dtype)
-    if column.type == "binary":
+    if column.kind is BINARY:
         if pd.api.types.is_float_dtype(dtype):
             return pd.Series(values).astype(dtype)
         values = (values >= 0.5).astype(float)
-    if column.type == "count":
+    if column.kind is COUNT:
         values = np.round(values).clip(min=0)
         if dtype == object:  # an object column of counts: whole numbers
             high = integer_range(np.dtype(np.int64))[1]

@@ -27,6 +27,7 @@ from ._frames import (
     to_pandas,
     to_polars,
 )
+from ._kinds import ORDINAL
 from ._utils import SEED_MAX, clone_with_seed
 from ._vae import VAETransformer
 
@@ -463,7 +464,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         for position, column in zip(np.flatnonzero(~self._empty_features), table.columns):
             if column.categories is not None:
                 columns[position].categories = list(column.categories)
-                columns[position].ordered = column.type == "ordinal"
+                columns[position].ordered = column.kind is ORDINAL
         return columns
 
     def _output_meta(self, X):
