@@ -108,9 +108,9 @@ from skvae import (  # noqa: E402
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
     VAETransformer,
-    _fitting,
     _training,
 )
+from skvae._base import BaseAutoencoder  # noqa: E402
 from skvae._column_types import heavy_tailed_types  # noqa: E402
 from skvae._losses import elbo, kl_standard_normal  # noqa: E402
 from skvae._utils import SEED_MAX, make_generator  # noqa: E402
@@ -315,9 +315,9 @@ def fit_auc(variant, name, seed, setting):
     if spec.get("mad"):
         _training.batch_loss = _batch_loss_mad(spec["mad"])
     if spec.get("trimmed_validation"):
-        _fitting.TrainingMixin._validation_scorer = _validation_scorer_at()
+        BaseAutoencoder._validation_scorer = _validation_scorer_at()
     if spec.get("validation_share"):
-        _fitting.TrainingMixin._validation_scorer = _validation_scorer_at(
+        BaseAutoencoder._validation_scorer = _validation_scorer_at(
             spec["validation_share"])
     if spec.get("encoder"):
         _encoder_on_every_row(spec.get("trimmed_scales", False))

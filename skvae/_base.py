@@ -1,13 +1,28 @@
 """The scikit-learn base shared by the autoencoder models.
 
-Parameters, input validation, NaN-aware standardisation and the public
-methods live here once; training is :class:`~._fitting.TrainingMixin`'s,
-batched inference and the role estimators' contract
-:class:`~._inference.InferenceMixin`'s and pickling
-:class:`~._persistence.TorchStateMixin`'s. A model supplies its torch module
-and its loss through a handful of ``_`` hooks.
+One class, :class:`BaseAutoencoder`: its parameters, input validation, the
+public methods, and the writer of every fitted attribute. What it decides
+or runs on the way is in functions that get what they need as arguments:
+training settings, the linear start and the history in :mod:`._fitting`
+(the loop itself in :mod:`._training`), batched inference in
+:mod:`._inference`, the saved state in :mod:`._persistence`. A model
+supplies its torch module and its loss through a handful of ``_`` hooks.
+
+Fitted state, and the method that writes it:
+
+- ``_table``, ``_polars_schema``, ``n_features_in_``, ``feature_names_in_``:
+  :meth:`~BaseAutoencoder._validate_X` (on a fresh fit);
+- ``mean_``, ``scale_``, ``column_types_``, ``module_``, ``_built_for``,
+  ``_device``, ``_rng``, ``_dtype``, ``_optimizer_state``, ``_history``:
+  :meth:`~BaseAutoencoder._initialize`;
+- ``_optimizer``, ``_batch_size``, ``_max_epochs``, ``n_iter_``,
+  ``loss_curve_``, ``validation_scores_``, ``best_validation_score_``,
+  ``best_loss_``: :meth:`~BaseAutoencoder._train`;
+- all of them, from a saved state: ``__setstate__``; a model's own in its
+  ``_initialize`` and ``_after_fit``.
 """
 
+import functools
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -23,18 +38,21 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from . import _fitting, _inference, _persistence, _training
 from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
 from ._dask import float_dtype, lazy
-from ._fitting import TrainingMixin
 from ._frames import check_column_names, is_frame, is_polars, to_pandas, to_polars
 from ._given import given_rows, keep_given
-from ._inference import InferenceMixin
 from ._nn import ACTIVATIONS
-from ._persistence import TorchStateMixin
 from ._utils import (
+    INFERENCE_CHUNK,
     MAX_STANDARDISED,
+    SEED_MAX,
     check_rows_observed,
+    make_generator,
+    resolve_device,
+    to_tensor,
 )
 
 __all__ = ["BaseAutoencoder"]
@@ -43,9 +61,6 @@ __all__ = ["BaseAutoencoder"]
 class BaseAutoencoder(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    TrainingMixin,
-    InferenceMixin,
-    TorchStateMixin,
     BaseEstimator,
     metaclass=ABCMeta,
 ):
@@ -57,6 +72,9 @@ class BaseAutoencoder(
 
     # whether the model can draw a completion of a row (a distribution to draw from)
     _can_draw = False
+    # whether the linear start is the PCA of the inputs of the Gaussian targets
+    # only (a VAE's encoder must agree with its linear decoder), or of all
+    _start_from_gaussian_inputs = False
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -206,6 +224,18 @@ class BaseAutoencoder(
     def _after_fit(self, data, mask):
         """Called with the encoded training rows after each fit."""
 
+    def _min_epochs(self):
+        """Epochs of this fit before stopping may end it (a model's warm-up)."""
+        return 0
+
+    def _score_chunk(self, n_features):
+        """Rows per chunk when scoring rows of ``n_features`` features."""
+        return INFERENCE_CHUNK
+
+    def _plain_state(self, state):
+        """A model's own additions to its saved state (see ``__getstate__``)."""
+        return state
+
     # ------------------------------------------------------------ validation
     def _validate_X(self, X, *, reset, min_samples=1, check_rows=True, outside="raise"):
         """The codes of X's rows (a float array, NaN where missing).
@@ -315,7 +345,7 @@ class BaseAutoencoder(
             Fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "module_")
-        with self._fitting():
+        with _fitting.undone_on_error(self):
             X = self._validate_X(X, reset=not warm, min_samples=2)
             if warm:
                 self._check_architecture()
@@ -348,7 +378,7 @@ class BaseAutoencoder(
             Fitted estimator.
         """
         first = not hasattr(self, "module_")
-        with self._fitting():
+        with _fitting.undone_on_error(self):
             X = self._validate_X(X, reset=first, min_samples=2 if first else 1)
             if first:
                 self._initialize(X)
@@ -356,6 +386,188 @@ class BaseAutoencoder(
                 self._check_architecture()
             self._train(X, incremental=True)
         return self
+
+
+    # -------------------------------------------------------------- training
+    def _fit_stream(self, chunks, n_chunks, n_epochs):
+        """What :func:`~skvae.fit_chunks` runs: a statistics pass, then epochs.
+
+        ``chunks(order)`` yields ``(index, chunk)`` pairs in ``order`` (a
+        sequence of chunk indices; None for their own order), ``n_chunks``
+        is their number (None when they can only be read in their own
+        order). Unless warm-starting a fitted model, :meth:`_start_stream`
+        fits the table and the start on a first pass; then each epoch calls
+        :meth:`partial_fit` on every chunk, in a new random order when
+        ``shuffle``.
+        """
+        self._validate_params()
+        with _fitting.undone_on_error(self):
+            if not (self.warm_start and hasattr(self, "module_")):
+                self._start_stream(chunks(None))
+            rng = check_random_state(self._rng.randint(SEED_MAX))
+            for _ in range(n_epochs):
+                order = rng.permutation(n_chunks) if n_chunks and self.shuffle else None
+                for _, chunk in chunks(order):
+                    self.partial_fit(chunk)
+        return self
+
+    def _start_stream(self, chunks):
+        """Fresh fitted state from a stream of ``(index, chunk)`` pairs.
+
+        The table (column types, categories) is fitted on the first chunk,
+        its standardisation statistics on every chunk (one streaming pass,
+        one chunk in memory at a time); the network starts from the first.
+        An error in a chunk's data names its index.
+        """
+        first, moments = None, None
+        for index, chunk in chunks:
+            try:
+                codes = self._validate_X(chunk, reset=first is None,
+                                         min_samples=2 if first is None else 1)
+            except ValueError as error:
+                raise ValueError(f"Chunk {index} of X: {error}") from error
+            moments = self._table.moments(codes, moments)
+            first = codes if first is None else first
+        if first is None:
+            raise ValueError("The data has no chunks: there is nothing to fit.")
+        self._table.set_statistics(moments)
+        self._initialize(first)
+
+    def _architecture(self):
+        """The parameters that shape the network, checked by warm starts."""
+        return {
+            "n_components": self.n_components,
+            "hidden_layer_sizes": _fitting.hidden_layer_sizes(self.hidden_layer_sizes),
+            "activation": self.activation,
+        }
+
+    def _check_architecture(self):
+        _fitting.check_architecture(self._built_for, self._architecture())
+
+    def _initialize(self, codes):
+        """Fresh state: network, optimiser, history and random streams.
+
+        ``codes`` are the validated training rows; the table that codes them
+        (``_table``) was fitted on them already.
+        """
+        self._built_for = self._architecture()
+        self._device = resolve_device(self.device)
+        self._rng = np.random.RandomState(
+            check_random_state(self.random_state).randint(SEED_MAX)
+        )
+        self._dtype = codes.dtype
+        self.mean_, self.scale_ = self._table.statistics()
+        self.column_types_ = self._table.types
+        generator = make_generator(self._rng.randint(SEED_MAX), self._device)
+        self.module_ = self._build_module(self._built_for["hidden_layer_sizes"], generator)
+        if self.init == "pca":
+            self._start_from_data(codes)
+        self._optimizer = None
+        self._optimizer_state = None
+        self._history = _training.History()
+
+    def _start_from_data(self, codes):
+        """Start the network from PCA of the inputs and the targets' marginals."""
+        if codes.shape[0] > _fitting.PCA_MAX_ROWS:
+            rows = self._rng.choice(codes.shape[0], _fitting.PCA_MAX_ROWS, replace=False)
+            codes = codes[np.sort(rows)]
+        data, mask = self._prepare(codes)
+        inputs, targets = self._table.split(data)
+        mask = None if mask is None else torch.as_tensor(mask)
+        bias = self.module_.likelihood.start(torch.as_tensor(targets), mask)
+        gaussian = self._table.gaussian_inputs()
+        used = gaussian if self._start_from_gaussian_inputs else range(inputs.shape[1])
+        pca = _fitting.linear_start(inputs, list(used), self.n_components,
+                                    self._support_fraction(), self._rng)
+        self._start_linear(pca, gaussian, bias)
+
+    def _starts_linear(self):
+        """Whether the network starts as a linear model of every column.
+
+        With ``init="pca"`` the Gaussian columns start at (probabilistic)
+        PCA; the columns of other likelihoods start at their marginals.
+        """
+        table = self._table
+        return self.init == "pca" and len(table.gaussian_inputs()) == table.n_targets
+
+    def _support_fraction(self):
+        """Share of each batch's rows whose loss counts (1: all)."""
+        return 1.0 if self.support_fraction is None else self.support_fraction
+
+    def _budget(self, n_train, incremental=False):
+        """The "auto" settings resolved for ``n_train`` rows (:func:`._fitting.budget`)."""
+        return _fitting.budget(
+            n_train,
+            batch_size=self.batch_size,
+            max_iter=self.max_iter,
+            n_iter_no_change=self.n_iter_no_change,
+            learning_rate_init=self.learning_rate_init,
+            starts_linear=self._starts_linear(),
+            incremental=incremental,
+        )
+
+    def _validation_scorer(self, X_val, mask_val):
+        """Minus the loss on held-out rows, a callable (:func:`._fitting.validation_scorer`)."""
+        seed = self._rng.randint(SEED_MAX)
+        return _fitting.validation_scorer(self._row_losses, X_val, mask_val, seed,
+                                          self._device)
+
+    def _train(self, codes, *, incremental):
+        """Train on validated rows: ``max_iter`` epochs, or one if incremental.
+
+        Early stopping holds out ``validation_fraction`` of the rows. The
+        optimiser (Adam; ``alpha`` an L2 penalty on the weights, divided by
+        the batch size as the loss is a mean over the batch) is built on
+        the first call, or restored from a saved state.
+        """
+        data, mask = self._prepare(codes)
+        X_all = to_tensor(data, self._device)
+        mask_all = None if mask is None else to_tensor(mask, self._device)
+        X_t, mask_t, validate = X_all, mask_all, None
+        if self.early_stopping and not incremental:
+            train_idx, val_idx = (
+                torch.as_tensor(i, device=self._device)
+                for i in _fitting.split_validation(
+                    codes.shape[0], self.validation_fraction, self._rng)
+            )
+            validate = self._validation_scorer(X_all[val_idx], _rows(mask_all, val_idx))
+            X_t, mask_t = X_all[train_idx], _rows(mask_all, train_idx)
+        budget = self._budget(X_t.shape[0], incremental)
+        self._batch_size = budget.batch_size
+        self._max_epochs = budget.max_epochs
+        generator = make_generator(self._rng.randint(SEED_MAX), self._device)
+        if self._optimizer is None:
+            self._optimizer = _training.make_optimizer(
+                self.module_, self._device, self._optimizer_state
+            )
+            self._optimizer_state = None
+        _training.set_hyperparameters(self._optimizer, lr=budget.learning_rate,
+                                      weight_decay=self.alpha / budget.batch_size)
+        status = _fitting.run_loop(
+            self.module_,
+            self._optimizer,
+            lambda x, m, epoch: self._row_losses(x, m, epoch, generator),
+            X_t,
+            mask_t,
+            budget,
+            device=self._device,
+            name=type(self).__name__,
+            verbose=self.verbose and not incremental,
+            history=self._history,
+            shuffle=self.shuffle,
+            generator=generator,
+            tol=self.tol,
+            min_epochs=self._min_epochs(),
+            support_fraction=self._support_fraction(),
+            validate=validate,
+        )
+        early_stopping = validate is not None
+        for name, value in _fitting.history_attributes(self._history, early_stopping).items():
+            setattr(self, name, value)
+        _fitting.warn_if_unfinished(status, self.n_iter_, self._max_epochs,
+                                    early_stopping=early_stopping, incremental=incremental)
+        self.module_.eval()
+        self._after_fit(X_all, mask_all)
 
     # ------------------------------------------------------------- inference
     @lazy(lambda self, X: np.empty((0, self.n_components), float_dtype(X)))
@@ -381,10 +593,16 @@ class BaseAutoencoder(
             codes = self._validate_X(X, reset=False)
             return self._map_rows(self._encode, codes, dtype=codes.dtype)
         # rows without an observed value are looked for with the chunks' NaN
-        codes = self._small_array(X)
+        codes = _inference.small_array(
+            X, self.n_features_in_, fitted_on_frame=self._table.frame,
+            named=hasattr(self, "feature_names_in_"),
+        )
         if codes is None:
             codes = self._validate_X(X, reset=False, check_rows=False)
-        return self._encode_folded(codes, folded)
+        out, n_clipped = _inference.encode_folded(codes, folded, self._device)
+        if n_clipped:
+            self._warn_clipped(codes, n_clipped)
+        return out
 
     @lazy(lambda self, X: self._output_meta(float_dtype(X)))
     def inverse_transform(self, X):
@@ -411,7 +629,7 @@ class BaseAutoencoder(
             )
         folded = self._folded()
         if folded is not None and not self._table.frame:  # frames: the table's dtypes
-            return self._decode_folded(Z, folded)
+            return _inference.decode_folded(Z, folded, self._device)
         return self._output(self._map(self._decode, Z), Z.dtype)
 
     @lazy(lambda self, X: np.empty(0))
@@ -506,6 +724,52 @@ class BaseAutoencoder(
             out[outside] = np.inf
         return out
 
+    # ---------------------------------------------------- batched inference
+    def _map(self, fn, *arrays, dtype=np.float32):
+        """``fn`` over row chunks of ``arrays`` (numpy, tensors or None), in eval mode."""
+        self.module_.eval()
+        return _inference.map_arrays(fn, arrays, self.module_, self._device, dtype=dtype)
+
+    def _map_rows(self, fn, codes, chunk=INFERENCE_CHUNK, dtype=np.float32):
+        """``fn(x, mask)`` over row chunks of codes, encoded chunk by chunk."""
+        self.module_.eval()
+        out, n_clipped = _inference.map_codes(fn, codes, self._table, self.module_,
+                                              self._device, chunk, dtype)
+        if n_clipped:
+            self._warn_clipped(codes, n_clipped)
+        return out
+
+    def _folded(self):
+        """The fitted model's folded networks, or None (:func:`._inference.folded`)."""
+        return _inference.folded(self.module_, self._table)
+
+    def _score_samples(self, codes):
+        """:meth:`_score_rows` of validated codes, a float64 array."""
+        chunk = self._score_chunk(self._table.width)
+        return self._map_rows(self._score_rows, codes, chunk, np.float64)
+
+    def _complete(self, X, *, random_state=None, draw=False):
+        """Every cell of the rows of X given their observed cells.
+
+        The model's expected value of each cell, or with ``draw`` one draw
+        from it (seeded by ``random_state``), in the input's language (see
+        :meth:`_output`); a row with nothing observed gets the model's
+        answer given nothing. What the models' ``complete`` returns.
+        """
+        check_is_fitted(self)
+        codes = self._validate_X(X, reset=False, check_rows=False)
+        return self._output(self._completed(codes, random_state, draw), self._dtype)
+
+    def _completed(self, codes, random_state, draw):
+        """The targets of :meth:`_complete` for validated codes."""
+        generator = None
+        if draw:
+            seed = check_random_state(random_state).randint(SEED_MAX)
+            generator = make_generator(seed, self._device)
+        fill = functools.partial(self._complete_rows, generator=generator)
+        chunk = self._score_chunk(self._table.width)
+        return self._map_rows(fill, codes, chunk)
+
     def sample(self, n_samples=1, random_state=None, *, given=None):
         """Generate new rows from the fitted model.
 
@@ -563,6 +827,30 @@ class BaseAutoencoder(
         targets = self._completed(codes, rng, draw=True)
         return self._output(targets, self._dtype, given=values)
 
+    # ------------------------------------------------------------ saved state
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "module_" not in state:
+            return state
+        return self._plain_state(_persistence.plain_state(state))
+
+    def __setstate__(self, state):
+        if "module_" not in state:
+            super().__setstate__(state)
+            return
+        state, weights = _persistence.read_state(state, type(self).__name__)
+        super().__setstate__(state)
+        # Tensors made under the caller's torch.inference_mode could not be
+        # trained further
+        with torch.inference_mode(False):
+            self.module_ = self._build_module(
+                self._built_for["hidden_layer_sizes"], make_generator(0, self._device)
+            )
+            self._history, self._optimizer_state = _persistence.load_torch_state(
+                self.module_, weights, self._history, self._optimizer_state,
+                self._device, type(self).__name__,
+            )
+
     @property
     def _n_features_out(self):
         # unfitted, get_feature_names_out raises NotFittedError (an AttributeError)
@@ -575,3 +863,7 @@ class BaseAutoencoder(
         tags.input_tags.categorical = True  # DataFrames of categories, coded by the table
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _rows(mask, idx):
+    return None if mask is None else mask[idx]

@@ -1,27 +1,22 @@
-"""Batched inference on the device, and the contract of the role estimators.
+"""Batched inference on the device, as functions of a module and a table.
 
-:class:`InferenceMixin` runs a model function over chunks of rows (encoded
-by the table chunk by chunk, under ``torch.inference_mode`` with the
-thread rule of :func:`._threads.cpu_threads`) and gives
-:class:`~._impute.AutoencoderImputer` and
-:class:`~._outlier.AutoencoderOutlierDetector` what they use of a model:
-row scores, per-column scores and completions of rows. It relies on the
-hooks and the table of :class:`~._base.BaseAutoencoder`.
+:func:`map_arrays` and :func:`map_codes` run a model function over chunks
+of rows (arrays, or codes encoded by the table chunk by chunk) under
+``torch.inference_mode`` with the thread rule of
+:func:`._threads.cpu_threads`; :class:`~._base.BaseAutoencoder` calls them
+for every inference method.
 
 Where the table codes rows affinely (real columns only), ``transform`` and
 ``inverse_transform`` take a faster way: the coding is folded into the
-networks (:class:`Folded`), so that rows are only cast on their way in
-and out.
+networks (:func:`folded`, :class:`Folded`), so that rows are only cast on
+their way in and out (:func:`encode_folded`, :func:`decode_folded`).
 """
 
 import dataclasses
-import functools
 import weakref
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
 from ._nn import FusedMLP
 from ._threads import cpu_threads, torch_threads
@@ -29,10 +24,8 @@ from ._utils import (
     INFERENCE_CHUNK,
     MAX_STANDARDISED,
     MIN_INFERENCE_ROWS,
-    SEED_MAX,
     check_rows_observed,
     fill_and_clip,
-    make_generator,
     map_chunks,
     to_tensor,
 )
@@ -46,7 +39,7 @@ FOLD_MAX_MEAN = 16.0
 # inside float32's range; a table with other scales takes the general path.
 FOLD_SCALES = (1e-18, 1e18)
 
-# Each fitted module's folded networks (see InferenceMixin._folded), kept
+# Each fitted module's folded networks (see folded), kept
 # off the estimator: transform leaves its __dict__ as it was, as
 # scikit-learn checks, and a saved model holds no cache.
 _folded_networks = weakref.WeakKeyDictionary()
@@ -132,163 +125,131 @@ def _same(tensor, pointer, view, value):
     return torch.equal(tensor.detach(), value)
 
 
-class InferenceMixin:
-    """Chunked inference, and what the public role methods run on (``_complete``)."""
+def map_on(fn, n_rows, get_chunk, network, device, chunk=INFERENCE_CHUNK,
+           dtype=np.float32):
+    """:func:`._utils.map_chunks` with the threads ``network`` needs."""
+    threads = cpu_threads(network, min(chunk, n_rows), device)
+    with torch_threads(threads):
+        return map_chunks(fn, n_rows, get_chunk, chunk, dtype)
 
-    def _map(self, fn, *arrays, chunk=INFERENCE_CHUNK, dtype=np.float32, network=None):
-        """``fn`` over row chunks of ``arrays`` (numpy, tensors or None)."""
 
-        def get_chunk(start, stop):
-            return [
-                None if a is None else to_tensor(a[start:stop], self._device)
-                for a in arrays
-            ]
+def map_arrays(fn, arrays, network, device, chunk=INFERENCE_CHUNK, dtype=np.float32):
+    """``fn`` over row chunks of ``arrays`` (numpy, tensors or None)."""
 
-        n_rows = next(a for a in arrays if a is not None).shape[0]
-        return self._map_chunks(fn, n_rows, get_chunk, chunk, dtype, network)
+    def get_chunk(start, stop):
+        return [None if a is None else to_tensor(a[start:stop], device) for a in arrays]
 
-    def _map_rows(self, fn, codes, chunk=INFERENCE_CHUNK, dtype=np.float32):
-        """``fn(x, mask)`` over row chunks of codes, encoded chunk by chunk."""
-        clipped = [0]
+    n_rows = next(a for a in arrays if a is not None).shape[0]
+    return map_on(fn, n_rows, get_chunk, network, device, chunk, dtype)
 
-        def get_chunk(start, stop):
-            data, mask, n_clipped = self._table.encode(codes[start:stop])
-            clipped[0] += n_clipped
-            mask = None if mask is None else to_tensor(mask, self._device)
-            return to_tensor(data, self._device), mask
 
-        out = self._map_chunks(fn, codes.shape[0], get_chunk, chunk, dtype)
-        if clipped[0]:
-            self._warn_clipped(codes, clipped[0])
-        return out
+def map_codes(fn, codes, table, network, device, chunk=INFERENCE_CHUNK,
+              dtype=np.float32):
+    """``fn(x, mask)`` over row chunks of codes, encoded chunk by chunk.
 
-    def _map_chunks(self, fn, n_rows, get_chunk, chunk, dtype=np.float32, network=None):
-        """:func:`._utils.map_chunks` with the threads ``network`` (the model's) needs."""
-        if network is None:
-            network = self.module_
-            network.eval()
-        threads = cpu_threads(network, min(chunk, n_rows), self._device)
-        with torch_threads(threads):
-            return map_chunks(fn, n_rows, get_chunk, chunk, dtype)
+    Returns ``(out, n_clipped)``: the number of values the table clipped
+    (see :meth:`._columns.Table.encode`).
+    """
+    clipped = [0]
 
-    # ------------------------------------------------------- folded networks
-    def _folded(self):
-        """The :class:`Folded` networks of the fitted model, or None.
+    def get_chunk(start, stop):
+        data, mask, n_clipped = table.encode(codes[start:stop])
+        clipped[0] += n_clipped
+        mask = None if mask is None else to_tensor(mask, device)
+        return to_tensor(data, device), mask
 
-        None unless the table codes rows affinely with scales in
-        ``FOLD_SCALES``. Built on first use and kept with the module for as
-        long as its weights hold the values they were built from (see
-        :class:`_Snapshot`: however they change, by a fit, by
-        ``load_state_dict`` or by a user's edit in place) and the table is
-        the same. A new module (a fresh fit, a loaded model) starts without.
-        """
-        module, table = self.module_, self._table
-        kept = _folded_networks.get(module)
-        if kept is not None and kept[0] is table and kept[1].holds(module):
-            return kept[2]
-        affine = table.affine()
-        folded = None
-        if affine is not None and np.all((affine[1] >= FOLD_SCALES[0])
-                                         & (affine[1] <= FOLD_SCALES[1])):
-            mean, scale = affine
-            far = np.abs(mean) > FOLD_MAX_MEAN * scale
-            centre = np.where(far, mean, 0.0) if far.any() else None
-            shift = mean if centre is None else mean - centre
-            n_codes = module.decoder.mlp[0].in_features
-            bound = MAX_STANDARDISED * scale
-            folded = Folded(
-                encoder=FusedMLP(module.encoder, shift, scale, n_outputs=n_codes),
-                decoder=FusedMLP(module.decoder, out_scale=scale, out_shift=shift),
-                centre=centre,
-                fill=shift,
-                bound=bound,
-                reach=float(np.min(bound - np.abs(shift))),
-            )
-        _folded_networks[module] = (table, _Snapshot(module), folded)
-        return folded
+    out = map_on(fn, codes.shape[0], get_chunk, network, device, chunk, dtype)
+    return out, clipped[0]
 
-    def _small_array(self, X):
-        """X itself if it is a small float array ``_validate_X`` would pass unchanged.
 
-        Else None. scikit-learn's checks take about 0.1 ms whatever the size
-        of X: most of a call on a few rows. A float array of at most
-        ``MIN_INFERENCE_ROWS`` rows of the training width, given to a model
-        fitted on an array, needs no more of them than the test for
-        infinity. Rows without an observed value are left to the caller.
-        """
-        if (type(X) is np.ndarray and X.ndim == 2
-                and X.dtype in (np.float32, np.float64)
-                and 0 < X.shape[0] <= MIN_INFERENCE_ROWS
-                and X.shape[1] == self.n_features_in_
-                and not self._table.frame
-                and not hasattr(self, "feature_names_in_")
-                and not np.isinf(X).any()):
-            return X
-        return None
+# ------------------------------------------------------- folded networks
+def folded(module, table):
+    """The :class:`Folded` networks of a fitted module and its table, or None.
 
-    def _encode_folded(self, codes, folded):
-        """What ``transform`` gives for validated codes, through ``folded.encoder``.
+    None unless the table codes rows affinely with scales in
+    ``FOLD_SCALES``. Built on first use and kept with the module for as long
+    as its weights hold the values they were built from (see
+    :class:`_Snapshot`: however they change, by a fit, by
+    ``load_state_dict`` or by a user's edit in place) and the table is the
+    same. A new module (a fresh fit, a loaded model) starts without.
+    """
+    kept = _folded_networks.get(module)
+    if kept is not None and kept[0] is table and kept[1].holds(module):
+        return kept[2]
+    affine = table.affine()
+    networks = None
+    if affine is not None and np.all((affine[1] >= FOLD_SCALES[0])
+                                     & (affine[1] <= FOLD_SCALES[1])):
+        mean, scale = affine
+        far = np.abs(mean) > FOLD_MAX_MEAN * scale
+        centre = np.where(far, mean, 0.0) if far.any() else None
+        shift = mean if centre is None else mean - centre
+        n_codes = module.decoder.mlp[0].in_features
+        bound = MAX_STANDARDISED * scale
+        networks = Folded(
+            encoder=FusedMLP(module.encoder, shift, scale, n_outputs=n_codes),
+            decoder=FusedMLP(module.decoder, out_scale=scale, out_shift=shift),
+            centre=centre,
+            fill=shift,
+            bound=bound,
+            reach=float(np.min(bound - np.abs(shift))),
+        )
+    _folded_networks[module] = (table, _Snapshot(module), networks)
+    return networks
 
-        Raises if a row has no observed value: NaN are looked for chunk by
-        chunk, where the chunks are cast anyway.
-        """
-        buffer = np.empty((min(INFERENCE_CHUNK, len(codes)), codes.shape[1]), np.float32)
-        clipped = [0]
 
-        def get_chunk(start, stop):
-            block = buffer[: min(stop, len(codes)) - start]
-            if folded.centre is None:
-                block[...] = codes[start:stop]
-            else:
-                np.subtract(codes[start:stop], folded.centre, out=block, casting="unsafe")
-            n_clipped, missing = fill_and_clip(block, folded.fill, folded.bound,
-                                               folded.reach)
-            if missing is not None and missing.all(axis=1).any():
-                check_rows_observed(codes)
-            clipped[0] += n_clipped
-            return [torch.from_numpy(block).to(self._device)]
+def small_array(X, n_features, *, fitted_on_frame, named):
+    """X itself if it is a small float array validation would pass unchanged.
 
-        with np.errstate(over="ignore"):  # beyond float32: inf, then clipped
-            out = self._map_chunks(folded.encoder, len(codes), get_chunk,
-                                   INFERENCE_CHUNK, codes.dtype, folded.encoder)
-        if clipped[0]:
-            self._warn_clipped(codes, clipped[0])
-        return out
+    Else None. scikit-learn's checks take about 0.1 ms whatever the size of
+    X: most of a call on a few rows. A float array of at most
+    ``MIN_INFERENCE_ROWS`` rows of ``n_features`` columns, given to a model
+    fitted on an array (not ``fitted_on_frame``, no feature names:
+    ``named``), needs no more of them than the test for infinity. Rows
+    without an observed value are left to the caller.
+    """
+    if (type(X) is np.ndarray and X.ndim == 2
+            and X.dtype in (np.float32, np.float64)
+            and 0 < X.shape[0] <= MIN_INFERENCE_ROWS
+            and X.shape[1] == n_features
+            and not fitted_on_frame
+            and not named
+            and not np.isinf(X).any()):
+        return X
+    return None
 
-    def _decode_folded(self, Z, folded):
-        """What ``inverse_transform`` gives for codes Z, through ``folded.decoder``."""
-        out = self._map(folded.decoder, Z, dtype=Z.dtype, network=folded.decoder)
-        if folded.centre is not None:
-            out += folded.centre
-        return out
 
-    def _score_chunk(self, n_features):
-        """Rows per chunk when scoring rows of ``n_features`` features."""
-        return INFERENCE_CHUNK
+def encode_folded(codes, networks, device):
+    """What ``transform`` gives for validated codes, through ``networks.encoder``.
 
-    def _score_samples(self, codes):
-        """:meth:`_score_rows` of validated codes, a float64 array."""
-        chunk = self._score_chunk(self._table.width)
-        return self._map_rows(self._score_rows, codes, chunk, np.float64)
+    Returns ``(out, n_clipped)``. Raises if a row has no observed value:
+    NaN are looked for chunk by chunk, where the chunks are cast anyway.
+    """
+    buffer = np.empty((min(INFERENCE_CHUNK, len(codes)), codes.shape[1]), np.float32)
+    clipped = [0]
 
-    def _complete(self, X, *, random_state=None, draw=False):
-        """Every cell of the rows of X given their observed cells.
+    def get_chunk(start, stop):
+        block = buffer[: min(stop, len(codes)) - start]
+        if networks.centre is None:
+            block[...] = codes[start:stop]
+        else:
+            np.subtract(codes[start:stop], networks.centre, out=block, casting="unsafe")
+        n_clipped, missing = fill_and_clip(block, networks.fill, networks.bound,
+                                           networks.reach)
+        if missing is not None and missing.all(axis=1).any():
+            check_rows_observed(codes)
+        clipped[0] += n_clipped
+        return [torch.from_numpy(block).to(device)]
 
-        The model's expected value of each cell, or with ``draw`` one draw
-        from it (seeded by ``random_state``), in the input's language (see
-        :meth:`_output`); a row with nothing observed gets the model's
-        answer given nothing. What the imputer fills holes with.
-        """
-        check_is_fitted(self)
-        codes = self._validate_X(X, reset=False, check_rows=False)
-        return self._output(self._completed(codes, random_state, draw), self._dtype)
+    with np.errstate(over="ignore"):  # beyond float32: inf, then clipped
+        out = map_on(networks.encoder, len(codes), get_chunk, networks.encoder,
+                     device, INFERENCE_CHUNK, codes.dtype)
+    return out, clipped[0]
 
-    def _completed(self, codes, random_state, draw):
-        """The targets of :meth:`_complete` for validated codes."""
-        generator = None
-        if draw:
-            seed = check_random_state(random_state).randint(SEED_MAX)
-            generator = make_generator(seed, self._device)
-        fill = functools.partial(self._complete_rows, generator=generator)
-        chunk = self._score_chunk(self._table.width)
-        return self._map_rows(fill, codes, chunk)
+
+def decode_folded(Z, networks, device):
+    """What ``inverse_transform`` gives for codes Z, through ``networks.decoder``."""
+    out = map_arrays(networks.decoder, [Z], networks.decoder, device, dtype=Z.dtype)
+    if networks.centre is not None:
+        out += networks.centre
+    return out

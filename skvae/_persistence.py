@@ -1,12 +1,16 @@
 """A fitted model's state in plain types: arrays, numbers, strings, lists, dicts.
 
-``__getstate__`` turns the torch state (weights, optimiser moments, the best
-weights of early stopping) into NumPy arrays on the CPU and the table and the
-training history into plain dicts; ``__setstate__`` rebuilds the network on
-the best available device, and raises a ``ValueError`` when the saved
-weights, best weights or optimiser moments do not fit it (a damaged state).
-Pickle uses the same state, and so does :func:`skvae.save` through skops,
-which needs no pickle and runs no code on load. No training row is kept.
+:func:`plain_state` turns the torch state of a model's ``__getstate__``
+(weights, optimiser moments, the best weights of early stopping) into NumPy
+arrays on the CPU and the table and the training history into plain dicts;
+:func:`read_state` and :func:`load_torch_state` undo it for
+``__setstate__``, the network rebuilt on the best available device, and
+raise a ``ValueError`` when the saved weights, best weights or optimiser
+moments do not fit it (a damaged state). The model's ``__getstate__`` and
+``__setstate__`` (:class:`~._base.BaseAutoencoder`) call them and set its
+attributes. Pickle uses the same state, and so does :func:`skvae.save`
+through skops, which needs no pickle and runs no code on load. No training
+row is kept.
 """
 
 import dataclasses
@@ -20,7 +24,6 @@ from . import _version
 from ._columns import Table
 from ._frames import schema_from_state, schema_state
 from ._training import History, make_optimizer
-from ._utils import make_generator
 
 # The layout of the saved state; a state of a newer layout cannot be read.
 STATE_FORMAT = 2
@@ -35,108 +38,105 @@ def tensors(arrays_by_name):
     return {name: torch.as_tensor(value) for name, value in arrays_by_name.items()}
 
 
-class TorchStateMixin:
-    """Save a fitted model's state in plain types, device-free; rebuild it.
+def plain_state(state):
+    """A fitted model's ``__dict__`` (copied) with its torch and table state in plain types."""
+    state = dict(state)
+    optimizer = state.pop("_optimizer", None)
+    optimizer_state = (
+        optimizer.state_dict() if optimizer is not None else state["_optimizer_state"]
+    )
+    history = dataclasses.asdict(state["_history"])
+    if history["best_state"] is not None:
+        history["best_state"] = arrays(state["_history"].best_state)
+    built_for = state["_built_for"]
+    state.update(
+        module_=arrays(state["module_"].state_dict()),
+        _optimizer=None,
+        _optimizer_state=_plain_optimizer(optimizer_state),
+        _history=history,
+        _table=state["_table"].to_state(),
+        _built_for={**built_for, "hidden_layer_sizes": list(built_for["hidden_layer_sizes"])},
+        _device=str(state["_device"]),
+        _dtype=str(np.dtype(state["_dtype"])),
+        _skvae_version=_version.__version__,
+        _state_format=STATE_FORMAT,
+    )
+    if state.get("_polars_schema") is not None:
+        state["_polars_schema"] = schema_state(state["_polars_schema"])
+    return state
 
-    Expects ``module_``, ``_device``, ``_optimizer``, ``_optimizer_state``,
-    ``_history``, ``_table`` and ``_built_for`` once fitted, and the model's
-    ``_build_module``; stands left of :class:`~sklearn.base.BaseEstimator` in
-    the bases.
+
+def read_state(state, name):
+    """A saved state read back, but for its torch parts: ``(state, weights)``.
+
+    ``state`` has its device (the CPU where the saved GPU is missing),
+    dtype, table, polars schema and architecture in their working types;
+    ``weights`` are the module's saved arrays, for :func:`load_torch_state`.
+    A state of a newer format raises; one of another skvae version warns.
     """
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        if "module_" not in state:
-            return state
-        state = dict(state)
-        optimizer = state.pop("_optimizer", None)
-        optimizer_state = (
-            optimizer.state_dict() if optimizer is not None else state["_optimizer_state"]
+    state = dict(state)
+    saved_format = state.pop("_state_format", STATE_FORMAT)
+    if saved_format > STATE_FORMAT:
+        raise ValueError(
+            f"This {name} was saved by skvae {state.get('_skvae_version')} in state "
+            f"format {saved_format}; skvae {_version.__version__} reads format "
+            f"{STATE_FORMAT} at most. Upgrade skvae to load it."
         )
-        history = dataclasses.asdict(self._history)
+    saved_version = state.pop("_skvae_version", _version.__version__)
+    if saved_version != _version.__version__:
+        warnings.warn(
+            InconsistentVersionWarning(
+                estimator_name=name,
+                current_sklearn_version=f"{_version.__version__} (skvae)",
+                original_sklearn_version=f"{saved_version} (skvae)",
+            )
+        )
+    weights = state.pop("module_")
+    device = torch.device(state["_device"])
+    if device.type == "cuda" and not torch.cuda.is_available():
+        device = torch.device("cpu")
+    state["_device"] = device
+    state["_dtype"] = np.dtype(state["_dtype"])
+    state["_table"] = Table.from_state(state["_table"])
+    if state.get("_polars_schema") is not None:
+        state["_polars_schema"] = schema_from_state(state["_polars_schema"])
+    state["_built_for"] = dict(
+        state["_built_for"],
+        hidden_layer_sizes=tuple(state["_built_for"]["hidden_layer_sizes"]),
+    )
+    return state, weights
+
+
+def load_torch_state(module, weights, history, optimizer_state, device, name):
+    """``(history, optimizer_state)`` in torch types, ``weights`` loaded into ``module``.
+
+    Raises a ``ValueError`` naming ``name`` when the weights, the best
+    weights of early stopping or the optimiser's moments do not fit the
+    module. Call it outside ``torch.inference_mode``: tensors made there
+    could not be trained further.
+    """
+    try:
+        module.load_state_dict(tensors(weights))
+        history = dict(history)
+        if "n_steps" not in history:  # format 1: at least a step an epoch
+            history["n_steps"] = len(history["loss_curve"])
         if history["best_state"] is not None:
-            history["best_state"] = arrays(self._history.best_state)
-        state.update(
-            module_=arrays(self.module_.state_dict()),
-            _optimizer=None,
-            _optimizer_state=_plain_optimizer(optimizer_state),
-            _history=history,
-            _table=self._table.to_state(),
-            _built_for={**self._built_for,
-                        "hidden_layer_sizes": list(self._built_for["hidden_layer_sizes"])},
-            _device=str(self._device),
-            _dtype=str(np.dtype(self._dtype)),
-            _skvae_version=_version.__version__,
-            _state_format=STATE_FORMAT,
-        )
-        if state.get("_polars_schema") is not None:
-            state["_polars_schema"] = schema_state(state["_polars_schema"])
-        return self._plain_state(state)
-
-    def _plain_state(self, state):
-        """A model's own additions to its saved state (a hook)."""
-        return state
-
-    def __setstate__(self, state):
-        if "module_" not in state:
-            super().__setstate__(state)
-            return
-        state = dict(state)
-        saved_format = state.pop("_state_format", STATE_FORMAT)
-        if saved_format > STATE_FORMAT:
-            raise ValueError(
-                f"This {type(self).__name__} was saved by skvae "
-                f"{state.get('_skvae_version')} in state format {saved_format}; "
-                f"skvae {_version.__version__} reads format {STATE_FORMAT} at most. "
-                "Upgrade skvae to load it."
-            )
-        saved_version = state.pop("_skvae_version", _version.__version__)
-        if saved_version != _version.__version__:
-            warnings.warn(
-                InconsistentVersionWarning(
-                    estimator_name=type(self).__name__,
-                    current_sklearn_version=f"{_version.__version__} (skvae)",
-                    original_sklearn_version=f"{saved_version} (skvae)",
-                )
-            )
-        weights = state.pop("module_")
-        super().__setstate__(state)
-        device = torch.device(self._device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            device = torch.device("cpu")
-        self._device = device
-        self._dtype = np.dtype(self._dtype)
-        self._table = Table.from_state(self._table)
-        if getattr(self, "_polars_schema", None) is not None:
-            self._polars_schema = schema_from_state(self._polars_schema)
-        self._built_for["hidden_layer_sizes"] = tuple(self._built_for["hidden_layer_sizes"])
-        # Tensors made under the caller's torch.inference_mode could not be
-        # trained further
-        with torch.inference_mode(False):
-            self.module_ = self._build_module(
-                self._built_for["hidden_layer_sizes"], make_generator(0, device)
-            )
-            try:
-                self.module_.load_state_dict(tensors(weights))
-                history = dict(self._history)
-                if "n_steps" not in history:  # format 1: at least a step an epoch
-                    history["n_steps"] = len(history["loss_curve"])
-                if history["best_state"] is not None:
-                    history["best_state"] = {
-                        k: v.to(device) for k, v in tensors(history["best_state"]).items()
-                    }
-                    _check_like(history["best_state"], self.module_.state_dict(),
-                                "the best weights of early stopping")
-                self._history = History(**history)
-                self._optimizer_state = _torch_optimizer(self._optimizer_state)
-                _check_optimizer(self._optimizer_state, self.module_, device)
-            except (RuntimeError, TypeError, ValueError, KeyError, AttributeError) as exc:
-                raise ValueError(
-                    f"The saved state of this {type(self).__name__} is damaged or "
-                    f"inconsistent ({' '.join(str(exc).split()).rstrip('.')}). Load an "
-                    "undamaged copy, or refit the model."
-                ) from exc
-            self.module_.eval()
+            history["best_state"] = {
+                k: v.to(device) for k, v in tensors(history["best_state"]).items()
+            }
+            _check_like(history["best_state"], module.state_dict(),
+                        "the best weights of early stopping")
+        history = History(**history)
+        optimizer_state = _torch_optimizer(optimizer_state)
+        _check_optimizer(optimizer_state, module, device)
+    except (RuntimeError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise ValueError(
+            f"The saved state of this {name} is damaged or inconsistent "
+            f"({' '.join(str(exc).split()).rstrip('.')}). Load an undamaged copy, "
+            "or refit the model."
+        ) from exc
+    module.eval()
+    return history, optimizer_state
 
 
 def _plain_optimizer(state):

@@ -9,7 +9,7 @@ import pytest
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
-from skvae import AutoencoderTransformer, VAETransformer
+from skvae import AutoencoderTransformer, VAETransformer, _fitting
 from skvae._training import (
     CONVERGED,
     INTERRUPTED,
@@ -471,9 +471,7 @@ def test_trimmed_start_measures_the_noise_on_every_row():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(400, 3))
     X[:, 2] = np.where(rng.rand(400) < 0.1, 10.0, 0.0)
-    model = VAETransformer(n_components=1, support_fraction=0.75, random_state=0)
-    model._rng = np.random.RandomState(0)
-    pca = model._pca(X)
+    pca = _fitting.pca(X, 1, 0.75, np.random.RandomState(0))
     centred = X - pca.mean_
     codes = centred @ pca.components_.T
     residual = centred - codes @ pca.components_
