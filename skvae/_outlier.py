@@ -43,6 +43,16 @@ def _auto_offset(calibration_scores, level):
     return calibration_scores[k - 1] if k >= 1 else -np.inf
 
 
+def _models_heavy_tails_as_gaussian(estimator):
+    """Whether ``estimator`` is a Gaussian VAE left to type its columns itself.
+
+    Its float columns are then Gaussian, which fits a heavy tail badly: the
+    detector declares those columns positive (see the class's Notes).
+    """
+    return (isinstance(estimator, VAETransformer) and estimator.likelihood == "gaussian"
+            and estimator.column_types is None)
+
+
 def _support_fraction(contamination):
     """Share of each batch the model trains on.
 
@@ -89,8 +99,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         from this detector's ``random_state``. None means
         ``VAETransformer()``, whose scores are log-likelihoods.
 
-        When the model's ``column_types`` is None and its ``likelihood``
-        Gaussian (a :class:`VAETransformer`'s defaults), the clone models
+        When the model is a :class:`VAETransformer` with ``column_types=None``
+        and ``likelihood="gaussian"`` (its defaults), the clone models
         the heavy-tailed columns as ``"positive"``: the float columns whose
         training values are non-negative, take more than two values, are
         less than half at their minimum and have a sample skewness above 5
@@ -342,11 +352,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         fit_idx, cal_idx = self._split(X.shape[0], rng)
         estimator = clone_with_seed(self._get_estimator(), rng.randint(SEED_MAX))
-        params = estimator.get_params()
-        if params.get("support_fraction", 1) is None:
+        if estimator.get_params().get("support_fraction", 1) is None:
             estimator.set_params(support_fraction=_support_fraction(self.contamination))
-        gaussian = params.get("likelihood") == "gaussian"
-        if gaussian and params.get("column_types", {}) is None:
+        if _models_heavy_tails_as_gaussian(estimator):
             heavy_tailed = heavy_tailed_types(_rows(X, fit_idx))
             if heavy_tailed:
                 estimator.set_params(column_types=heavy_tailed)
