@@ -151,6 +151,12 @@ class AutoencoderTransformer(BaseAutoencoder):
         ``column_types`` or inferred. Keys are the column names of a
         DataFrame, the positions of an array's columns.
 
+    categories_ : dict
+        The labels of each column of labels (binary columns of labels,
+        categorical and ordinal columns), ``{column: list of labels}`` in
+        the model's class order (an ordinal column's from lowest to
+        highest); columns of numbers have no entry.
+
     n_iter_ : int
         Number of epochs run.
 

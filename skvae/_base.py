@@ -852,6 +852,12 @@ class BaseAutoencoder(
             )
 
     @property
+    def categories_(self):
+        """``{column: labels}`` of the columns of labels, in the model's class order."""
+        check_is_fitted(self)
+        return self._table.categories
+
+    @property
     def _n_features_out(self):
         # unfitted, get_feature_names_out raises NotFittedError (an AttributeError)
         check_is_fitted(self)

@@ -278,6 +278,12 @@ class Table:
         return {c.name: c.type for c in self.columns}
 
     @property
+    def categories(self):
+        """``{column name: labels}`` of the labelled columns, in class order."""
+        return {c.name: list(c.categories) for c in self.columns
+                if c.categories is not None}
+
+    @property
     def width(self):
         """Columns of an encoded row: inputs, then targets unless shared."""
         return self.n_targets if self.shared else self.n_inputs + self.n_targets

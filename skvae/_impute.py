@@ -458,13 +458,14 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             FittedColumn(kind=kind, empty=bool(empty))
             for kind, empty in zip(kinds, self._empty_features)
         ]
-        table = getattr(self.estimator_, "_table", None)
-        if table is None:
+        types = getattr(self.estimator_, "column_types_", None)
+        categories = getattr(self.estimator_, "categories_", None)
+        if types is None or categories is None:  # a model that does not say
             return columns
-        for position, column in zip(np.flatnonzero(~self._empty_features), table.columns):
-            if column.categories is not None:
-                columns[position].categories = list(column.categories)
-                columns[position].ordered = column.kind is ORDINAL
+        for position, name in zip(np.flatnonzero(~self._empty_features), types):
+            if name in categories:
+                columns[position].categories = list(categories[name])
+                columns[position].ordered = types[name] == ORDINAL.name
         return columns
 
     def _output_meta(self, X):

@@ -5,6 +5,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from skvae import (
@@ -74,6 +75,14 @@ def test_types_are_inferred(model):
     assert model.column_types_ == TYPES
     assert model.n_features_in_ == 6
     assert list(model.feature_names_in_) == list(TYPES)
+
+
+def test_categories_are_the_labels_of_the_columns_of_labels(model):
+    assert model.categories_ == {
+        "city": ["oslo", "paris", "rome"], "size": ["S", "M", "L"], "note": ["a", "b", "c"],
+    }
+    with pytest.raises(NotFittedError):
+        VAETransformer().categories_
 
 
 def test_outputs_speak_the_inputs_language(model):
