@@ -395,7 +395,5 @@ class AutoencoderTransformer(BaseAutoencoder):
         component = rng.choice(mix.n_components, size=n_samples, p=mix.weights_)
         noise = rng.standard_normal((n_samples, mix.means_.shape[1]))
         chol = np.linalg.cholesky(mix.covariances_)
-        codes = mix.means_[component] + np.einsum(
-            "nij,nj->ni", chol[component], noise
-        )
-        return self._map(self._decode, codes.astype(np.float32))
+        z = mix.means_[component] + np.einsum("nij,nj->ni", chol[component], noise)
+        return self._map(self._decode, z.astype(np.float32))

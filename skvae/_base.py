@@ -530,8 +530,8 @@ class BaseAutoencoder(
                 for i in _fitting.split_validation(
                     codes.shape[0], self.validation_fraction, self._rng)
             )
-            validate = self._validation_scorer(X_all[val_idx], _rows(mask_all, val_idx))
-            X_t, mask_t = X_all[train_idx], _rows(mask_all, train_idx)
+            validate = self._validation_scorer(X_all[val_idx], _mask_rows(mask_all, val_idx))
+            X_t, mask_t = X_all[train_idx], _mask_rows(mask_all, train_idx)
         budget = self._budget(X_t.shape[0], incremental)
         self._batch_size = budget.batch_size
         self._max_epochs = budget.max_epochs
@@ -871,5 +871,6 @@ class BaseAutoencoder(
         return tags
 
 
-def _rows(mask, idx):
+def _mask_rows(mask, idx):
+    """Rows ``idx`` of a mask, or None for no mask."""
     return None if mask is None else mask[idx]

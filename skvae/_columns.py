@@ -47,7 +47,7 @@ from ._column_types import (  # noqa: F401 (infer_type: the table's API)
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
 from ._frames import is_frame
 from ._kinds import BINARY, POSITIVE, REAL, TYPES  # noqa: F401 (TYPES: the table's API)
-from ._utils import MAX_STANDARDISED, RunningMoments, standardise
+from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
 GROUPS = ("gaussian", "bernoulli", "categorical", "ordinal", "count")
@@ -392,8 +392,8 @@ class Table:
 
     def far_entry(self, codes):
         """Row and column name of the first code clipped by :meth:`encode`."""
-        for start in range(0, codes.shape[0], 65536):
-            block = codes[start : start + 65536]
+        for start in range(0, codes.shape[0], STATISTICS_CHUNK):
+            block = codes[start : start + STATISTICS_CHUNK]
             for j, column in enumerate(self.columns):
                 if not column.is_standardised:
                     continue
@@ -413,8 +413,8 @@ class Table:
             [np.log(c.scale) if c.is_gaussian else 0.0 for c in self.columns]
         )
         out = np.empty(codes.shape[0])
-        for start in range(0, codes.shape[0], 65536):
-            block = codes[start : start + 65536]
+        for start in range(0, codes.shape[0], STATISTICS_CHUNK):
+            block = codes[start : start + STATISTICS_CHUNK]
             observed = ~np.isnan(block)
             # a sum per row, not a matrix product: a row's value must not
             # depend on the rows around it
@@ -424,7 +424,7 @@ class Table:
                     terms[:, j] += np.where(
                         observed[:, j], np.log(column.offset + block[:, j]), 0.0
                     )
-            out[start : start + 65536] = -terms.sum(axis=1)
+            out[start : start + STATISTICS_CHUNK] = -terms.sum(axis=1)
         return out
 
     # -------------------------------------------------------------- decoding
