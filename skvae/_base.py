@@ -387,7 +387,6 @@ class BaseAutoencoder(
             self._train(X, incremental=True)
         return self
 
-
     # -------------------------------------------------------------- training
     def _fit_stream(self, chunks, n_chunks, n_epochs):
         """What :func:`~skvae.fit_chunks` runs: a statistics pass, then epochs.
