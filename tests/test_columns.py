@@ -93,6 +93,22 @@ def test_round_trip_keeps_values_dtypes_and_categories():
     assert out["size"].cat.ordered
 
 
+def test_each_type_says_how_it_is_coded():
+    # the table's rules ask these questions of a type, not its name
+    def having(question):
+        return {name for name, kind in TYPES.items() if question(kind)}
+
+    assert list(TYPES) == ["real", "positive", "count", "binary", "categorical", "ordinal"]
+    assert having(lambda k: k.likelihood == "gaussian") == {"real", "positive"}
+    assert having(lambda k: not k.standardised) == {"binary", "categorical"}
+    assert having(lambda k: k.log_coded) == having(lambda k: k.bounded_below) == {
+        "positive", "count"}
+    assert having(lambda k: k.discrete) == {"count", "binary", "categorical", "ordinal"}
+    assert having(lambda k: k.labels) == {"binary", "categorical", "ordinal"}
+    assert having(lambda k: k.classes) == {"categorical", "ordinal"}
+    assert having(lambda k: k.one_hot) == {"categorical"}
+
+
 def test_targets_are_grouped_by_likelihood_and_inputs_keep_the_order():
     table = Table.fit(_frame())
     assert [name for name, _ in table.groups] == [
