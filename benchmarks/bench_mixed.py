@@ -78,10 +78,12 @@ Imputers, each ``impute(frame_with_missing, columns, seed) -> frame``:
   the types inferred from the dtypes (the positive columns are then
   ``real``).
 
-**Generation** on Adult. The 30,718 rows with no missing cell are split
-80/20, stratified on ``sex``, with seed 0: 24,574 rows to fit the
-generators, 6,144 held out. Each generator is fitted on the training part
-and samples as many rows. Scores:
+**Generation** on Adult and defaultCredit (``--generation-tables``). A
+table's rows with no missing cell are split 80/20, stratified on its
+target (``TARGETS``: Adult's ``sex``, defaultCredit's ``default``), with
+seed 0: on Adult 24,574 rows to fit the generators, 6,144 held out; on
+defaultCredit 24,000 and 6,000. Each generator is fitted on the training
+part and samples as many rows. Scores:
 
 * SDMetrics' ``QualityReport`` (``sdmetrics.reports``) of the synthetic rows
   against the training part: overall score (the mean of the two
@@ -95,9 +97,15 @@ and samples as many rows. Scores:
   well on it);
 * train on synthetic, test on real (TSTR): ``HistGradientBoostingClassifier``
   (categorical features from the dtype, ordinal levels as numbers, seed 0)
-  predicts ``sex`` from the other 11 columns; accuracy and ROC AUC on the
+  predicts the target from the other columns; accuracy and ROC AUC on the
   held-out rows. "real" trains on the training part itself (TRTR). Adult
-  here has no income column, hence ``sex``.
+  here has no income column, hence ``sex``;
+* distance to the closest record (privacy), ``dcr_share``: the share of
+  synthetic rows whose nearest row in a random subset of the training part
+  (as many rows as held out) is nearer than their nearest held-out row
+  (Euclidean; numbers min-max scaled on the training part, ordinal levels
+  over their number, categories one-hot; ties count half). About 0.5 for a
+  generator that copies no training row, 1 for one that copies them all.
 
 Generators:
 
@@ -108,8 +116,9 @@ Generators:
 * ``independent`` (reference): every column drawn independently from the
   training part's values (a bootstrap of each marginal), so the shapes are
   kept and all pair trends are lost;
-* ``tvae``: SDV's ``TVAESynthesizer(metadata)`` with its defaults (300
-  epochs, batch 500), metadata detected from the typed training frame
+* ``tvae`` and ``ctgan``: SDV's ``TVAESynthesizer(metadata)`` and
+  ``CTGANSynthesizer(metadata)`` with their defaults (300 epochs, batch
+  500), metadata detected from the typed training frame
   (``Metadata.detect_from_dataframes``: categorical for the category
   columns, numerical for the others), the category columns handed to
   ``fit`` as ``object`` (TVAE refuses the ``category`` dtype), torch's and
@@ -130,13 +139,13 @@ machine that other work shares, use ``--threads 1``: a 2-thread OpenBLAS SVD
 inside ``BayesianRidge`` ran 15 times slower than 1 thread while other jobs
 held the cores (``ice-onehot`` on Wine: 12 s against 0.8 s).
 
-``--only skvae`` selects skvae in both parts; ``real``, ``independent`` and
-``tvae`` are generators, the rest imputers.
+``--only skvae`` selects skvae in both parts; ``real``, ``independent``,
+``tvae`` and ``ctgan`` are generators, the rest imputers.
 
 Requirements: scikit-learn, pandas and threadpoolctl; the generation part
-also needs ``sdv`` and ``sdmetrics`` (``pip install sdv sdmetrics``; both
-need pandas < 3, so keep them in a separate environment if skvae runs with
-pandas 3), and is skipped without them.
+also needs ``sdv`` and ``sdmetrics``, installed with torch pinned so that
+pip keeps the torch in place (``pip install -c <(echo torch==2.13.0) sdv
+sdmetrics``; sdv 2.0 and sdmetrics 0.32 here), and is skipped without them.
 
 How to run
 ----------
@@ -149,7 +158,7 @@ Adult and defaultCredit) and 1.5 for generation::
     nice -n 10 python benchmarks/bench_mixed.py --threads 1   # everything
     python benchmarks/bench_mixed.py --quick        # 1 mask, 3,000 rows per table
     python benchmarks/bench_mixed.py --part impute --tables Breast,Wine
-    python benchmarks/bench_mixed.py --part generate --only tvae,skvae
+    python benchmarks/bench_mixed.py --part generate --only tvae,ctgan,skvae
 
 Markdown tables are printed and all raw figures are written to ``--output``
 (default ``benchmarks/results/mixed.json``).
@@ -384,20 +393,24 @@ IMPUTERS = {
 
 
 # ----------------------------------------------------------- generators
+# SDV's name of the one table of a metadata or a report
+SDV_TABLE = "table"
+
+
 # Each ``fit_<name>(train, columns, seed)`` returns ``sample(n) -> frame``.
 def _sdv():
     try:
         from sdmetrics.reports import QualityReport
         from sdv.metadata import Metadata
-        from sdv.single_table import TVAESynthesizer
+        from sdv.single_table import CTGANSynthesizer, TVAESynthesizer
     except ImportError as exc:
         raise Unsupported(f"needs sdv and sdmetrics ({exc})") from None
-    return Metadata, TVAESynthesizer, QualityReport
+    return Metadata, TVAESynthesizer, CTGANSynthesizer, QualityReport
 
 
 def sdv_metadata(frame):
-    Metadata, _, _ = _sdv()
-    return Metadata.detect_from_dataframes({"adult": frame})
+    Metadata = _sdv()[0]
+    return Metadata.detect_from_dataframes({SDV_TABLE: frame})
 
 
 def fit_independent(train, columns, seed):
@@ -413,20 +426,28 @@ def fit_independent(train, columns, seed):
     return sample
 
 
-def fit_tvae(train, columns, seed):
-    _, TVAESynthesizer, _ = _sdv()
+def _fit_sdv(synthesizer_class, train, columns, seed):
+    """An SDV single-table synthesizer at its defaults, fitted on ``train``."""
     torch.manual_seed(seed)
     np.random.seed(seed)
-    synthesizer = TVAESynthesizer(sdv_metadata(train))
-    # TVAE refuses the category dtype: hand it the categories as objects.
+    synthesizer = synthesizer_class(sdv_metadata(train))
+    # SDV refuses the category dtype: hand it the categories as objects.
     categorical = [c.name for c in columns if c.type in ("cat", "ordinal")]
-    synthesizer.fit({"adult": train.astype({name: object for name in categorical})})
+    synthesizer.fit({SDV_TABLE: train.astype({name: object for name in categorical})})
 
     def sample(n):
         out = synthesizer.sample(num_rows=n)
-        return out["adult"] if isinstance(out, dict) else out
+        return out[SDV_TABLE] if isinstance(out, dict) else out
 
     return sample
+
+
+def fit_tvae(train, columns, seed):
+    return _fit_sdv(_sdv()[1], train, columns, seed)
+
+
+def fit_ctgan(train, columns, seed):
+    return _fit_sdv(_sdv()[2], train, columns, seed)
 
 
 def fit_skvae(train, columns, seed):
@@ -445,6 +466,7 @@ def fit_skvae_inferred(train, columns, seed):
 GENERATORS = {
     "independent": fit_independent,
     "tvae": fit_tvae,
+    "ctgan": fit_ctgan,
     "skvae": fit_skvae,
     "skvae-inferred": fit_skvae_inferred,
 }
@@ -593,24 +615,27 @@ def imputation_markdown(summary, records, tables, methods, skipped):
 
 
 # ------------------------------------------------------- generation runs
-TARGET = "sex"
+# The column each table's classifier predicts in train-on-synthetic scores
+# (Adult here has no income column).
+TARGETS = {"Adult": "sex", "defaultCredit": "default"}
+GENERATION_TABLES = tuple(TARGETS)
 
 
-def adult_split(n_rows=None, seed=0):
-    """Adult's complete rows, split 80/20 stratified on ``TARGET``."""
-    table = md.load_table("Adult", n_rows=n_rows)
+def complete_split(name, n_rows=None, seed=0):
+    """A table's complete rows, split 80/20 stratified on its target."""
+    table = md.load_table(name, n_rows=n_rows)
     complete = table.frame[~table.true_missing.any(axis=1)].reset_index(drop=True)
     train, test = train_test_split(
-        complete, test_size=0.2, stratify=complete[TARGET], random_state=seed
+        complete, test_size=0.2, stratify=complete[TARGETS[name]], random_state=seed
     )
     return train.reset_index(drop=True), test.reset_index(drop=True), table.columns
 
 
-def _features(frame, columns):
+def _features(frame, columns, target):
     """Classifier input: categories for cat, level numbers for ordinal, floats."""
     out = {}
     for column in columns:
-        if column.name == TARGET:
+        if column.name == target:
             continue
         series = frame[column.name]
         if column.type == "ordinal":
@@ -622,14 +647,14 @@ def _features(frame, columns):
     return pd.DataFrame(out)
 
 
-def tstr(train, test, columns, seed=0):
+def tstr(train, test, columns, target, seed=0):
     """Accuracy and ROC AUC on ``test`` of a classifier trained on ``train``."""
     model = HistGradientBoostingClassifier(
         categorical_features="from_dtype", random_state=seed
     )
-    train = train[train[TARGET].notna()]
-    model.fit(_features(train, columns), train[TARGET].cat.codes)
-    X_test, y_test = _features(test, columns), test[TARGET].cat.codes
+    train = train[train[target].notna()]
+    model.fit(_features(train, columns, target), train[target].cat.codes)
+    X_test, y_test = _features(test, columns, target), test[target].cat.codes
     proba = model.predict_proba(X_test)
     positive = list(model.classes_).index(1) if 1 in model.classes_ else None
     auc = (
@@ -645,13 +670,55 @@ def tstr(train, test, columns, seed=0):
     )
 
 
+def _distance_coding(frame, columns, reference):
+    """Rows as points: numbers scaled to [0, 1] by ``reference``'s range, ordinal
+    levels over their number, categories one-hot."""
+    parts = []
+    for column in columns:
+        series = frame[column.name]
+        if column.type == "cat":
+            levels = reference[column.name].cat.categories
+            codes = pd.Categorical(series, categories=levels).codes
+            parts.append((codes[:, None] == np.arange(len(levels))).astype(float))
+        elif column.type == "ordinal":
+            n_levels = len(reference[column.name].cat.categories)
+            parts.append(series.cat.codes.to_numpy(float)[:, None] / max(n_levels - 1, 1))
+        else:
+            values = reference[column.name].to_numpy(float)
+            low, high = np.nanmin(values), np.nanmax(values)
+            scaled = (series.to_numpy(float) - low) / (high - low if high > low else 1.0)
+            parts.append(scaled[:, None])
+    return np.hstack(parts)
+
+
+def dcr_share(train, holdout, synthetic, columns, seed=0):
+    """Share of synthetic rows nearer a training row than a held-out one.
+
+    Distance to the closest record (Euclidean, on :func:`_distance_coding`)
+    in an equal-sized random subset of the training rows and in the
+    held-out rows: a generator that copies no training row scores about
+    0.5; one that memorised them, 1.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    rng = np.random.default_rng(seed)
+    subset = train.iloc[rng.choice(len(train), len(holdout), replace=False)]
+    points = [_distance_coding(f, columns, train) for f in (subset, holdout, synthetic)]
+    to_train, to_holdout = (
+        NearestNeighbors(n_neighbors=1).fit(p).kneighbors(points[2])[0][:, 0]
+        for p in points[:2]
+    )
+    ties = to_train == to_holdout
+    return float(np.mean(to_train < to_holdout) + 0.5 * np.mean(ties))
+
+
 def quality(real, synthetic, metadata_):
     """SDMetrics' QualityReport scores of ``synthetic`` against ``real``.
 
     A second report with both thresholds at 0 gives the pair trends over all
     pairs.
     """
-    _, _, QualityReport = _sdv()
+    QualityReport = _sdv()[3]
     scores = {}
     for suffix, threshold in (("", None), ("_all", 0.0)):
         report = QualityReport()
@@ -659,18 +726,18 @@ def quality(real, synthetic, metadata_):
             report.real_correlation_threshold = threshold
             report.real_association_threshold = threshold
         report.generate(
-            {"adult": real}, {"adult": synthetic}, metadata_.to_dict(), verbose=False
+            {SDV_TABLE: real}, {SDV_TABLE: synthetic}, metadata_.to_dict(), verbose=False
         )
         properties = report.get_properties().set_index("Property")["Score"]
         scores[f"overall{suffix}"] = float(report.get_score())
         scores[f"column_pair_trends{suffix}"] = float(properties["Column Pair Trends"])
         if threshold is None:
             scores["column_shapes"] = float(properties["Column Shapes"])
-            shapes = report.get_details("Column Shapes", table_name="adult")
+            shapes = report.get_details("Column Shapes", table_name=SDV_TABLE)
             scores["column_shapes_by_column"] = {
                 str(c): float(v) for c, v in zip(shapes["Column"], shapes["Score"])
             }
-            pairs = report.get_details("Column Pair Trends", table_name="adult")
+            pairs = report.get_details("Column Pair Trends", table_name=SDV_TABLE)
             if "Meets Threshold?" in pairs:
                 met = pairs["Meets Threshold?"].astype("boolean").fillna(False)
                 scores["n_pairs_scored"] = int(met.sum())
@@ -685,11 +752,12 @@ def quality(real, synthetic, metadata_):
     return scores
 
 
-def run_generation(methods, n_rows, seed, skipped):
-    """One record per generator (and the ``real`` reference)."""
-    train, test, columns = adult_split(n_rows=n_rows)
+def run_generation(name, methods, n_rows, seed, skipped):
+    """One record per generator (and the ``real`` reference) on one table."""
+    target = TARGETS[name]
+    train, test, columns = complete_split(name, n_rows=n_rows)
     print(
-        f"  Adult complete rows: train {len(train)}, held out {len(test)}",
+        f"  {name} complete rows: train {len(train)}, held out {len(test)}",
         file=sys.stderr,
     )
     try:
@@ -697,12 +765,12 @@ def run_generation(methods, n_rows, seed, skipped):
     except Unsupported as exc:
         skipped["generate"] = str(exc)
         print(f"  generation skipped: {exc}", file=sys.stderr)
-        return dict(n_train=len(train), n_test=len(test), records=[])
+        return dict(table=name, n_train=len(train), n_test=len(test), records=[])
     records = []
-    trtr = tstr(train, test, columns, seed)
-    majority = float(test[TARGET].value_counts(normalize=True).max())
+    trtr = tstr(train, test, columns, target, seed)
+    majority = float(test[target].value_counts(normalize=True).max())
     for method in methods:
-        record = dict(method=method, seed=seed)
+        record = dict(table=name, method=method, seed=seed)
         try:
             warnings.filterwarnings("ignore", module="sdv|sdmetrics|rdt|ctgan|copulas")
             if method == "real":
@@ -718,7 +786,8 @@ def run_generation(methods, n_rows, seed, skipped):
                 synthetic = md.coerce(raw, columns)
                 left = int(synthetic.isna().to_numpy().sum())
                 record["cells_missing_or_unknown"] = left
-                scores = tstr(synthetic, test, columns, seed)
+                scores = tstr(synthetic, test, columns, target, seed)
+                record["dcr_share"] = dcr_share(train, test, synthetic, columns, seed)
             with warnings.catch_warnings():
                 warnings.simplefilter(
                     "ignore"
@@ -731,7 +800,7 @@ def run_generation(methods, n_rows, seed, skipped):
                 sample_seconds=sample_s,
             )
             brief = {k: v for k, v in record.items() if not isinstance(v, dict)}
-            print(f"  generate {method:11s} {brief}", file=sys.stderr)
+            print(f"  generate {name} {method:11s} {brief}", file=sys.stderr)
         except Unsupported as exc:
             skipped[f"generate/{method}"] = str(exc)
             print(f"  generate {method}: skipped: {exc}", file=sys.stderr)
@@ -742,9 +811,10 @@ def run_generation(methods, n_rows, seed, skipped):
             traceback.print_exc()
         records.append(record)
     return dict(
+        table=name,
         n_train=len(train),
         n_test=len(test),
-        target=TARGET,
+        target=target,
         majority_rate=majority,
         records=records,
     )
@@ -753,8 +823,9 @@ def run_generation(methods, n_rows, seed, skipped):
 def generation_markdown(result, methods, skipped):
     lines = [
         "| generator | overall | column shapes | pair trends | pair trends (all) "
-        f"| TSTR accuracy ({TARGET}) | TSTR ROC AUC | fit s | sample s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| TSTR accuracy ({result['target']}) | TSTR ROC AUC | DCR share | fit s "
+        "| sample s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     by_method = {r["method"]: r for r in result.get("records", [])}
 
@@ -773,12 +844,13 @@ def generation_markdown(result, methods, skipped):
                     else ""
                 )
             )
-            lines.append(f"| {method} | {why} |" + "  |" * 7)
+            lines.append(f"| {method} | {why} |" + "  |" * 8)
             continue
+        dcr = f"{r['dcr_share']:.3f}" if "dcr_share" in r else "-"  # real: none
         lines.append(
             f"| {method} | {r['overall']:.3f} | {r['column_shapes']:.3f} "
             f"| {r['column_pair_trends']:.3f} | {r['column_pair_trends_all']:.3f} "
-            f"| {r['tstr_accuracy']:.3f} | {r['tstr_roc_auc']:.3f} "
+            f"| {r['tstr_accuracy']:.3f} | {r['tstr_roc_auc']:.3f} | {dcr} "
             f"| {seconds(r['fit_seconds'])} | {seconds(r['sample_seconds'])} |"
         )
     return "\n".join(lines)
@@ -830,6 +902,11 @@ def parse_args(argv=None):
         "--tables",
         default=",".join(md.TABLES),
         help="comma-separated tables for imputation",
+    )
+    parser.add_argument(
+        "--generation-tables",
+        default=",".join(GENERATION_TABLES),
+        help="comma-separated tables for generation",
     )
     parser.add_argument(
         "--masks",
@@ -911,21 +988,27 @@ def main(argv=None):
             records=records, summary=summary, seconds=time.perf_counter() - start
         )
 
+    generation_tables = [t for t in args.generation_tables.split(",") if t]
+    unknown = set(generation_tables) - set(GENERATION_TABLES)
+    if unknown:
+        raise SystemExit(f"unknown generation tables: {sorted(unknown)}")
     if args.part in ("generate", "all") and generators:
-        start = time.perf_counter()
-        result = run_generation(generators, args.rows, args.seed, skipped)
-        print(
-            f"\n### Generation, Adult: {result['n_train']} training rows, "
-            f"{result['n_test']} held out\n"
-        )
-        print(generation_markdown(result, generators, skipped))
-        if "majority_rate" in result:
+        output["generation"] = []
+        for name in generation_tables:
+            start = time.perf_counter()
+            result = run_generation(name, generators, args.rows, args.seed, skipped)
             print(
-                f"\nMajority class rate of {TARGET} in the held-out rows: "
-                f"{result['majority_rate']:.3f}"
+                f"\n### Generation, {name}: {result['n_train']} training rows, "
+                f"{result['n_test']} held out\n"
             )
-        result["seconds"] = time.perf_counter() - start
-        output["generation"] = result
+            print(generation_markdown(result, generators, skipped))
+            if "majority_rate" in result:
+                print(
+                    f"\nMajority class rate of {result['target']} in the held-out "
+                    f"rows: {result['majority_rate']:.3f}"
+                )
+            result["seconds"] = time.perf_counter() - start
+            output["generation"].append(result)
 
     for method, why in skipped.items():
         print(f"\nskipped {method}: {why}")
