@@ -150,10 +150,12 @@ sdmetrics``; sdv 2.0 and sdmetrics 0.32 here), and is skipped without them.
 How to run
 ----------
 From the repository root. With ``--threads 1`` on 2 cores shared with
-other work, the baselines took 24 minutes: imputation 14 (missforest 11 of
-them, 2.5 minutes per mask on defaultCredit), generation 10 (TVAE's fit 8
-to 10); skvae adds about 13 minutes per mask of imputation (5.5 on each of
-Adult and defaultCredit) and 1.5 for generation::
+other work, the imputation baselines took 14 minutes (missforest 11 of
+them, 2.5 minutes per mask on defaultCredit); skvae adds about 13 minutes
+per mask of imputation (5.5 on each of Adult and defaultCredit). The
+generation part on both tables took 67 minutes on 2 quiet cores (default
+threads): CTGAN's fits 16 and 28 minutes, TVAE's 7 and 8, skvae's under 1
+each (its two variants)::
 
     nice -n 10 python benchmarks/bench_mixed.py --threads 1   # everything
     python benchmarks/bench_mixed.py --quick        # 1 mask, 3,000 rows per table
