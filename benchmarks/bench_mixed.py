@@ -145,7 +145,9 @@ held the cores (``ice-onehot`` on Wine: 12 s against 0.8 s).
 Requirements: scikit-learn, pandas and threadpoolctl; the generation part
 also needs ``sdv`` and ``sdmetrics``, installed with torch pinned so that
 pip keeps the torch in place (``pip install -c <(echo torch==2.13.0) sdv
-sdmetrics``; sdv 2.0 and sdmetrics 0.32 here), and is skipped without them.
+sdmetrics``; sdv 2.0 and sdmetrics 0.32 here). They need pandas < 3 (pip
+replaces a pandas 3 with 2.3): keep them in an environment of their own if
+skvae runs with pandas 3. The part is skipped without them.
 
 How to run
 ----------
