@@ -15,9 +15,10 @@ Fitted state, and the method that writes it:
 - ``mean_``, ``scale_``, ``column_types_``, ``module_``, ``_built_for``,
   ``_device``, ``_rng``, ``_dtype``, ``_optimizer_state``, ``_history``:
   :meth:`~BaseAutoencoder._initialize`;
-- ``_optimizer``, ``_batch_size``, ``_max_epochs``, ``n_iter_``,
-  ``loss_curve_``, ``validation_scores_``, ``best_validation_score_``,
-  ``best_loss_``: :meth:`~BaseAutoencoder._train`;
+- ``_optimizer`` (built from ``_optimizer_state``, which it then clears),
+  ``_batch_size``, ``_max_epochs``, ``n_iter_``, ``loss_curve_``,
+  ``validation_scores_``, ``best_validation_score_``, ``best_loss_``:
+  :meth:`~BaseAutoencoder._train`;
 - all of them, from a saved state: ``__setstate__``; a model's own in its
   ``_initialize`` and ``_after_fit``.
 """
