@@ -97,7 +97,7 @@ class Column:
         is not defined (``fit`` refuses negative values there, but a new
         value a little below the training minimum keeps a density).
         """
-        if self.has_labels or self.kind.discrete and self.is_bounded_below:
+        if self.has_labels or (self.kind.discrete and self.is_bounded_below):  # counts
             return codes < 0
         if self.is_bounded_below:
             return codes <= -self.offset
