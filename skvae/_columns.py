@@ -118,7 +118,9 @@ def grid_step(values, n_max=20_000):
     On a grid (integers, pixels in sixteenths, prices in cents) it is the
     grid's step; between continuous values it is negligibly small.
     """
-    values = values[np.isfinite(values)][:n_max]
+    head = values[:n_max]
+    # the first n_max values when all are finite, without a pass over the rest
+    values = head if np.isfinite(head).all() else values[np.isfinite(values)][:n_max]
     distinct = np.unique(values)
     return float(np.diff(distinct).min()) if distinct.size > 1 else 0.0
 
@@ -177,9 +179,7 @@ class Table:
             for j, name in enumerate(names)
         ]
         table = cls(columns, frame)
-        codes = np.column_stack(
-            [column_codes(v, c) for v, c in zip(table._values(X), columns)]
-        )
+        codes = np.ascontiguousarray(table.codes(X), dtype=np.float64)
         for j, column in enumerate(columns):
             if column.kind is REAL:
                 column.resolution = grid_step(codes[:, j])

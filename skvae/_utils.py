@@ -105,11 +105,16 @@ class RunningMoments:
         for start in range(0, X.shape[0], chunk):
             block = np.asarray(X[start : start + chunk], dtype=np.float64)
             observed = ~np.isnan(block)
-            count = observed.sum(axis=0)
-            block = np.where(observed, block, 0.0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(count > 0, block.sum(axis=0) / count, 0.0)
-            m2 = (np.where(observed, block - mean, 0.0) ** 2).sum(axis=0)
+            if observed.all():  # the same sums, without masking copies
+                count = np.full(block.shape[1], block.shape[0])
+                mean = block.sum(axis=0) / count
+                m2 = ((block - mean) ** 2).sum(axis=0)
+            else:
+                count = observed.sum(axis=0)
+                block = np.where(observed, block, 0.0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    mean = np.where(count > 0, block.sum(axis=0) / count, 0.0)
+                m2 = (np.where(observed, block - mean, 0.0) ** 2).sum(axis=0)
             total = self.count + count
             with np.errstate(invalid="ignore", divide="ignore"):
                 share = np.where(total > 0, count / total, 0.0)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from skvae._columns import TYPES, Table, grid_step, infer_type
+from skvae._utils import RunningMoments
 
 
 def _frame(n=40, seed=0):
@@ -343,6 +344,27 @@ def test_counts_of_an_object_column_come_back_whole():
 )
 def test_grid_step(values, step):
     assert grid_step(values) == pytest.approx(step)
+
+
+def test_grid_step_reads_the_first_finite_values():
+    assert grid_step(np.array([0.0, 2.0, 3.0, 3.5]), n_max=3) == 1.0
+    assert grid_step(np.array([np.nan, 0.0, 2.0, 3.0, 3.5]), n_max=3) == 1.0
+    assert grid_step(np.array([0.0, np.nan, 2.0, 3.0, 3.5]), n_max=3) == 1.0
+
+
+@pytest.mark.parametrize("chunk", [4, 1000])
+def test_running_moments_with_and_without_missing_values(chunk):
+    X = np.random.RandomState(0).normal(3.0, 2.0, size=(30, 3))
+    X_missing = X.copy()
+    X_missing[[2, 17], 1] = np.nan
+    full = RunningMoments(3).update(X, chunk=chunk)
+    np.testing.assert_allclose(full.count, 30)
+    np.testing.assert_allclose(full.statistics()[0], X.mean(axis=0))
+    np.testing.assert_allclose(full.statistics()[1], X.std(axis=0))
+    partial = RunningMoments(3).update(X_missing, chunk=chunk)
+    np.testing.assert_allclose(partial.count, [30, 28, 30])
+    np.testing.assert_allclose(partial.statistics()[0], np.nanmean(X_missing, axis=0))
+    np.testing.assert_allclose(partial.statistics()[1], np.nanstd(X_missing, axis=0))
 
 
 def test_continuous_values_have_a_negligible_grid_step():
