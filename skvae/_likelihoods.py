@@ -279,7 +279,9 @@ class _Classes(Likelihood):
         """``(width, ...)`` flat pairs -> ``(max_classes, n_columns, ...)``, ``fill`` on padding."""
         size = self.max_classes * self.n_columns
         padded = flat.new_full((size, *flat.shape[1:]), fill)
-        padded = padded.index_copy(0, self._slot, flat)
+        # in place into the new buffer: torch's out-of-place index_copy
+        # copies the buffer first, at up to twice the time on the CPU
+        padded.index_copy_(0, self._slot, flat)
         return padded.unflatten(0, (self.max_classes, self.n_columns))
 
     @abstractmethod
