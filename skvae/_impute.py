@@ -216,7 +216,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     row with no observed value (among the features kept) is filled with the
     training mean of each feature (the most frequent value of a column that
     is not numbers); with ``sample_posterior=True`` it is drawn from the
-    model's prior, its posterior given nothing.
+    model's prior, its posterior given nothing. :meth:`transform` completes
+    only the rows with an entry to fill: on a table with few missing cells
+    most rows cost one pass of the model's ``transform``, which checks
+    their values, instead of the importance samples of a completion.
 
     Pandas input gives pandas output with the same index, column names and
     dtypes: integer and boolean columns (nullable or not) receive rounded
@@ -502,21 +505,34 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         to fill as their dtype says.
         """
         kept = ~self._empty_features
-        every_row = np.ones(X.shape[0], dtype=bool)
         draw = (
             {"sample_posterior": True, "random_state": self.random_state}
             if self.sample_posterior else {}
         )
-        completed = self.estimator_.complete(_take(X, every_row, kept), **draw)
-        empty = missing[:, kept].all(axis=1) & (not self.sample_posterior)
+        holes = missing[:, kept]
+        empty = holes.all(axis=1) & (not self.sample_posterior)
+        # only rows with an entry to fill go through the model (a row's fill
+        # depends on its row alone); rows with nothing observed take the
+        # marginals, unless drawn; one row at least, for the fills' dtypes
+        needed = holes.any(axis=1) & ~empty
+        if not needed.any() and X.shape[0]:
+            needed[0] = True
+        whole = ~holes.any(axis=1) & ~needed
+        check = getattr(self.estimator_, "transform", None)
+        if whole.any() and check is not None:
+            check(_take(X, whole, kept))  # the model's checks of their values, cheaply
+        completed = self.estimator_.complete(_take(X, needed, kept), **draw)
+        # each row's completion: its own where needed, else any (unused)
+        source = np.maximum(np.cumsum(needed) - 1, 0)
         if is_frame(completed):
             fills = X.copy()
             for j, position in enumerate(np.flatnonzero(kept)):
-                column = completed.iloc[:, j].set_axis(X.index)
+                column = completed.iloc[source, j].set_axis(X.index)
                 column[empty] = self._marginal[position]
                 fills.isetitem(position, column)
             return fills
         fills = np.zeros(X.shape, dtype=completed.dtype)
+        completed = completed[source]
         completed[empty] = np.asarray(self._marginal, dtype=float)[kept]
         fills[:, kept] = completed
         return fills

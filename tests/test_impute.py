@@ -706,6 +706,26 @@ def test_a_users_model_with_complete_serves_the_imputer():
     np.testing.assert_allclose(filled[missing], means[missing])
 
 
+class _RecordingMeans(_ColumnMeans):
+    """Column means that record the rows they are asked to complete."""
+
+    def complete(self, X, sample_posterior=False, random_state=None):
+        self.completed_ = np.array(X, copy=True)
+        return super().complete(X)
+
+
+def test_only_rows_with_entries_to_fill_are_completed():
+    X = np.array([[1.0, 2.0], [np.nan, 3.0], [np.nan, np.nan], [4.0, 5.0], [2.0, np.nan]])
+    imputer = AutoencoderImputer(_RecordingMeans()).fit(X)
+    filled = imputer.transform(X)
+    np.testing.assert_array_equal(imputer.estimator_.completed_, X[[1, 4]])
+    np.testing.assert_allclose(filled, [[1, 2], [7 / 3, 3], [7 / 3, 10 / 3], [4, 5], [2, 10 / 3]])
+    imputer.set_params(sample_posterior=True).fit(X).transform(X)  # the empty row is drawn
+    np.testing.assert_array_equal(imputer.estimator_.completed_, X[[1, 2, 4]])
+    imputer.transform(X[[0, 3]])  # nothing to fill: one row completed, for the dtypes
+    np.testing.assert_array_equal(imputer.estimator_.completed_, X[[0]])
+
+
 def test_sample_posterior_needs_a_complete_that_can_draw():
     _, X_missing = make_data()
     with pytest.raises(ValueError, match="can draw a completion"):
