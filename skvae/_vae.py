@@ -415,8 +415,7 @@ class VAETransformer(BaseAutoencoder):
 
     def _log_likelihood(self, targets, params, mask):
         """log p(x | z) summed over the observed targets."""
-        log_prob = self.module_.likelihood.log_prob(params, targets)
-        return (log_prob if mask is None else log_prob * mask).sum(-1)
+        return _observed_sum(self.module_.likelihood.log_prob(params, targets), mask)
 
     def _kl_weight(self, epoch):
         if not self.kl_warmup or epoch is None:
@@ -440,7 +439,9 @@ class VAETransformer(BaseAutoencoder):
         )
         beta = self._kl_weight(epoch)
         if n_samples > 1:
-            log_w, params = self._importance_sample(x, mask, noise, (mean, log_var), beta)
+            log_w, params, _ = self._importance_sample(
+                x, mask, noise, (mean, log_var), beta
+            )
         else:  # one sample: the ELBO, as a (1, N) log-weight
             params = self.module_.decode(mean + torch.exp(0.5 * log_var) * noise)
             kl = kl_standard_normal(mean, log_var)
@@ -490,6 +491,8 @@ class VAETransformer(BaseAutoencoder):
             ``log p(x_obs | z_k) + beta * (log p(z_k) - log q(z_k | x))``.
         params : Tensor of shape (K, N, width)
             The likelihoods' parameters at each ``z_k``.
+        log_prob : Tensor of shape (K, N, n_targets)
+            ``log p(x_j | z_k)`` of every target, observed or not.
         """
         inputs, targets = self._table.split(x)
         mean, log_var = self.module_.encode(inputs) if posterior is None else posterior
@@ -500,16 +503,18 @@ class VAETransformer(BaseAutoencoder):
         return self._weigh(targets, mask, z, log_ratio, beta)
 
     def _weigh(self, targets, mask, z, log_ratio, beta=1.0):
-        """``log p(x_obs | z) + beta * log_ratio`` and the decoder output at ``z``.
+        """``log p(x_obs | z) + beta * log_ratio``, the decoder output at ``z``
+        and each target's ``log p(x_j | z)``.
 
         ``log_ratio`` is ``log p(z)`` minus the log density of the proposal
         that drew ``z``.
         """
         params = self.module_.decode(z)
-        return self._log_likelihood(targets, params, mask) + beta * log_ratio, params
+        log_prob = self.module_.likelihood.log_prob(params, targets)
+        return _observed_sum(log_prob, mask) + beta * log_ratio, params, log_prob
 
     def _score_rows(self, x, mask):
-        log_w, _ = self._importance_sample(x, mask, self._importance_noise(x.device))
+        log_w, _, _ = self._importance_sample(x, mask, self._importance_noise(x.device))
         return log_mean_exp(log_w, dim=0)
 
     def _score_samples(self, codes):
@@ -524,10 +529,9 @@ class VAETransformer(BaseAutoencoder):
         Jacobian). A row's terms sum to the reconstruction part of
         ``-log p(x) = E_p(z|x)[-log p(x | z)] + KL(p(z | x) || p(z))``.
         """
-        log_w, params = self._importance_sample(
+        log_w, _, log_prob = self._importance_sample(
             x, mask, self._importance_noise(x.device)
         )
-        log_prob = self.module_.likelihood.log_prob(params, self._table.split(x)[1])
         weights = torch.softmax(log_w, dim=0).unsqueeze(-1)
         terms = -(weights * log_prob).sum(0)
         return terms if mask is None else terms * mask
@@ -549,18 +553,19 @@ class VAETransformer(BaseAutoencoder):
         """
         likelihood = self.module_.likelihood
         if generator is None:
-            log_w, params = self._importance_sample(
+            log_w, params, _ = self._importance_sample(
                 x, mask, self._importance_noise(x.device)
             )
             weights = torch.softmax(log_w, dim=0)
             return likelihood.point(likelihood.weighted_expectation(params, weights))
-        log_w, params = self._defensive_sample(x, mask, generator)
+        log_w, params, _ = self._defensive_sample(x, mask, generator)
         k = torch.multinomial(torch.softmax(log_w, dim=0).T, 1, generator=generator)
         index = k.T.unsqueeze(-1).expand(1, *params.shape[1:])
         return likelihood.sample(params.gather(0, index)[0], generator)
 
     def _defensive_sample(self, x, mask, generator):
-        """Log-weights and decoder outputs of ``2 n_importance_samples`` fresh draws.
+        """Log-weights, decoder outputs and log-probabilities (see :meth:`_weigh`)
+        of ``2 n_importance_samples`` fresh draws.
 
         Half from ``q(z | x)``, half from ``p(z)``, each weighted by
         ``p(x_obs | z) p(z) / (q(z | x) / 2 + p(z) / 2)``.
@@ -594,3 +599,8 @@ class VAETransformer(BaseAutoencoder):
         return self._map(
             lambda z: likelihood.sample(self.module_.decode(z), generator), z
         )
+
+
+def _observed_sum(log_prob, mask):
+    """Each row's sum of ``log_prob`` over its observed targets (``mask``; None: all)."""
+    return (log_prob if mask is None else log_prob * mask).sum(-1)
