@@ -470,7 +470,7 @@ class VAETransformer(BaseAutoencoder):
         return noise.to(device)
 
     def _importance_sample(self, x, mask, noise, posterior=None, beta=1.0):
-        """Importance log-weights and the decoder output for each sample.
+        """Importance log-weights, decoder outputs and log-probabilities of each sample.
 
         Parameters
         ----------
