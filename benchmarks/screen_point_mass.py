@@ -7,9 +7,8 @@ with those entries missing (the point mass and the continuous part of a
 spiked likelihood, built from existing column types). Two uses, each
 against the model of the columns as they are:
 
-* imputation: the default imputer's estimator (``VAETransformer(
-  n_components=min(8, d - 1), train_importance_samples=10,
-  n_importance_samples=1000)``) on ``bench_speed.py``'s standardised
+* imputation: the default imputer's estimator (the package's
+  ``_default_estimator``) on ``bench_speed.py``'s standardised
   training rows with 20% of the cells removed completely at random; the
   fill of a split column is ``p * value + (1 - p) * fill``, ``p`` the
   indicator's fill; MSE on the removed cells, with missForest-like's;
@@ -34,6 +33,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 
 from skvae import AutoencoderImputer, VAETransformer
+from skvae._impute import _default_estimator
 
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # the sibling helpers
 import bench_defaults  # noqa: E402
@@ -73,9 +73,8 @@ def imputation(name, seed, share):
     d = X.shape[1]
     spiked = spikes(X_missing, share)
 
-    def estimator(types=None):
-        return VAETransformer(n_components=max(1, min(8, d - 1)), train_importance_samples=10,
-                              n_importance_samples=1000, column_types=types)
+    def estimator(types=None):  # the imputer's default, with the split columns' types
+        return _default_estimator(d, None).set_params(column_types=types)
 
     out = {}
     start = time.perf_counter()

@@ -510,14 +510,15 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             if self.sample_posterior else {}
         )
         holes = missing[:, kept]
+        has_hole = holes.any(axis=1)
         empty = holes.all(axis=1) & (not self.sample_posterior)
         # only rows with an entry to fill go through the model (a row's fill
         # depends on its row alone); rows with nothing observed take the
         # marginals, unless drawn; one row at least, for the fills' dtypes
-        needed = holes.any(axis=1) & ~empty
+        needed = has_hole & ~empty
         if not needed.any() and X.shape[0]:
             needed[0] = True
-        whole = ~holes.any(axis=1) & ~needed
+        whole = ~has_hole & ~needed
         check = getattr(self.estimator_, "transform", None)
         if whole.any() and check is not None:
             check(_take(X, whole, kept))  # the model's checks of their values, cheaply
