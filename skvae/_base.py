@@ -718,8 +718,7 @@ class BaseAutoencoder(
         codes, outside = self._validate_X(X, reset=False, outside="missing")
         chunk = self._score_chunk(self._table.width)
         scores = self._map_rows(self._feature_scores, codes, chunk)
-        out = np.empty(scores.shape, dtype=np.float64)
-        out[:, self._table.order] = scores
+        out = self._table.per_column(scores)
         if outside is not None:
             out[outside] = np.inf
         return out

@@ -6,7 +6,8 @@ its values second; :func:`make_column` turns a column into the
 dtype, categories, the offset of a positive column). The statistics that
 standardise the codes come later, from the table. :func:`heavy_tailed_types`
 reads which float columns to model as positive (the outlier detector's
-rule); :meth:`Column.outside_support` says which values a column's model
+rule); :func:`point_mass_type` which give one value a probability of its
+own; :meth:`Column.outside_support` says which values a column's model
 cannot hold.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from ._dtypes import is_number_dtype
 from ._frames import holds_lists, is_frame
-from ._kinds import BINARY, POSITIVE, TYPES
+from ._kinds import BINARY, POSITIVE, SPIKED, TYPES, ZERO_INFLATED
 
 # A column of labels with more distinct values than this, and more than half
 # its rows distinct, is refused as free text (declare it categorical to keep it).
@@ -29,6 +30,11 @@ HEAVY_TAIL_SKEWNESS = 5.0
 # Standard errors of a Poisson's variance-to-mean ratio below 1 at which a
 # column of non-negative integers is typed real rather than count.
 COUNT_DISPERSION_Z = 3.0
+# A float column whose most frequent value holds at least this share of its
+# observed values, twice as many as any other value, beside at least two
+# other values, gives that value a point mass (benchmarks/pages/mixed-types.md,
+# "A point mass, built").
+POINT_MASS_SHARE = 0.2
 
 
 @dataclass
@@ -39,7 +45,9 @@ class Column:
     or ordinal column, in class order; ``mean`` and ``scale`` standardise
     its scalar code; a positive column is modelled as ``log1p(x / offset)``.
     ``resolution`` is the step of the grid a real column's values lie on (0
-    if none was found): its Gaussian's scale is floored by it.
+    if none was found): its Gaussian's scale is floored by it. ``atom`` is
+    the value a spiked or zero-inflated column holds with a probability of
+    its own (0 for zero-inflated columns).
     """
 
     name: object
@@ -50,6 +58,7 @@ class Column:
     scale: float = 1.0
     offset: float = 1.0
     resolution: float = 0.0
+    atom: float = 0.0
     labelled: bool = field(default=False)  # binary column of non-numeric labels
 
     @property
@@ -59,7 +68,16 @@ class Column:
 
     @property
     def n_inputs(self):
-        return len(self.categories) if self.kind.one_hot else 1
+        """Its network inputs: one-hot classes; the indicator of the atom and
+        the other values (point masses); else the scalar code."""
+        if self.kind.one_hot:
+            return len(self.categories)
+        return 2 if self.kind.point_mass else 1
+
+    @property
+    def has_point_mass(self):
+        """Whether its ``atom`` has a probability of its own (spiked, zero-inflated)."""
+        return self.kind.point_mass
 
     @property
     def has_labels(self):
@@ -74,37 +92,47 @@ class Column:
 
     @property
     def is_gaussian(self):
-        """Whether a Gaussian models its standardised value: real and positive."""
+        """Whether a Gaussian models its standardised value: real, positive,
+        and the values of spiked and zero-inflated columns other than the atom."""
         return self.kind.likelihood == "gaussian"
 
     @property
     def is_bounded_below(self):
-        """Whether its likelihood gives low values probability 0: counts and
-        positive columns (see :meth:`outside_support`)."""
+        """Whether its likelihood gives low values probability 0: counts,
+        positive and zero-inflated columns (see :meth:`outside_support`)."""
         return self.kind.bounded_below
 
     @property
     def has_bounded_support(self):
         """Whether some codes have probability 0 under its likelihood (see
-        :meth:`outside_support`): labelled, count and positive columns."""
+        :meth:`outside_support`): labelled, count, positive and
+        zero-inflated columns."""
         return self.has_labels or self.is_bounded_below
 
     def outside_support(self, codes):
         """Where ``codes`` have probability 0 under the column's likelihood.
 
-        A label not seen in fit (coded -1); a negative count; in a positive
-        column a value at or below ``-offset``, where ``log1p(x / offset)``
-        is not defined (``fit`` refuses negative values there, but a new
-        value a little below the training minimum keeps a density).
+        A label not seen in fit (coded -1); a negative count or negative
+        value of a zero-inflated column; in a positive column a value at or
+        below ``-offset``, where ``log1p(x / offset)`` is not defined
+        (``fit`` refuses negative values there, but a new value a little
+        below the training minimum keeps a density).
         """
-        if self.has_labels or (self.kind.discrete and self.is_bounded_below):  # counts
+        if self.has_labels or (self.is_bounded_below and (
+                self.kind.discrete or self.has_point_mass)):
             return codes < 0
         if self.is_bounded_below:
             return codes <= -self.offset
         return np.zeros(np.shape(codes), dtype=bool)
 
     def scalar(self, codes):
-        """The value of its codes that is standardised: a log for log-coded columns."""
+        """The value of its codes that is standardised: a log for log-coded
+        columns; NaN at a point mass's atom, which the Gaussian leaves out."""
+        if self.has_point_mass:
+            off = codes == self.atom
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = np.log(codes) if self.kind.log_coded else codes
+            return np.where(off, np.nan, values)
         if not self.kind.log_coded:
             return codes
         return np.log1p(codes if self.kind.discrete else codes / self.offset)
@@ -125,8 +153,11 @@ def infer_type(values):
       variance to mean is at least ``1 - 3 sqrt(2 / (n - 1))``, three
       standard errors of a Poisson's ratio under 1 (0.75 for 300 values),
       else ``"real"`` (years, scores on a short scale);
-    - floats: ``"real"`` (integers with holes stored as floats too: give
-      them a nullable integer dtype, ``"Int64"``, or declare their type);
+    - floats: by :func:`point_mass_type`, ``"spiked"`` or
+      ``"zero-inflated"`` when one value holds at least ``POINT_MASS_SHARE``
+      of them, else ``"real"`` (integers with holes stored as floats too:
+      give them a nullable integer dtype, ``"Int64"``, or declare their
+      type);
     - labels (``object`` or ``string``): ``"binary"`` if there are two,
       else ``"categorical"``. Strings are labels even when they spell
       numbers (``"1.5"``): their values come back as the same strings. An
@@ -148,7 +179,7 @@ def infer_type(values):
     if pd.api.types.is_integer_dtype(dtype):
         return _integer_type(observed.to_numpy(dtype=np.float64))
     if pd.api.types.is_float_dtype(dtype):
-        return "real"
+        return point_mass_type(observed.to_numpy(dtype=np.float64)) or "real"
     if dtype.kind in "mMc" or isinstance(
         dtype, (pd.PeriodDtype, pd.IntervalDtype, pd.DatetimeTZDtype)
     ):
@@ -159,9 +190,10 @@ def infer_type(values):
             raise _no_observed_value(values.name, dtype, "type")
         if kind in NUMBER_KINDS:
             numbers = pd.to_numeric(observed)
-            return _integer_type(numbers.to_numpy(np.float64)) if (
-                (numbers == numbers.round()).all()
-            ) else "real"
+            numbers = numbers.to_numpy(np.float64)
+            if (numbers == np.round(numbers)).all():
+                return _integer_type(numbers)
+            return point_mass_type(numbers) or "real"
         n_labels = observed.nunique()
         if n_labels > MAX_LABELS and n_labels > len(observed) / 2:
             numbers = pd.to_numeric(observed, errors="coerce").notna().all()
@@ -232,6 +264,40 @@ def _no_observed_value(name, dtype, what):
     )
 
 
+def point_mass_type(values):
+    """``"spiked"``, ``"zero-inflated"`` or None for observed float values.
+
+    A column whose most frequent value holds at least ``POINT_MASS_SHARE``
+    of its values and at least twice as many as any other value, and that
+    takes at least two other values, gives that value a point mass:
+    ``"zero-inflated"`` when it is 0 and no value is negative (an amount:
+    mostly 0, else positive, its other values modelled on a log scale), else
+    ``"spiked"`` (a placeholder, a default setting, a pixel mostly blank).
+    A Gaussian, whose density at a value held by a fifth of the rows grows
+    without bound as its scale shrinks, cannot describe either.
+    """
+    if values.size < 3:
+        return None
+    distinct, counts = np.unique(values, return_counts=True)
+    if distinct.size < 3:
+        return None
+    top = int(np.argmax(counts))
+    second = np.partition(counts, -2)[-2]
+    if counts[top] < max(POINT_MASS_SHARE * values.size, 2 * second):
+        return None
+    if distinct[top] == 0 and distinct[0] == 0:
+        return ZERO_INFLATED.name
+    return SPIKED.name
+
+
+def atom_of(values):
+    """The most frequent of observed float values (the smallest if tied); 0 if none."""
+    if not values.size:
+        return 0.0
+    distinct, counts = np.unique(values, return_counts=True)
+    return float(distinct[np.argmax(counts)])
+
+
 def is_heavy_tailed(values):
     """Whether a float column (NaN missing) is better modelled as positive.
 
@@ -258,9 +324,10 @@ def is_heavy_tailed(values):
 def heavy_tailed_types(X):
     """``column_types`` declaring positive the heavy-tailed float columns of X.
 
-    The columns of a float array, or the float columns of a DataFrame (its
-    other columns keep the types inferred from their dtypes), for which
-    :func:`is_heavy_tailed` holds; keys are positions or names.
+    The columns of a float array, or the float columns of a DataFrame
+    without a point mass (its other columns keep the types inferred from
+    their dtypes), for which :func:`is_heavy_tailed` holds; keys are
+    positions or names.
     """
     if is_frame(X):
         columns = [
@@ -268,6 +335,9 @@ def heavy_tailed_types(X):
             for j, name in enumerate(X.columns)
             if X.dtypes.iloc[j].kind == "f"
         ]
+        # a float column with a point mass keeps it (see infer_type)
+        columns = [(name, values) for name, values in columns
+                   if point_mass_type(values[~np.isnan(values)]) is None]
     else:
         columns = [(j, X[:, j].astype(np.float64)) for j in range(X.shape[1])]
     return {name: "positive" for name, values in columns if is_heavy_tailed(values)}
@@ -383,13 +453,17 @@ def make_column(values, name, declared, default, frame):
                     "categories it can take."
                 )
             raise _no_observed_value(name, dtype, "categories")
-    if kind is POSITIVE:
+    if kind.bounded_below and not kind.discrete:  # positive, zero-inflated
         codes = as_numbers(values, name)
         if (codes < 0).any():
             raise ValueError(
-                f"Column {name!r} is positive and cannot hold negative values, got "
+                f"Column {name!r} is {declared} and cannot hold negative values, got "
                 f"{np.nanmin(codes):g}. Declare it real in column_types."
             )
+    if kind is SPIKED:
+        codes = as_numbers(values, name)
+        column.atom = atom_of(codes[~np.isnan(codes)])
+    if kind is POSITIVE:
         mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
         column.offset = float(mean) if mean > 0 else 1.0
     return column

@@ -17,6 +17,12 @@ type           target (the likelihood's)   network input                likeliho
 =============  ==========================  ===========================  =============
 real           standardised value          the target                   gaussian
 positive       standardised log1p(x / m)   the target                   gaussian
+spiked         whether x is the atom a;    the indicator; the           bernoulli;
+               standardised x, missing     standardised value (0 at     gaussian
+               at a                        a)
+zero-inflated  whether x is 0;             the indicator; the           bernoulli;
+               standardised log x,         standardised log (0 at 0)    gaussian
+               missing at 0
 count          the count                   standardised log1p(count)    count
 binary         0 or 1 (or a value in       the target                   bernoulli
                [0, 1])
@@ -25,7 +31,11 @@ ordinal        level index                 standardised level index     ordinal
 =============  ==========================  ===========================  =============
 
 Targets are ordered by likelihood (``GROUPS``), so that each likelihood's
-columns are contiguous; inputs keep the columns' order. A table of real
+columns are contiguous; inputs keep the columns' order. A column with a
+point mass has two targets, the indicator of its atom and its other values
+(the targets' mask leaves those out at the atom): the likelihood of a
+value is ``p`` at the atom and ``(1 - p)`` times the Gaussian's density
+elsewhere. A table of real
 columns only (or of binary columns only, the Bernoulli VAE on arrays) has
 the same inputs and targets and stores them once: the path of numeric
 arrays costs nothing more than standardising them. Nothing here knows about
@@ -46,7 +56,14 @@ from ._column_types import (  # noqa: F401 (infer_type: the table's API)
 )
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
 from ._frames import is_frame
-from ._kinds import BINARY, POSITIVE, REAL, TYPES  # noqa: F401 (TYPES: the table's API)
+from ._kinds import (  # noqa: F401 (TYPES: the table's API)
+    BINARY,
+    POSITIVE,
+    REAL,
+    SPIKED,
+    TYPES,
+    ZERO_INFLATED,
+)
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
@@ -99,10 +116,10 @@ def column_codes(values, column, check_support=True):
     checked = check_support and column.is_bounded_below
     if checked and column.outside_support(codes).any():
         lowest = np.nanmin(codes)
-        if column.kind.discrete:
+        if column.kind.discrete or column.has_point_mass:
             raise ValueError(
-                f"Column {column.name!r} is count and cannot hold negative values, "
-                f"got {lowest:g}. Declare it real in column_types."
+                f"Column {column.name!r} is {column.type} and cannot hold negative "
+                f"values, got {lowest:g}. Declare it real in column_types."
             )
         raise ValueError(
             f"Column {column.name!r} is positive, modelled as log1p(x / "
@@ -141,17 +158,22 @@ class Table:
         self.columns = list(columns)
         self.frame = frame
         rank = {name: i for i, name in enumerate(GROUPS)}
-        # target position -> column; a stable sort keeps the columns' order
-        self.order = np.array(
-            sorted(range(len(columns)), key=lambda j: rank[columns[j].likelihood]),
-            dtype=int,
+        # every target as (likelihood, column, whether it is a point mass's
+        # indicator), by likelihood and then in the columns' order
+        targets = sorted(
+            [(c.likelihood, j, False) for j, c in enumerate(columns)]
+            + [("bernoulli", j, True) for j, c in enumerate(columns) if c.has_point_mass],
+            key=lambda t: (rank[t[0]], t[1]),
         )
+        self.likelihoods = [t[0] for t in targets]
+        self.order = np.array([t[1] for t in targets], dtype=int)  # target -> column
+        self.indicator = np.array([t[2] for t in targets], dtype=bool)
         # targets in the columns' order already: decoding copies, not scatters
-        self.in_order = bool(np.all(np.diff(self.order) > 0))
-        self.shared = all(c.is_gaussian for c in columns) or all(
+        self.in_order = bool(np.all(np.diff(self.order) > 0)) and len(targets) == len(columns)
+        self.shared = all(c.is_gaussian and not c.has_point_mass for c in columns) or all(
             c.kind is BINARY and not c.labelled for c in columns
         )
-        self.n_targets = len(columns)
+        self.n_targets = len(targets)
         self.n_inputs = self.n_targets if self.shared else sum(c.n_inputs for c in columns)
 
     # --------------------------------------------------------------- fitting
@@ -181,7 +203,7 @@ class Table:
         table = cls(columns, frame)
         codes = np.ascontiguousarray(table.codes(X), dtype=np.float64)
         for j, column in enumerate(columns):
-            if column.kind is REAL:
+            if column.kind in (REAL, SPIKED):
                 column.resolution = grid_step(codes[:, j])
         return table.set_statistics(table.moments(codes))
 
@@ -197,8 +219,9 @@ class Table:
         return moments.update(self.scalars(codes))
 
     def scalars(self, codes):
-        """The values of codes that are standardised: logs of positive and count codes."""
-        if not any(c.is_bounded_below for c in self.columns):
+        """The values of codes that are standardised: logs of positive and count
+        codes, NaN at the atoms of point masses."""
+        if not any(c.kind.log_coded or c.has_point_mass for c in self.columns):
             return codes
         return np.column_stack(
             [c.scalar(codes[:, j]) for j, c in enumerate(self.columns)]
@@ -249,10 +272,11 @@ class Table:
         near the border) makes the scale collapse, and a new row where it is
         not 0 hundreds of nats less likely.
         """
-        columns = [self.columns[j] for j in self.order]
+        columns = [self.columns[j] for j, name in zip(self.order, self.likelihoods)
+                   if name == "gaussian"]
         return np.array([
-            c.resolution / (SQRT_2PI * c.scale) if c.kind is REAL else 0.0
-            for c in columns if c.likelihood == "gaussian"
+            c.resolution / (SQRT_2PI * c.scale) if c.kind in (REAL, SPIKED) else 0.0
+            for c in columns
         ])
 
     # ---------------------------------------------------------------- layout
@@ -260,14 +284,15 @@ class Table:
     def groups(self):
         """``(likelihood, argument)`` of each likelihood, in target order.
 
-        The argument is the number of columns, or the number of classes of
+        The argument is the number of targets, or the number of classes of
         each column (categorical, ordinal).
         """
         out = []
         for name in GROUPS:
-            columns = [c for c in self.columns if c.likelihood == name]
+            columns = [self.columns[j] for j, t in zip(self.order, self.likelihoods)
+                       if t == name]
             if columns:
-                classes = columns[0].kind.classes
+                classes = name in ("categorical", "ordinal")
                 out.append((name, [len(c.categories) for c in columns] if classes
                             else len(columns)))
         return out
@@ -297,12 +322,25 @@ class Table:
     def gaussian_inputs(self):
         """Input position of each Gaussian target, in target order.
 
-        The Gaussian targets come first; each is its own input, standardised.
+        The Gaussian targets come first; each is its own input, standardised
+        (after the indicator of its atom, for a point mass).
         """
         starts = np.cumsum([0] + [c.n_inputs for c in self.columns])[:-1]
         if self.shared:
             starts = np.arange(self.n_targets)
-        return [starts[j] for j in self.order if self.columns[j].likelihood == "gaussian"]
+        return [starts[j] + int(self.columns[j].has_point_mass)
+                for j, name in zip(self.order, self.likelihoods) if name == "gaussian"]
+
+    def per_column(self, scores):
+        """``(N, n_columns)`` sums of per-target ``scores`` over each column's targets."""
+        if len(self.order) == len(self.columns):
+            out = np.empty(scores.shape, dtype=np.float64)
+            out[:, self.order] = scores
+            return out
+        out = np.zeros((scores.shape[0], len(self.columns)))
+        for t, j in enumerate(self.order):
+            out[:, j] += scores[:, t]
+        return out
 
     def statistics(self):
         """Per-column ``(mean, scale)`` of the standardised codes (NaN: none)."""
@@ -367,14 +405,21 @@ class Table:
         Returns ``(data, mask, n_clipped)``: ``data`` is float32 ``(N,
         width)`` with missing entries at 0 (the training mean of standardised
         codes); ``mask`` is float32 ``(N, n_targets)`` in target order, or
-        None when nothing is missing.
+        None when nothing is missing and no value is at a point mass's atom
+        (whose Gaussian target it leaves out).
         """
         scalar = self.scalars(codes)
         means = np.array([c.mean for c in self.columns])
         scales = np.array([c.scale for c in self.columns])
         std, n_clipped = standardise(scalar, means, scales)
         missing = np.isnan(codes)
-        mask = None if not missing.any() else (~missing[:, self.order]).astype(np.float32)
+        at_atom = {j: (codes[:, j] == c.atom)[:, None].astype(np.float32)
+                   for j, c in enumerate(self.columns) if c.has_point_mass}
+        left_out = missing[:, self.order]
+        for t, j in enumerate(self.order):
+            if j in at_atom and not self.indicator[t]:
+                left_out[:, t] |= at_atom[j][:, 0] > 0
+        mask = None if not left_out.any() else (~left_out).astype(np.float32)
         if self.shared:
             return std, mask, n_clipped
         raw = np.where(missing, 0.0, codes).astype(np.float32)
@@ -383,9 +428,14 @@ class Table:
             if column.kind.one_hot:
                 inputs.append(_one_hot(codes[:, j], len(column.categories)))
             else:
+                if j in at_atom:
+                    inputs.append(at_atom[j])
                 source = std if column.is_standardised else raw
                 inputs.append(source[:, j : j + 1])
-        for j in self.order:
+        for j, indicator in zip(self.order, self.indicator):
+            if indicator:
+                targets.append(at_atom[j])
+                continue
             source = std if self.columns[j].is_gaussian else raw
             targets.append(source[:, j : j + 1])
         return np.hstack(inputs + targets), mask, n_clipped
@@ -407,7 +457,8 @@ class Table:
         """Per row: log |d target / d x| summed over observed real and positive entries.
 
         Adds to a density of the standardised targets to give the density
-        of the rows in their own units.
+        of the rows in their own units. A value at a point mass's atom has
+        a probability, not a density: it adds nothing.
         """
         log_scale = np.array(
             [np.log(c.scale) if c.is_gaussian else 0.0 for c in self.columns]
@@ -420,7 +471,13 @@ class Table:
             # depend on the rows around it
             terms = np.where(observed, log_scale, 0.0)
             for j, column in enumerate(self.columns):
-                if column.kind is POSITIVE:
+                if column.has_point_mass:
+                    off = observed[:, j] & (block[:, j] != column.atom)
+                    terms[:, j] = np.where(off, terms[:, j], 0.0)
+                    if column.kind.log_coded:
+                        with np.errstate(divide="ignore", invalid="ignore"):
+                            terms[:, j] += np.where(off, np.log(block[:, j]), 0.0)
+                elif column.kind is POSITIVE:
                     terms[:, j] += np.where(
                         observed[:, j], np.log(column.offset + block[:, j]), 0.0
                     )
@@ -433,14 +490,21 @@ class Table:
 
         Standardisation undone, counts rounded, classes mapped to their
         labels, each column cast to its dtype: a DataFrame if the table was
-        fitted on one, else a float array.
+        fitted on one, else a float array. A point mass's column is ``p a +
+        (1 - p) x`` for the probability (or draw) ``p`` of its atom ``a``
+        and its other value ``x``: a draw is one or the other, an expectation
+        their mean.
         """
         targets = np.asarray(targets)
         if self.in_order:
             values = targets.astype(np.float64)
-        else:  # scattering columns costs an order of magnitude more than a copy
+        elif len(self.order) == len(self.columns):
+            # scattering columns costs an order of magnitude more than a copy
             values = np.empty(targets.shape)
             values[:, self.order] = targets
+        else:
+            values = np.empty((targets.shape[0], len(self.columns)))
+            values[:, self.order[~self.indicator]] = targets[:, ~self.indicator]
         scaled = [j for j, c in enumerate(self.columns) if c.is_gaussian]
         if scaled:  # one vectorised pass over every standardised column
             scales = np.array([self.columns[j].scale for j in scaled])
@@ -453,6 +517,13 @@ class Table:
         for j, column in enumerate(self.columns):
             if column.kind is POSITIVE:
                 values[:, j] = column.offset * np.expm1(values[:, j]).clip(min=0)
+            elif column.kind is ZERO_INFLATED:
+                values[:, j] = np.exp(values[:, j])
+        for t in np.flatnonzero(self.indicator):
+            j, atom = self.order[t], self.columns[self.order[t]].atom
+            p = targets[:, t].astype(np.float64)
+            with np.errstate(invalid="ignore"):  # (1 - p) x where p is 1 and x overflows
+                values[:, j] = np.where(p >= 1, atom, p * atom + (1 - p) * values[:, j])
         if not self.frame:
             return values
         import pandas as pd

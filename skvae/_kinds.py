@@ -29,7 +29,8 @@ class ColumnType:
         categorical codes are probabilities, left as they are).
     log_coded : bool
         Its scalar code is a logarithm: ``log1p(x / offset)`` for a
-        positive column, ``log1p(x)`` for a count.
+        positive column, ``log1p(x)`` for a count, ``log(x)`` for the
+        values of a zero-inflated column other than 0.
     bounded_below : bool
         Its likelihood gives low values probability 0 (see
         :meth:`Column.outside_support`).
@@ -42,6 +43,10 @@ class ColumnType:
         Its values are labels, coded as class indices.
     one_hot : bool
         The network's input is the one-hot vector of its class.
+    point_mass : bool
+        One value, its ``atom``, has a probability of its own: the column
+        is coded as an indicator of the atom (a Bernoulli target) and its
+        other values (a Gaussian target the atom leaves missing).
     """
 
     name: str
@@ -53,6 +58,7 @@ class ColumnType:
     labels: bool = False
     classes: bool = False
     one_hot: bool = False
+    point_mass: bool = False
 
 
 REAL = ColumnType("real", "gaussian", standardised=True)
@@ -65,5 +71,9 @@ CATEGORICAL = ColumnType("categorical", "categorical", discrete=True, labels=Tru
                          classes=True, one_hot=True)
 ORDINAL = ColumnType("ordinal", "ordinal", standardised=True, discrete=True,
                      labels=True, classes=True)
+SPIKED = ColumnType("spiked", "gaussian", standardised=True, point_mass=True)
+ZERO_INFLATED = ColumnType("zero-inflated", "gaussian", standardised=True, log_coded=True,
+                           bounded_below=True, point_mass=True)
 # name -> type, in the order the docs list them
-TYPES = {kind.name: kind for kind in (REAL, POSITIVE, COUNT, BINARY, CATEGORICAL, ORDINAL)}
+TYPES = {kind.name: kind for kind in (REAL, POSITIVE, SPIKED, ZERO_INFLATED, COUNT,
+                                      BINARY, CATEGORICAL, ORDINAL)}

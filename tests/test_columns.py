@@ -99,11 +99,14 @@ def test_each_type_says_how_it_is_coded():
     def having(question):
         return {name for name, kind in TYPES.items() if question(kind)}
 
-    assert list(TYPES) == ["real", "positive", "count", "binary", "categorical", "ordinal"]
-    assert having(lambda k: k.likelihood == "gaussian") == {"real", "positive"}
+    assert list(TYPES) == ["real", "positive", "spiked", "zero-inflated", "count",
+                           "binary", "categorical", "ordinal"]
+    assert having(lambda k: k.likelihood == "gaussian") == {
+        "real", "positive", "spiked", "zero-inflated"}
     assert having(lambda k: not k.standardised) == {"binary", "categorical"}
     assert having(lambda k: k.log_coded) == having(lambda k: k.bounded_below) == {
-        "positive", "count"}
+        "positive", "zero-inflated", "count"}
+    assert having(lambda k: k.point_mass) == {"spiked", "zero-inflated"}
     assert having(lambda k: k.discrete) == {"count", "binary", "categorical", "ordinal"}
     assert having(lambda k: k.labels) == {"binary", "categorical", "ordinal"}
     assert having(lambda k: k.classes) == {"categorical", "ordinal"}

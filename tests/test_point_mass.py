@@ -1,0 +1,196 @@
+"""Columns with a point mass: spiked and zero-inflated columns."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skvae import (
+    AutoencoderImputer,
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    VAETransformer,
+)
+from skvae._column_types import heavy_tailed_types, point_mass_type
+from skvae._columns import Table
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(hidden_layer_sizes=(16,), max_iter=60, random_state=0, device="cpu")
+
+
+def amounts_frame(n=400, seed=0):
+    """An amount mostly 0, a setting mostly 40, and a real column they depend on."""
+    rng = np.random.RandomState(seed)
+    z = rng.normal(size=n)
+    paid = rng.rand(n) < 0.3 + 0.2 * (z > 0)
+    return pd.DataFrame({
+        "gain": np.where(paid, np.exp(6.0 + 0.5 * z + 0.3 * rng.normal(size=n)), 0.0),
+        "hours": np.where(rng.rand(n) < 0.4, 40.0, np.round(40 + 8 * z + rng.normal(size=n), 1)),
+        "x": z + 0.1 * rng.normal(size=n),
+    })
+
+
+# ------------------------------------------------------------------ the rule
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (np.r_[np.zeros(30), np.arange(1.0, 71.0)], "zero-inflated"),
+        (np.r_[np.full(30, 40.0), np.arange(70.0)], "spiked"),
+        (np.r_[np.full(30, -1.0), np.arange(70.0)], "spiked"),  # a placeholder
+        (np.r_[np.zeros(30), np.arange(-35.0, 35.0)], "spiked"),  # 0 not the minimum
+        (np.r_[np.zeros(19), np.arange(1.0, 82.0)], None),  # under a fifth
+        (np.array([1.0, 2.0, 3.0]), None),  # no value stands out
+        (np.r_[np.zeros(40), np.ones(30), np.arange(2.0, 32.0)], None),  # nor here
+        (np.r_[np.zeros(50), np.ones(50)], None),  # two values: binary
+        (np.random.RandomState(0).normal(size=100), None),
+    ],
+)
+def test_a_value_that_holds_a_fifth_of_a_column_gets_a_point_mass(values, expected):
+    assert point_mass_type(values) == expected
+
+
+def test_float_columns_of_frames_get_their_point_masses_and_arrays_as_declared():
+    X = amounts_frame()
+    assert Table.fit(X).types == {"gain": "zero-inflated", "hours": "spiked", "x": "real"}
+    table = Table.fit(X.to_numpy())
+    assert set(table.types.values()) == {"real"}
+    table = Table.fit(X.to_numpy(), types={0: "zero-inflated", 1: "spiked"})
+    assert [c.atom for c in table.columns] == [0.0, 40.0, 0.0]
+    assert table.types == {0: "zero-inflated", 1: "spiked", 2: "real"}
+
+
+def test_declared_types_override_the_rule():
+    X = amounts_frame()
+    assert Table.fit(X, types={"gain": "positive", "hours": "real"}).types == {
+        "gain": "positive", "hours": "real", "x": "real"}
+
+
+def test_the_detector_keeps_a_point_mass_over_a_heavy_tail():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"tail": np.r_[np.zeros(300), rng.pareto(1.5, 700)]})
+    assert point_mass_type(X["tail"].to_numpy()) == "zero-inflated"
+    assert heavy_tailed_types(X) == {}
+    assert heavy_tailed_types(X.to_numpy()) == {0: "positive"}  # arrays: as before
+
+
+def test_negative_values_of_a_zero_inflated_column_are_refused_by_name():
+    X = pd.DataFrame({"gain": [0.0, 0.0, 3.0, -1.0, 2.0]})
+    with pytest.raises(ValueError, match="Column 'gain' is zero-inflated and cannot hold"):
+        Table.fit(X, types={"gain": "zero-inflated"})
+    table = Table.fit(X.clip(lower=0), types={"gain": "zero-inflated"})
+    with pytest.raises(ValueError, match="Column 'gain' is zero-inflated and cannot hold"):
+        table.codes(X)
+
+
+# ---------------------------------------------------------------- the coding
+def test_the_coding_holds_the_indicator_and_leaves_the_atom_out_of_the_gaussian():
+    X = amounts_frame(n=50)
+    table = Table.fit(X)
+    codes = table.codes(X)
+    data, mask, _ = table.encode(codes)
+    inputs, targets = table.split(data)
+    assert table.n_inputs == 5 and table.n_targets == 5
+    assert [name for name, _ in table.groups] == ["gaussian", "bernoulli"]
+    at_zero, at_40 = (X["gain"] == 0).to_numpy(), (X["hours"] == 40).to_numpy()
+    np.testing.assert_array_equal(inputs[:, 0], at_zero)  # gain's indicator first
+    np.testing.assert_array_equal(inputs[:, 1][at_zero], 0.0)
+    gaussian_gain = list(table.order).index(0)
+    np.testing.assert_array_equal(mask[:, gaussian_gain], ~at_zero)
+    np.testing.assert_array_equal(mask[:, 3:].sum(), 2 * 50)  # indicators: observed
+    np.testing.assert_array_equal(targets[:, 3:], np.c_[at_zero, at_40])
+    # the Gaussian of gain is on log x: the inputs' statistics are those of log x
+    logs = np.log(X["gain"][~at_zero])
+    np.testing.assert_allclose(table.columns[0].mean, logs.mean())
+    # decoding the coded rows gives them back, the atoms exactly
+    out = table.decode(targets)
+    assert (out["gain"][at_zero] == 0).all() and (out["hours"][at_40] == 40).all()
+    pd.testing.assert_frame_equal(out, X, rtol=1e-5)
+
+
+def test_decoding_a_probability_gives_the_mean_of_atom_and_value():
+    table = Table.fit(amounts_frame(n=50))
+    targets = np.array([[0.0, 0.0, 0.0, 0.25, 0.5]])  # gaussians at their means
+    out = table.decode(targets)
+    gain, hours = table.columns[0], table.columns[1]
+    assert out["gain"][0] == pytest.approx(0.75 * np.exp(gain.mean))
+    assert out["hours"][0] == pytest.approx(0.5 * 40 + 0.5 * hours.mean)
+
+
+def test_missing_cells_leave_out_both_targets():
+    X = amounts_frame(n=20)
+    X.loc[3, "gain"] = np.nan
+    table = Table.fit(X)
+    _, mask, _ = table.encode(table.codes(X))
+    gain_targets = np.flatnonzero(table.order == 0)
+    assert gain_targets.size == 2 and (mask[3, gain_targets] == 0).all()
+
+
+# ------------------------------------------------------------------ densities
+@pytest.mark.parametrize("kind", ["zero-inflated", "spiked"])
+def test_the_atoms_probability_and_the_density_elsewhere_sum_to_one(kind):
+    # score_samples: log p at the atom, log density (in the user's units) elsewhere
+    rng = np.random.RandomState(0)
+    n = 600
+    values = np.exp(rng.normal(1.0, 0.5, n)) if kind == "zero-inflated" else rng.normal(size=n)
+    atom = 0.0 if kind == "zero-inflated" else 1.0
+    X = np.where(rng.rand(n) < 0.35, atom, values)[:, None]
+    model = VAETransformer(n_components=1, column_types={0: kind}, n_importance_samples=200,
+                           **SMALL).fit(X)
+    p_atom = np.exp(model.score_samples(np.array([[atom]])))[0]
+    assert p_atom == pytest.approx(0.35, abs=0.06)
+    grid = np.linspace(1e-3, 12.0, 4001) if kind == "zero-inflated" else np.linspace(-6, 6, 4001)
+    grid = grid[grid != atom]
+    density = np.exp(model.score_samples(grid[:, None]))
+    assert p_atom + np.trapezoid(density, grid) == pytest.approx(1.0, abs=0.03)
+
+
+# ------------------------------------------------------------------ estimators
+@pytest.mark.parametrize("Model", [AutoencoderTransformer, VAETransformer])
+def test_models_reconstruct_and_draw_atoms(Model):
+    X = amounts_frame()
+    model = Model(n_components=2, **SMALL).fit(X)
+    out = model.inverse_transform(model.transform(X))
+    assert (out["gain"] >= 0).all()
+    if Model is VAETransformer:
+        drawn = model.sample(2000, random_state=0)
+        assert (drawn["gain"] >= 0).all()
+        assert (drawn["gain"] == 0).mean() == pytest.approx((X["gain"] == 0).mean(), abs=0.08)
+        assert (drawn["hours"] == 40).mean() == pytest.approx((X["hours"] == 40).mean(), abs=0.08)
+        # at the atom a column's score is -log of a probability: never below 0
+        scores = model.score_features(X)
+        assert (scores[:, 0][X["gain"].to_numpy() == 0] >= 0).all()
+        assert np.isfinite(scores).all()
+
+
+@pytest.mark.parametrize("sample_posterior", [False, True])
+def test_the_imputer_keeps_observed_cells_and_fills_within_the_support(sample_posterior):
+    X = amounts_frame()  # with a column of labels, the imputer keeps the frame whole
+    X["kind"] = pd.Categorical(np.where(X["x"] > 0, "high", "low"))
+    holes = X.copy()
+    rng = np.random.RandomState(1)
+    holes = holes.mask(rng.rand(*X.shape) < 0.2)
+    imputer = AutoencoderImputer(
+        estimator=VAETransformer(**SMALL), sample_posterior=sample_posterior, random_state=0
+    )
+    out = imputer.fit_transform(holes)
+    assert imputer.estimator_.column_types_["gain"] == "zero-inflated"
+    observed = holes.notna().to_numpy()
+    np.testing.assert_array_equal(out.to_numpy()[observed], holes.to_numpy()[observed])
+    assert not out.isna().any().any() and (out["gain"] >= 0).all()
+    if sample_posterior:  # a draw is the atom or a value, and both occur
+        filled = out["gain"][holes["gain"].isna()]
+        assert (filled == 0).any() and (filled > 0).any()
+
+
+def test_the_detector_flags_and_names_a_negative_amount():
+    X = amounts_frame()
+    detector = AutoencoderOutlierDetector(
+        estimator=VAETransformer(**SMALL), random_state=0
+    ).fit(X)
+    assert detector.estimator_.column_types_["gain"] == "zero-inflated"
+    rows = X.head(3).copy()
+    rows.loc[0, "gain"] = -5.0
+    assert detector.score_samples(rows)[0] == -np.inf
+    contributions = detector.feature_contributions(rows)
+    assert contributions.iloc[0].idxmax() == "gain"
+    assert detector.predict(rows)[0] == -1
