@@ -65,12 +65,16 @@ def test_declared_types_override_the_rule():
         "gain": "positive", "hours": "real", "x": "real"}
 
 
-def test_the_detector_keeps_a_point_mass_over_a_heavy_tail():
+def test_the_detector_models_a_heavy_tail_as_positive_over_a_point_mass():
     rng = np.random.RandomState(0)
-    X = pd.DataFrame({"tail": np.r_[np.zeros(300), rng.pareto(1.5, 700)]})
-    assert point_mass_type(X["tail"].to_numpy()) == "zero-inflated"
-    assert heavy_tailed_types(X) == {}
-    assert heavy_tailed_types(X.to_numpy()) == {0: "positive"}  # arrays: as before
+    X = pd.DataFrame({"tail": np.r_[np.zeros(300), rng.pareto(1.5, 700)],
+                      "amount": np.r_[np.zeros(700), rng.pareto(1.5, 300)]})
+    assert Table.fit(X).types == {"tail": "zero-inflated", "amount": "zero-inflated"}
+    # the tail's median is above its minimum; the amount is mostly 0, not heavy-tailed
+    assert heavy_tailed_types(X) == {"tail": "positive"}
+    detector = AutoencoderOutlierDetector(estimator=VAETransformer(**SMALL), random_state=0)
+    assert detector.fit(X).estimator_.column_types_ == {
+        "tail": "positive", "amount": "zero-inflated"}
 
 
 def test_negative_values_of_a_zero_inflated_column_are_refused_by_name():
@@ -194,3 +198,20 @@ def test_the_detector_flags_and_names_a_negative_amount():
     contributions = detector.feature_contributions(rows)
     assert contributions.iloc[0].idxmax() == "gain"
     assert detector.predict(rows)[0] == -1
+
+
+def test_a_saved_model_keeps_its_point_masses():
+    import io
+
+    from skvae import load, save
+
+    X = amounts_frame()
+    model = VAETransformer(**SMALL).fit(X)
+    buffer = io.BytesIO()
+    save(model, buffer)
+    loaded = load(io.BytesIO(buffer.getvalue()))
+    assert loaded.column_types_ == model.column_types_
+    assert loaded._table.columns[1].atom == 40.0
+    pd.testing.assert_frame_equal(loaded.sample(20, random_state=0),
+                                  model.sample(20, random_state=0))
+    np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
