@@ -35,10 +35,10 @@ columns are contiguous; inputs keep the columns' order. A column with a
 point mass has two targets, the indicator of its atom and its other values
 (the targets' mask leaves those out at the atom): the likelihood of a
 value is ``p`` at the atom and ``(1 - p)`` times the Gaussian's density
-elsewhere. A table of real
-columns only (or of binary columns only, the Bernoulli VAE on arrays) has
-the same inputs and targets and stores them once: the path of numeric
-arrays costs nothing more than standardising them. Nothing here knows about
+elsewhere. A table of real columns only (or of binary columns only, the
+Bernoulli VAE on arrays) has the same inputs and targets and stores them
+once: the path of numeric arrays costs nothing more than standardising
+them. Nothing here knows about
 scikit-learn.
 """
 
@@ -518,7 +518,8 @@ class Table:
             if column.kind is POSITIVE:
                 values[:, j] = column.offset * np.expm1(values[:, j]).clip(min=0)
             elif column.kind is ZERO_INFLATED:
-                values[:, j] = np.exp(values[:, j])
+                with np.errstate(over="ignore"):  # inf: refused below for frames
+                    values[:, j] = np.exp(values[:, j])
         for t in np.flatnonzero(self.indicator):
             j, atom = self.order[t], self.columns[self.order[t]].atom
             p = targets[:, t].astype(np.float64)
