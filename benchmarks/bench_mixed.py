@@ -73,10 +73,12 @@ Imputers, each ``impute(frame_with_missing, columns, seed) -> frame``:
 * ``skvae``: ``AutoencoderImputer`` with its default model
   (``VAETransformer(n_components=8, train_importance_samples=10,
   n_importance_samples=1000)``), told each column's
-  HI-VAE type through ``column_types`` (as HI-VAE is told them);
+  HI-VAE type through ``column_types`` (as HI-VAE is told them), a real or
+  pos column ``spiked`` or ``zero-inflated`` where skvae's rule for float
+  columns finds a point mass in the frame it is given;
 * ``skvae-inferred``: ``AutoencoderImputer(random_state=seed)`` as it is,
-  the types inferred from the dtypes (the positive columns are then
-  ``real``).
+  the types inferred from the dtypes (the positive columns without a point
+  mass are then ``real``).
 
 **Generation** on Adult and defaultCredit (``--generation-tables``). A
 table's rows with no missing cell are split 80/20, stratified on its
@@ -365,8 +367,18 @@ SKVAE_TYPES = {"real": "real", "pos": "positive", "count": "count",
                "cat": "categorical", "ordinal": "ordinal"}
 
 
-def _declared(columns):
-    return {c.name: SKVAE_TYPES[c.type] for c in columns}
+def _declared(columns, frame=None):
+    """skvae's types for HI-VAE's; with ``frame``, a real or pos column gets a
+    point mass (spiked, zero-inflated) where skvae's rule for float columns
+    finds one in its observed values."""
+    from skvae._column_types import point_mass_type
+
+    types = {c.name: SKVAE_TYPES[c.type] for c in columns}
+    for c in columns if frame is not None else ():
+        if c.type in ("real", "pos"):
+            values = frame[c.name].to_numpy(dtype=np.float64, na_value=np.nan)
+            types[c.name] = point_mass_type(values[~np.isnan(values)]) or types[c.name]
+    return types
 
 
 def impute_skvae(frame, columns, seed):
@@ -375,7 +387,7 @@ def impute_skvae(frame, columns, seed):
 
     model = skvae.VAETransformer(
         n_components=8, train_importance_samples=10, n_importance_samples=1000,
-        column_types=_declared(columns),
+        column_types=_declared(columns, frame),
     )
     return skvae.AutoencoderImputer(model, random_state=seed).fit_transform(frame)
 
@@ -457,7 +469,7 @@ def fit_ctgan(train, columns, seed):
 def fit_skvae(train, columns, seed):
     import skvae
 
-    model = skvae.VAETransformer(column_types=_declared(columns), random_state=seed)
+    model = skvae.VAETransformer(column_types=_declared(columns, train), random_state=seed)
     return model.fit(train).sample
 
 
