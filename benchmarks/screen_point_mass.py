@@ -16,6 +16,11 @@ against the model of the columns as they are:
   train, 0s the outliers): ROC AUC of ``VAETransformer(n_components=8)``'s
   ``score_samples``, with PPCA(8)'s; seconds of fitting and scoring.
 
+Beside the split, the point masses as built: the columns given
+``column_types`` by skvae's rule for float columns (``point_mass_type``:
+zero-inflated when the value is 0 at the minimum, else spiked), and the
+same columns all declared ``"spiked"``.
+
 How to run, from the repository root::
 
     python benchmarks/screen_point_mass.py --tables digits,concrete --seeds 0,1,2
@@ -33,6 +38,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 
 from skvae import AutoencoderImputer, VAETransformer
+from skvae._column_types import point_mass_type
 from skvae._impute import _default_estimator
 
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # the sibling helpers
@@ -62,6 +68,16 @@ def split(X, spiked):
     return np.column_stack([values, *indicators]) if indicators else values
 
 
+def rule_types(X, spiked_only=False):
+    """``column_types`` of the columns skvae's rule gives a point mass."""
+    out = {}
+    for j in range(X.shape[1]):
+        found = point_mass_type(X[~np.isnan(X[:, j]), j])
+        if found:
+            out[j] = "spiked" if spiked_only else found
+    return out
+
+
 def binary_types(d, spiked):
     return {d + i: "binary" for i in range(len(spiked))}
 
@@ -88,6 +104,11 @@ def imputation(name, seed, share):
         p = both[:, d + i]
         filled[:, j] = p * value + (1 - p) * both[:, j]
     out["split"] = (np.mean((filled[mask] - X[mask]) ** 2), time.perf_counter() - start)
+    for key, spiked_only in (("built", False), ("built, spiked", True)):
+        start = time.perf_counter()
+        types = rule_types(X_missing, spiked_only)
+        filled = AutoencoderImputer(estimator(types), random_state=seed).fit_transform(X_missing)
+        out[key] = (np.mean((filled[mask] - X[mask]) ** 2), time.perf_counter() - start)
     start = time.perf_counter()
     filled = bench_impute.make_imputer("missforest", seed).fit_transform(X_missing)
     out["missforest"] = (np.mean((filled[mask] - X[mask]) ** 2), time.perf_counter() - start)
@@ -109,6 +130,11 @@ def novelty(seed, share):
                            column_types=binary_types(d, spiked))
     model.fit(split(X_train, spiked))
     out["split"] = (model.score_samples(split(X_test, spiked)), time.perf_counter() - start)
+    for key, spiked_only in (("built", False), ("built, spiked", True)):
+        start = time.perf_counter()
+        model = VAETransformer(n_components=8, random_state=seed,
+                               column_types=rule_types(X_train, spiked_only)).fit(X_train)
+        out[key] = (model.score_samples(X_test), time.perf_counter() - start)
     return len(spiked), {k: (100 * roc_auc_score(y_test, -scores), seconds)
                          for k, (scores, seconds) in out.items()}
 
@@ -123,21 +149,23 @@ def main(argv=None):
     warnings.simplefilter("ignore")
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.novelty:
-        print("| seed | spiked columns | AUC (s), PPCA(8) | VAE | VAE, split |")
-        print("|---|---:|---|---|---|")
+        keys = ("ppca", "plain", "split", "built", "built, spiked")
+        print("| seed | spiked columns | AUC (s), PPCA(8) | VAE | VAE, split | built "
+              "| built, all spiked |")
+        print("|---|---:|---|---|---|---|---|")
         for seed in seeds:
             n, out = novelty(seed, args.share)
-            cells = " | ".join(f"{out[k][0]:.1f} ({out[k][1]:.1f})"
-                               for k in ("ppca", "plain", "split"))
+            cells = " | ".join(f"{out[k][0]:.1f} ({out[k][1]:.1f})" for k in keys)
             print(f"| {seed} | {n} | {cells} |", flush=True)
         return
-    print("| table | seed | spiked columns | MSE (s), as is | split | missForest-like |")
-    print("|---|---:|---:|---|---|---|")
+    keys = ("plain", "split", "built", "built, spiked", "missforest")
+    print("| table | seed | spiked columns | MSE (s), as is | split | built | built, all spiked "
+          "| missForest-like |")
+    print("|---|---:|---:|---|---|---|---|---|")
     for name in args.tables.split(","):
         for seed in seeds:
             n, out = imputation(name, seed, args.share)
-            cells = " | ".join(f"{out[k][0]:.3f} ({out[k][1]:.1f})"
-                               for k in ("plain", "split", "missforest"))
+            cells = " | ".join(f"{out[k][0]:.3f} ({out[k][1]:.1f})" for k in keys)
             print(f"| {name} | {seed} | {n} | {cells} |", flush=True)
 
 
