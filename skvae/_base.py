@@ -74,7 +74,8 @@ class BaseAutoencoder(
     # whether the model can draw a completion of a row (a distribution to draw from)
     _can_draw = False
     # whether the linear start is the PCA of the inputs of the Gaussian targets
-    # only (a VAE's encoder must agree with its linear decoder), or of all
+    # and of point masses' indicators only (Table.linear_inputs: a VAE's encoder
+    # must agree with its linear decoder, so no one-hot classes), or of all
     _start_from_gaussian_inputs = False
 
     _parameter_constraints: dict = {
@@ -476,7 +477,8 @@ class BaseAutoencoder(
         mask = None if mask is None else torch.as_tensor(mask)
         bias = self.module_.likelihood.start(torch.as_tensor(targets), mask)
         gaussian = self._table.gaussian_inputs()
-        used = gaussian if self._start_from_gaussian_inputs else range(inputs.shape[1])
+        used = (self._table.linear_inputs() if self._start_from_gaussian_inputs
+                else range(inputs.shape[1]))
         pca = _fitting.linear_start(inputs, list(used), self.n_components,
                                     self._support_fraction(), self._rng)
         self._start_linear(pca, gaussian, bias)

@@ -47,7 +47,8 @@ class Column:
     ``resolution`` is the step of the grid a real column's values lie on (0
     if none was found): its Gaussian's scale is floored by it. ``atom`` is
     the value a spiked or zero-inflated column holds with a probability of
-    its own (0 for zero-inflated columns).
+    its own (0 for zero-inflated columns), ``share`` the share of its
+    training values at the atom, which standardises the atom's indicator.
     """
 
     name: object
@@ -59,6 +60,7 @@ class Column:
     offset: float = 1.0
     resolution: float = 0.0
     atom: float = 0.0
+    share: float = 0.5
     labelled: bool = field(default=False)  # binary column of non-numeric labels
 
     @property

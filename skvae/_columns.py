@@ -17,11 +17,11 @@ type           target (the likelihood's)   network input                likeliho
 =============  ==========================  ===========================  =============
 real           standardised value          the target                   gaussian
 positive       standardised log1p(x / m)   the target                   gaussian
-spiked         whether x is the atom a;    the indicator; the           bernoulli;
-               standardised x, missing     standardised value (0 at     gaussian
-               at a                        a)
-zero-inflated  whether x is 0;             the indicator; the           bernoulli;
-               standardised log x,         standardised log (0 at 0)    gaussian
+spiked         whether x is the atom a;    both targets, standardised   bernoulli;
+               standardised x, missing     (the value 0 at a)           gaussian
+               at a
+zero-inflated  whether x is 0;             both targets, standardised   bernoulli;
+               standardised log x,         (the log 0 at 0)             gaussian
                missing at 0
 count          the count                   standardised log1p(count)    count
 binary         0 or 1 (or a value in       the target                   bernoulli
@@ -67,6 +67,8 @@ from ._kinds import (  # noqa: F401 (TYPES: the table's API)
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
+# Clip of the share of a point mass's atom that standardises its indicator.
+MIN_SHARE = 1e-3
 GROUPS = ("gaussian", "bernoulli", "categorical", "ordinal", "count")
 
 
@@ -205,6 +207,10 @@ class Table:
         for j, column in enumerate(columns):
             if column.kind in (REAL, SPIKED):
                 column.resolution = grid_step(codes[:, j])
+            if column.has_point_mass:
+                observed = codes[~np.isnan(codes[:, j]), j]
+                share = np.mean(observed == column.atom) if observed.size else 0.5
+                column.share = float(np.clip(share, MIN_SHARE, 1 - MIN_SHARE))
         return table.set_statistics(table.moments(codes))
 
     def moments(self, codes, moments=None):
@@ -331,6 +337,16 @@ class Table:
         return [starts[j] + int(self.columns[j].has_point_mass)
                 for j, name in zip(self.order, self.likelihoods) if name == "gaussian"]
 
+    def linear_inputs(self):
+        """Input positions of the Gaussian targets and of the atoms' indicators.
+
+        What a linear start reads: the standardised scalar inputs, without
+        the one-hot classes.
+        """
+        starts = np.cumsum([0] + [c.n_inputs for c in self.columns])[:-1]
+        indicators = [starts[j] for j, c in enumerate(self.columns) if c.has_point_mass]
+        return sorted([*self.gaussian_inputs(), *indicators])
+
     def per_column(self, scores):
         """``(N, n_columns)`` sums of per-target ``scores`` over each column's targets."""
         if len(self.order) == len(self.columns):
@@ -428,8 +444,11 @@ class Table:
             if column.kind.one_hot:
                 inputs.append(_one_hot(codes[:, j], len(column.categories)))
             else:
-                if j in at_atom:
-                    inputs.append(at_atom[j])
+                if j in at_atom:  # the indicator, standardised: 0 where missing
+                    share = column.share
+                    indicator = (at_atom[j] - share) / math.sqrt(share * (1 - share))
+                    inputs.append(np.where(missing[:, j : j + 1], 0.0, indicator)
+                                  .astype(np.float32))
                 source = std if column.is_standardised else raw
                 inputs.append(source[:, j : j + 1])
         for j, indicator in zip(self.order, self.indicator):

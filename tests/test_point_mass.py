@@ -96,7 +96,11 @@ def test_the_coding_holds_the_indicator_and_leaves_the_atom_out_of_the_gaussian(
     assert table.n_inputs == 5 and table.n_targets == 5
     assert [name for name, _ in table.groups] == ["gaussian", "bernoulli"]
     at_zero, at_40 = (X["gain"] == 0).to_numpy(), (X["hours"] == 40).to_numpy()
-    np.testing.assert_array_equal(inputs[:, 0], at_zero)  # gain's indicator first
+    share = at_zero.mean()  # gain's indicator first, standardised by its share
+    assert table.columns[0].share == share
+    np.testing.assert_allclose(inputs[:, 0], (at_zero - share) / np.sqrt(share * (1 - share)),
+                               rtol=1e-6)
+    assert table.linear_inputs() == [0, 1, 2, 3, 4]  # both inputs of each column
     np.testing.assert_array_equal(inputs[:, 1][at_zero], 0.0)
     gaussian_gain = list(table.order).index(0)
     np.testing.assert_array_equal(mask[:, gaussian_gain], ~at_zero)
@@ -127,6 +131,8 @@ def test_missing_cells_leave_out_both_targets():
     _, mask, _ = table.encode(table.codes(X))
     gain_targets = np.flatnonzero(table.order == 0)
     assert gain_targets.size == 2 and (mask[3, gain_targets] == 0).all()
+    inputs = table.split(table.encode(table.codes(X))[0])[0]
+    assert (inputs[3, :2] == 0).all()  # both inputs at their training mean
 
 
 # ------------------------------------------------------------------ densities
