@@ -76,7 +76,7 @@ class BaseAutoencoder(
     # whether the linear start is the PCA of the inputs of the Gaussian targets
     # and of point masses' indicators only (Table.linear_inputs: a VAE's encoder
     # must agree with its linear decoder, so no one-hot classes), or of all
-    _start_from_gaussian_inputs = False
+    _start_from_scalar_inputs = False
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -477,7 +477,7 @@ class BaseAutoencoder(
         mask = None if mask is None else torch.as_tensor(mask)
         bias = self.module_.likelihood.start(torch.as_tensor(targets), mask)
         gaussian = self._table.gaussian_inputs()
-        used = (self._table.linear_inputs() if self._start_from_gaussian_inputs
+        used = (self._table.linear_inputs() if self._start_from_scalar_inputs
                 else range(inputs.shape[1]))
         pca = _fitting.linear_start(inputs, list(used), self.n_components,
                                     self._support_fraction(), self._rng)

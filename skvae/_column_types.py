@@ -35,6 +35,8 @@ COUNT_DISPERSION_Z = 3.0
 # other values, gives that value a point mass (benchmarks/pages/mixed-types.md,
 # "A point mass, built").
 POINT_MASS_SHARE = 0.2
+# Clip of the share of a point mass's atom that standardises its indicator.
+MIN_SHARE = 1e-3
 
 
 @dataclass
@@ -75,6 +77,12 @@ class Column:
         if self.kind.one_hot:
             return len(self.categories)
         return 2 if self.kind.point_mass else 1
+
+    @property
+    def has_grid_floor(self):
+        """Whether its Gaussian is on its values themselves (real, spiked), so
+        that the step of the grid they lie on floors its scale."""
+        return self.is_gaussian and not self.kind.log_coded
 
     @property
     def has_point_mass(self):
@@ -463,9 +471,12 @@ def make_column(values, name, declared, default, frame):
                 f"Column {name!r} is {declared} and cannot hold negative values, got "
                 f"{np.nanmin(codes):g}. Declare it real in column_types."
             )
-    if kind is SPIKED:
+    if kind.point_mass:
         codes = as_numbers(values, name)
-        column.atom = atom_of(codes[~np.isnan(codes)])
+        observed = codes[~np.isnan(codes)]
+        column.atom = atom_of(observed) if kind is SPIKED else 0.0
+        share = np.mean(observed == column.atom) if observed.size else 0.5
+        column.share = float(np.clip(share, MIN_SHARE, 1 - MIN_SHARE))
     if kind is POSITIVE:
         mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
         column.offset = float(mean) if mean > 0 else 1.0

@@ -60,15 +60,12 @@ from ._kinds import (  # noqa: F401 (TYPES: the table's API)
     BINARY,
     POSITIVE,
     REAL,
-    SPIKED,
     TYPES,
     ZERO_INFLATED,
 )
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
-# Clip of the share of a point mass's atom that standardises its indicator.
-MIN_SHARE = 1e-3
 GROUPS = ("gaussian", "bernoulli", "categorical", "ordinal", "count")
 
 
@@ -205,12 +202,8 @@ class Table:
         table = cls(columns, frame)
         codes = np.ascontiguousarray(table.codes(X), dtype=np.float64)
         for j, column in enumerate(columns):
-            if column.kind in (REAL, SPIKED):
+            if column.has_grid_floor:
                 column.resolution = grid_step(codes[:, j])
-            if column.has_point_mass:
-                observed = codes[~np.isnan(codes[:, j]), j]
-                share = np.mean(observed == column.atom) if observed.size else 0.5
-                column.share = float(np.clip(share, MIN_SHARE, 1 - MIN_SHARE))
         return table.set_statistics(table.moments(codes))
 
     def moments(self, codes, moments=None):
@@ -281,7 +274,7 @@ class Table:
         columns = [self.columns[j] for j, name in zip(self.order, self.likelihoods)
                    if name == "gaussian"]
         return np.array([
-            c.resolution / (SQRT_2PI * c.scale) if c.kind in (REAL, SPIKED) else 0.0
+            c.resolution / (SQRT_2PI * c.scale) if c.has_grid_floor else 0.0
             for c in columns
         ])
 
@@ -331,9 +324,7 @@ class Table:
         The Gaussian targets come first; each is its own input, standardised
         (after the indicator of its atom, for a point mass).
         """
-        starts = np.cumsum([0] + [c.n_inputs for c in self.columns])[:-1]
-        if self.shared:
-            starts = np.arange(self.n_targets)
+        starts = self._input_starts()
         return [starts[j] + int(self.columns[j].has_point_mass)
                 for j, name in zip(self.order, self.likelihoods) if name == "gaussian"]
 
@@ -343,9 +334,15 @@ class Table:
         What a linear start reads: the standardised scalar inputs, without
         the one-hot classes.
         """
-        starts = np.cumsum([0] + [c.n_inputs for c in self.columns])[:-1]
+        starts = self._input_starts()
         indicators = [starts[j] for j, c in enumerate(self.columns) if c.has_point_mass]
         return sorted([*self.gaussian_inputs(), *indicators])
+
+    def _input_starts(self):
+        """The position of each column's first input."""
+        if self.shared:
+            return np.arange(self.n_targets)
+        return np.cumsum([0] + [c.n_inputs for c in self.columns])[:-1]
 
     def per_column(self, scores):
         """``(N, n_columns)`` sums of per-target ``scores`` over each column's targets."""

@@ -284,7 +284,7 @@ class VAETransformer(BaseAutoencoder):
     """
 
     _can_draw = True
-    _start_from_gaussian_inputs = True
+    _start_from_scalar_inputs = True
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
