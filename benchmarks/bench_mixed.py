@@ -369,15 +369,18 @@ SKVAE_TYPES = {"real": "real", "pos": "positive", "count": "count",
 
 def _declared(columns, frame=None):
     """skvae's types for HI-VAE's; with ``frame``, a real or pos column gets a
-    point mass (spiked, zero-inflated) where skvae's rule for float columns
-    finds one in its observed values."""
-    from skvae._column_types import point_mass_type
+    point mass (spiked, zero-inflated), and a count column a spike
+    (spiked-count), where skvae's rules find one in its observed values."""
+    from skvae._column_types import has_count_spike, point_mass_type
 
     types = {c.name: SKVAE_TYPES[c.type] for c in columns}
     for c in columns if frame is not None else ():
+        values = frame[c.name].to_numpy(dtype=np.float64, na_value=np.nan)
+        values = values[~np.isnan(values)]
         if c.type in ("real", "pos"):
-            values = frame[c.name].to_numpy(dtype=np.float64, na_value=np.nan)
-            types[c.name] = point_mass_type(values[~np.isnan(values)]) or types[c.name]
+            types[c.name] = point_mass_type(values) or types[c.name]
+        elif c.type == "count" and has_count_spike(values):
+            types[c.name] = "spiked-count"
     return types
 
 

@@ -14,10 +14,11 @@ cannot hold.
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import gammaln
 
 from ._dtypes import is_number_dtype
 from ._frames import holds_lists, is_frame
-from ._kinds import BINARY, POSITIVE, SPIKED, TYPES, ZERO_INFLATED
+from ._kinds import BINARY, POSITIVE, SPIKED, SPIKED_COUNT, TYPES, ZERO_INFLATED
 
 # A column of labels with more distinct values than this, and more than half
 # its rows distinct, is refused as free text (declare it categorical to keep it).
@@ -35,6 +36,11 @@ COUNT_DISPERSION_Z = 3.0
 # other values, gives that value a point mass (benchmarks/pages/mixed-types.md,
 # "A point mass, built").
 POINT_MASS_SHARE = 0.2
+# A count column's most frequent value is a spike (spiked-count) when it holds
+# at least this many times the share that a negative binomial of the column's
+# mean and variance gives it (and COUNT_DISPERSION_Z standard errors more),
+# beside the rule of POINT_MASS_SHARE.
+SPIKE_OVER_COUNT = 1.5
 # Clip of the share of a point mass's atom that standardises its indicator.
 MIN_SHARE = 1e-3
 
@@ -85,8 +91,15 @@ class Column:
         return self.is_gaussian and not self.kind.log_coded
 
     @property
+    def is_count(self):
+        """Whether its values are counts: whole numbers on a scale (count,
+        spiked-count)."""
+        return self.kind.discrete and not self.kind.labels
+
+    @property
     def has_point_mass(self):
-        """Whether its ``atom`` has a probability of its own (spiked, zero-inflated)."""
+        """Whether its ``atom`` has a probability of its own (spiked,
+        zero-inflated, spiked-count)."""
         return self.kind.point_mass
 
     @property
@@ -138,14 +151,16 @@ class Column:
     def scalar(self, codes):
         """The value of its codes that is standardised: a log for log-coded
         columns; NaN at a point mass's atom, which the Gaussian leaves out."""
-        if self.has_point_mass:
-            off = codes == self.atom
+        values = codes
+        if self.kind.log_coded:
             with np.errstate(divide="ignore", invalid="ignore"):
-                values = np.log(codes) if self.kind.log_coded else codes
-            return np.where(off, np.nan, values)
-        if not self.kind.log_coded:
-            return codes
-        return np.log1p(codes if self.kind.discrete else codes / self.offset)
+                if self.kind.discrete:  # counts
+                    values = np.log1p(codes)
+                elif self.has_point_mass:  # zero-inflated: its values other than 0
+                    values = np.log(codes)
+                else:
+                    values = np.log1p(codes / self.offset)
+        return np.where(codes == self.atom, np.nan, values) if self.has_point_mass else values
 
     @property
     def likelihood(self):
@@ -162,7 +177,10 @@ def infer_type(values):
       Poisson's equals it, a negative binomial's exceeds it): the ratio of
       variance to mean is at least ``1 - 3 sqrt(2 / (n - 1))``, three
       standard errors of a Poisson's ratio under 1 (0.75 for 300 values),
-      else ``"real"`` (years, scores on a short scale);
+      else ``"real"`` (years, scores on a short scale); ``"spiked-count"``
+      for a count, and a point mass for a real one, where
+      :func:`point_mass_type` finds a value that holds at least
+      ``POINT_MASS_SHARE`` of them (hours worked, mostly 40);
     - floats: by :func:`point_mass_type`, ``"spiked"`` or
       ``"zero-inflated"`` when one value holds at least ``POINT_MASS_SHARE``
       of them, else ``"real"`` (integers with holes stored as floats too:
@@ -275,7 +293,7 @@ def _no_observed_value(name, dtype, what):
 
 
 def point_mass_type(values):
-    """``"spiked"``, ``"zero-inflated"`` or None for observed float values.
+    """``"spiked"``, ``"zero-inflated"`` or None for observed numeric values.
 
     A column whose most frequent value holds at least ``POINT_MASS_SHARE``
     of its values and at least twice as many as any other value, and that
@@ -284,7 +302,8 @@ def point_mass_type(values):
     mostly 0, else positive, its other values modelled on a log scale), else
     ``"spiked"`` (a placeholder, a default setting, a pixel mostly blank).
     A Gaussian, whose density at a value held by a fifth of the rows grows
-    without bound as its scale shrinks, cannot describe either.
+    without bound as its scale shrinks, cannot describe either. A count
+    column with such a value is ``"spiked-count"`` (:func:`infer_type`).
     """
     if values.size < 3:
         return None
@@ -363,8 +382,38 @@ def _integer_type(values):
         # Poisson-like column does not flip between count and real with the sample
         spread = COUNT_DISPERSION_Z * np.sqrt(2.0 / max(values.size - 1, 1))
         if values.var() >= values.mean() * (1.0 - spread):
-            return "count"
-    return "real"
+            return SPIKED_COUNT.name if has_count_spike(values) else "count"
+    return point_mass_type(values) or "real"
+
+
+def has_count_spike(values):
+    """Whether non-negative integer values have a spike a negative binomial misses.
+
+    The rule of :func:`point_mass_type` (the most frequent value holds a
+    fifth of the values and twice as many as any other), and its share at
+    least ``SPIKE_OVER_COUNT`` times, and ``COUNT_DISPERSION_Z`` standard
+    errors above, the probability ``p`` that the negative binomial of the
+    values' mean and variance gives it (a Poisson where the variance does
+    not exceed the mean). A Poisson's mode, which may hold more than a fifth
+    of its values, is not a spike, so that a Poisson-like column does not
+    flip between count and spiked-count with the sample; hours worked, 40
+    in half the rows, are one, as are counts with many more zeros than a
+    negative binomial gives.
+    """
+    if point_mass_type(values) is None:
+        return False
+    distinct, counts = np.unique(values, return_counts=True)
+    top = int(np.argmax(counts))
+    mean, variance = values.mean(), values.var()
+    if variance > mean:  # the negative binomial of these moments
+        r = mean**2 / (variance - mean)
+        log_p = (gammaln(distinct[top] + r) - gammaln(r) - gammaln(distinct[top] + 1)
+                 + r * np.log(r / (r + mean)) + distinct[top] * np.log(mean / (r + mean)))
+    else:  # the Poisson
+        log_p = distinct[top] * np.log(mean) - mean - gammaln(distinct[top] + 1)
+    share, p = counts[top] / values.size, np.exp(log_p)
+    error = np.sqrt(p * (1 - p) / values.size)  # of a share with probability p
+    return bool(share >= SPIKE_OVER_COUNT * p and share - p >= COUNT_DISPERSION_Z * error)
 
 
 def as_numbers(values, name):
@@ -474,7 +523,7 @@ def make_column(values, name, declared, default, frame):
     if kind.point_mass:
         codes = as_numbers(values, name)
         observed = codes[~np.isnan(codes)]
-        column.atom = atom_of(observed) if kind is SPIKED else 0.0
+        column.atom = 0.0 if kind is ZERO_INFLATED else atom_of(observed)
         share = np.mean(observed == column.atom) if observed.size else 0.5
         column.share = float(np.clip(share, MIN_SHARE, 1 - MIN_SHARE))
     if kind is POSITIVE:

@@ -24,6 +24,8 @@ zero-inflated  whether x is 0;             both targets, standardised   bernoull
                standardised log x,         (the log 0 at 0)             gaussian
                missing at 0
 count          the count                   standardised log1p(count)    count
+spiked-count   whether x is the atom a;    both targets, standardised   bernoulli;
+               the count, missing at a     (log1p 0 at a)               truncated-count
 binary         0 or 1 (or a value in       the target                   bernoulli
                [0, 1])
 categorical    class index                 one-hot                      categorical
@@ -35,10 +37,11 @@ columns are contiguous; inputs keep the columns' order. A column with a
 point mass has two targets, the indicator of its atom and its other values
 (the targets' mask leaves those out at the atom): the likelihood of a
 value is ``p`` at the atom and ``(1 - p)`` times the Gaussian's density
-elsewhere. A table of real columns only (or of binary columns only, the
-Bernoulli VAE on arrays) has the same inputs and targets and stores them
-once: the path of numeric arrays costs nothing more than standardising
-them. Nothing here knows about
+elsewhere (for a spiked count, times the negative binomial's probability
+renormalised without the atom, ``truncated-count``). A table of real
+columns only (or of binary columns only, the Bernoulli VAE on arrays) has
+the same inputs and targets and stores them once: the path of numeric
+arrays costs nothing more than standardising them. Nothing here knows about
 scikit-learn.
 """
 
@@ -66,7 +69,7 @@ from ._kinds import (  # noqa: F401 (TYPES: the table's API)
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
-GROUPS = ("gaussian", "bernoulli", "categorical", "ordinal", "count")
+GROUPS = ("gaussian", "bernoulli", "categorical", "ordinal", "count", "truncated-count")
 
 
 # ------------------------------------------------------------------ codes
@@ -283,17 +286,22 @@ class Table:
     def groups(self):
         """``(likelihood, argument)`` of each likelihood, in target order.
 
-        The argument is the number of targets, or the number of classes of
-        each column (categorical, ordinal).
+        The argument is the number of targets, the number of classes of
+        each column (categorical, ordinal), or each column's atom (the
+        counts of spiked-count columns, which leave it out).
         """
         out = []
         for name in GROUPS:
             columns = [self.columns[j] for j, t in zip(self.order, self.likelihoods)
                        if t == name]
-            if columns:
-                classes = name in ("categorical", "ordinal")
-                out.append((name, [len(c.categories) for c in columns] if classes
-                            else len(columns)))
+            if not columns:
+                continue
+            if name in ("categorical", "ordinal"):
+                out.append((name, [len(c.categories) for c in columns]))
+            elif name == "truncated-count":
+                out.append((name, [c.atom for c in columns]))
+            else:
+                out.append((name, len(columns)))
         return out
 
     @property
@@ -490,7 +498,7 @@ class Table:
                 if column.has_point_mass:
                     off = observed[:, j] & (block[:, j] != column.atom)
                     terms[:, j] = np.where(off, terms[:, j], 0.0)
-                    if column.kind.log_coded:
+                    if column.is_gaussian and column.kind.log_coded:  # zero-inflated
                         with np.errstate(divide="ignore", invalid="ignore"):
                             terms[:, j] += np.where(off, np.log(block[:, j]), 0.0)
                 elif column.kind is POSITIVE:

@@ -10,7 +10,7 @@ holds.
 
 import numpy as np
 
-from ._kinds import BINARY, COUNT
+from ._kinds import BINARY
 
 
 def is_number_dtype(dtype):
@@ -46,7 +46,7 @@ def to_dtype(values, column):
         if pd.api.types.is_float_dtype(dtype):
             return pd.Series(values).astype(dtype)
         values = (values >= 0.5).astype(float)
-    if column.kind is COUNT:
+    if column.is_count:
         values = np.round(values).clip(min=0)
         if dtype == object:  # an object column of counts: whole numbers
             high = integer_range(np.dtype(np.int64))[1]

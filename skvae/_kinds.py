@@ -29,7 +29,7 @@ class ColumnType:
         categorical codes are probabilities, left as they are).
     log_coded : bool
         Its scalar code is a logarithm: ``log1p(x / offset)`` for a
-        positive column, ``log1p(x)`` for a count, ``log(x)`` for the
+        positive column, ``log1p(x)`` for a count (spiked or not), ``log(x)`` for the
         values of a zero-inflated column other than 0.
     bounded_below : bool
         Its likelihood gives low values probability 0 (see
@@ -46,7 +46,8 @@ class ColumnType:
     point_mass : bool
         One value, its ``atom``, has a probability of its own: the column
         is coded as an indicator of the atom (a Bernoulli target) and its
-        other values (a Gaussian target the atom leaves missing).
+        other values (a target the atom leaves missing: a Gaussian, or for
+        a spiked count a negative binomial without the atom).
     """
 
     name: str
@@ -74,6 +75,8 @@ ORDINAL = ColumnType("ordinal", "ordinal", standardised=True, discrete=True,
 SPIKED = ColumnType("spiked", "gaussian", standardised=True, point_mass=True)
 ZERO_INFLATED = ColumnType("zero-inflated", "gaussian", standardised=True, log_coded=True,
                            bounded_below=True, point_mass=True)
+SPIKED_COUNT = ColumnType("spiked-count", "truncated-count", standardised=True,
+                          log_coded=True, bounded_below=True, discrete=True, point_mass=True)
 # name -> type, in the order the docs list them
 TYPES = {kind.name: kind for kind in (REAL, POSITIVE, SPIKED, ZERO_INFLATED, COUNT,
-                                      BINARY, CATEGORICAL, ORDINAL)}
+                                      SPIKED_COUNT, BINARY, CATEGORICAL, ORDINAL)}

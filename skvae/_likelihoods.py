@@ -17,7 +17,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._losses import bernoulli_log_prob, gaussian_log_prob, negative_binomial_log_prob
+from ._losses import (
+    MAX_ATOM_PROBABILITY,
+    bernoulli_log_prob,
+    gaussian_log_prob,
+    negative_binomial_log_prob,
+    truncated_negative_binomial_log_prob,
+)
 
 # Lower bound on the Gaussian standard deviation, in standardised units: keeps
 # the likelihood finite on (near-)constant columns.
@@ -31,6 +37,9 @@ LOG_DISPERSION_RANGE = (math.log(1e-4), math.log(1e8))
 MAX_START_DISPERSION = 1e4
 # Clip of the starting Bernoulli rate and count mean: finite logits and logs.
 MIN_START_RATE = 1e-3
+# Rounds of redrawing a truncated count's draws that fall on its atom; a draw
+# still there after them (the atom holds nearly all the mass) takes atom + 1.
+MAX_REDRAWS = 20
 
 
 def _observed(target, mask):
@@ -518,12 +527,77 @@ class NegativeBinomial(Likelihood):
         return mean.where(count > 0, 1.0).clamp(min=MIN_START_RATE).log()
 
 
+class TruncatedNegativeBinomial(NegativeBinomial):
+    """Counts other than an atom: the negative binomial renormalised without it.
+
+    The counts of spiked-count columns, whose atom (their most frequent
+    value) has a probability of its own, given by a Bernoulli target: the
+    probability of a count ``y`` other than the atom ``a`` is ``NB2(y) / (1
+    - NB2(a))``, so that ``p`` at the atom and ``(1 - p)`` times this sum to
+    1 over the counts. ``target`` is masked at the atom by the caller.
+
+    Parameters
+    ----------
+    atoms : list of float
+        Each column's atom.
+
+    Attributes
+    ----------
+    atoms : torch.Tensor of shape (n_columns,)
+        The atoms (a buffer the table sets, not saved with the weights).
+    """
+
+    def __init__(self, atoms):
+        super().__init__(len(atoms))
+        self._atom_values = [float(a) for a in atoms]
+        self.register_buffer("atoms", torch.tensor(self._atom_values), persistent=False)
+
+    def reset_parameters(self, generator=None):
+        """Zero the dispersion's log; set the atoms (a module built on the meta
+        device holds no values until then)."""
+        super().reset_parameters(generator)
+        with torch.no_grad():
+            self.atoms.copy_(torch.tensor(self._atom_values))
+
+    def log_prob(self, params, target):
+        log_r = self.log_r.clamp(*LOG_DISPERSION_RANGE).to(params.dtype)
+        return truncated_negative_binomial_log_prob(
+            target.to(params.dtype), params, log_r, self.atoms.to(params.dtype)
+        )
+
+    def _atom_probability(self, params):
+        log_r = self.log_r.clamp(*LOG_DISPERSION_RANGE).to(params.dtype)
+        at_atom = negative_binomial_log_prob(self.atoms.to(params.dtype), params, log_r)
+        return at_atom.exp().clamp(max=MAX_ATOM_PROBABILITY)
+
+    def expectation(self, params):
+        """The mean count other than the atom, ``(mu - a NB2(a)) / (1 - NB2(a))``."""
+        p = self._atom_probability(params)
+        return ((params.exp() - self.atoms * p) / (1 - p)).clamp(min=0)
+
+    @torch.no_grad()
+    def sample(self, params, generator):
+        """Negative binomial draws, redrawn where they fall on the atom."""
+        atoms = self.atoms.to(params.dtype).expand(params.shape)
+        draw = super().sample(params, generator)
+        for _ in range(MAX_REDRAWS):
+            again = draw == atoms
+            if not again.any():
+                break
+            draw = torch.where(again, super().sample(params, generator), draw)
+        return torch.where(draw == atoms, atoms + 1, draw)
+
+    def extra_repr(self):
+        return f"atoms={self.atoms.tolist()}"
+
+
 LIKELIHOODS = {
     "gaussian": Gaussian,
     "bernoulli": Bernoulli,
     "categorical": Categorical,
     "ordinal": Ordinal,
     "count": NegativeBinomial,
+    "truncated-count": TruncatedNegativeBinomial,
 }
 
 
@@ -537,9 +611,10 @@ class TableLikelihood(nn.Module):
 
     Parameters
     ----------
-    groups : list of (str, int or list of int)
+    groups : list of (str, int or list)
         A key of :data:`LIKELIHOODS` and its argument (the number of
-        columns, or each column's number of classes), in target order.
+        columns, each column's number of classes, or each column's atom),
+        in target order.
     """
 
     def __init__(self, groups):

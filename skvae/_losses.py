@@ -46,17 +46,46 @@ def negative_binomial_log_prob(y, log_mu, log_r):
     the same form runs in float32.
     """
     dtype = log_mu.dtype
-    wide = torch.float32 if log_mu.device.type == "mps" else torch.float64
-    y, log_mu, log_r = y.to(wide), log_mu.to(wide), log_r.to(wide)
+    wide = _wide(log_mu)
+    return _nb_log_prob(y.to(wide), log_mu.to(wide), log_r.to(wide)).to(dtype)
+
+
+# The largest probability of the atom that renormalises a truncated negative
+# binomial: at most -log(1e-6) = 13.8 nats added, and finite gradients.
+MAX_ATOM_PROBABILITY = 1.0 - 1e-6
+
+
+def truncated_negative_binomial_log_prob(y, log_mu, log_r, atom):
+    """log NB2(y | y != atom) of each entry: the count's probability without its atom.
+
+    ``log NB2(y) - log(1 - NB2(atom))``, in float64 as
+    :func:`negative_binomial_log_prob`; ``atom`` broadcasts against ``y``.
+    Where the negative binomial puts nearly all its mass on the atom, the
+    renormalisation is capped (``MAX_ATOM_PROBABILITY``) so that it stays
+    finite at entries the caller masks out.
+    """
+    dtype = log_mu.dtype
+    wide = _wide(log_mu)
+    log_mu, log_r = log_mu.to(wide), log_r.to(wide)
+    at_atom = _nb_log_prob(atom.to(wide), log_mu, log_r)
+    rest = torch.log(-torch.expm1(at_atom.clamp(max=math.log(MAX_ATOM_PROBABILITY))))
+    return (_nb_log_prob(y.to(wide), log_mu, log_r) - rest).to(dtype)
+
+
+def _wide(tensor):
+    """float64, or float32 on devices without float64 (Apple's MPS)."""
+    return torch.float32 if tensor.device.type == "mps" else torch.float64
+
+
+def _nb_log_prob(y, log_mu, log_r):
     r = log_r.exp()
-    log_prob = (
+    return (
         torch.lgamma(y + r)
         - torch.lgamma(r)
         - torch.lgamma(y + 1)
         - r * F.softplus(log_mu - log_r)
         - y * F.softplus(log_r - log_mu)
     )
-    return log_prob.to(dtype)
 
 
 def kl_standard_normal(mean, log_var):

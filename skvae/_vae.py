@@ -59,8 +59,8 @@ class VAETransformer(BaseAutoencoder):
     column_types : dict or None, default=None
         The type of some columns, ``{column: type}``, with the column's name
         (or its position in an array) and one of ``"real"``, ``"positive"``,
-        ``"spiked"``, ``"zero-inflated"``, ``"count"``, ``"binary"``,
-        ``"categorical"`` or ``"ordinal"``. The
+        ``"spiked"``, ``"zero-inflated"``, ``"count"``, ``"spiked-count"``,
+        ``"binary"``, ``"categorical"`` or ``"ordinal"``. The
         other columns of a DataFrame get the type its dtype and values say
         (see Notes); the other columns of an array are real (binary with
         ``likelihood="bernoulli"``).
@@ -256,8 +256,9 @@ class VAETransformer(BaseAutoencoder):
     ``log p(x)`` of Burda et al. (2016) with ``n_importance_samples``
     samples, in nats and in the units of the input (the standardisation's
     Jacobian is included), over the observed entries of each row; a cell at
-    the point mass of a spiked or zero-inflated column adds the log of its
-    probability, a mass rather than a density. The noise
+    the point mass of a spiked, zero-inflated or spiked-count column adds
+    the log of its probability, a mass rather than a density (as a count's
+    probability is). The noise
     is fixed per importance-sample index, so a row's score does not depend
     on the other rows, the batch or the call. :meth:`score` is its mean: the
     held-out log-likelihood that model selection maximises.

@@ -100,14 +100,15 @@ def test_each_type_says_how_it_is_coded():
         return {name for name, kind in TYPES.items() if question(kind)}
 
     assert list(TYPES) == ["real", "positive", "spiked", "zero-inflated", "count",
-                           "binary", "categorical", "ordinal"]
+                           "spiked-count", "binary", "categorical", "ordinal"]
     assert having(lambda k: k.likelihood == "gaussian") == {
         "real", "positive", "spiked", "zero-inflated"}
     assert having(lambda k: not k.standardised) == {"binary", "categorical"}
     assert having(lambda k: k.log_coded) == having(lambda k: k.bounded_below) == {
-        "positive", "zero-inflated", "count"}
-    assert having(lambda k: k.point_mass) == {"spiked", "zero-inflated"}
-    assert having(lambda k: k.discrete) == {"count", "binary", "categorical", "ordinal"}
+        "positive", "zero-inflated", "count", "spiked-count"}
+    assert having(lambda k: k.point_mass) == {"spiked", "zero-inflated", "spiked-count"}
+    assert having(lambda k: k.discrete) == {
+        "count", "spiked-count", "binary", "categorical", "ordinal"}
     assert having(lambda k: k.labels) == {"binary", "categorical", "ordinal"}
     assert having(lambda k: k.classes) == {"categorical", "ordinal"}
     assert having(lambda k: k.one_hot) == {"categorical"}

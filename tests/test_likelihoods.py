@@ -1,6 +1,7 @@
 """Column likelihoods against torch.distributions and closed forms."""
 
 import copy
+import math
 
 import pytest
 import torch
@@ -14,12 +15,14 @@ from skvae._likelihoods import (
     Gaussian,
     NegativeBinomial,
     Ordinal,
+    TruncatedNegativeBinomial,
 )
 
 N_CLASSES = (2, 5, 1, 3)
 N_ROWS = 6
 N_DRAWS = 20_000
 NAMES = sorted(LIKELIHOODS)
+ATOMS = [3.0, 0.0, 1.0]  # of the truncated counts' columns
 
 
 def _generator(seed=0):
@@ -32,14 +35,17 @@ def _randn(*shape, seed=0):
 
 def _make(name):
     """A small likelihood of each type, with non-trivial learned parameters."""
-    if name in ("categorical", "ordinal"):
-        likelihood = LIKELIHOODS[name](N_CLASSES)
-    else:
-        likelihood = LIKELIHOODS[name](3)
+    likelihood = LIKELIHOODS[name](_args(name))
     with torch.no_grad():
         for i, parameter in enumerate(likelihood.parameters()):
             parameter.add_(0.5 * _randn(*parameter.shape, seed=10 + i))
     return likelihood
+
+
+def _args(name):
+    if name in ("categorical", "ordinal"):
+        return N_CLASSES
+    return ATOMS if name == "truncated-count" else 3
 
 
 def _target(name, n_rows=N_ROWS, seed=1):
@@ -47,7 +53,7 @@ def _target(name, n_rows=N_ROWS, seed=1):
     generator = _generator(seed)
     if name == "gaussian":
         return torch.randn(n_rows, 3, generator=generator)
-    if name in ("bernoulli", "count"):
+    if name in ("bernoulli", "count", "truncated-count"):
         high = 2 if name == "bernoulli" else 30
         target = torch.randint(0, high, (n_rows, 3), generator=generator)
     else:
@@ -71,6 +77,9 @@ def _reference_log_prob(likelihood, params, target):
     if isinstance(likelihood, NegativeBinomial):
         r = likelihood.dispersion()
         nb = D.NegativeBinomial(total_count=r, logits=params - r.log())
+        if isinstance(likelihood, TruncatedNegativeBinomial):
+            atoms = likelihood.atoms.expand_as(params)
+            return nb.log_prob(target) - torch.log1p(-nb.log_prob(atoms).exp())
         return nb.log_prob(target)
     columns, start = [], 0
     for j, k in enumerate(likelihood.n_classes):
@@ -95,7 +104,9 @@ def _ordinal_probabilities(likelihood, params):
 
 
 @pytest.mark.parametrize("leading", [(), (4,)])
-@pytest.mark.parametrize("name", ["gaussian", "bernoulli", "categorical", "count"])
+@pytest.mark.parametrize(
+    "name", ["gaussian", "bernoulli", "categorical", "count", "truncated-count"]
+)
 def test_log_prob_matches_torch_distributions(name, leading):
     likelihood, target = _make(name), _target(name)
     params = _params(likelihood, *leading)
@@ -205,6 +216,32 @@ def test_count_probabilities_sum_to_one(mu, r):
         assert 0.9 < total <= 1.0 + 1e-4
 
 
+@pytest.mark.parametrize("atom", [0.0, 12.0])
+@pytest.mark.parametrize("r", [0.7, 30.0, 1e7])
+def test_a_truncated_count_sums_to_one_without_its_atom(atom, r):
+    likelihood = TruncatedNegativeBinomial([atom])
+    with torch.no_grad():
+        likelihood.log_r.fill_(torch.tensor(r).log())
+    y = torch.arange(3000.0)[:, None]
+    params = torch.full_like(y, 12.0).log()
+    probs = likelihood.log_prob(params, y).exp()[y != atom]
+    assert probs.sum().item() == pytest.approx(1.0, abs=1e-4)
+    mean = (probs * y[y != atom]).sum().item()
+    assert likelihood.expectation(params[:1])[0, 0].item() == pytest.approx(mean, rel=1e-4)
+
+
+def test_a_truncated_count_stays_finite_when_the_atom_holds_the_mass():
+    # the decoder sure of the atom: the entry is masked, its terms must stay finite
+    likelihood = TruncatedNegativeBinomial([0.0])
+    params = torch.tensor([[math.log(5.0)], [math.log(1e-30)]]).requires_grad_()
+    target = torch.tensor([[5.0], [0.0]])  # the second row: mean 1e-30, at the atom
+    log_prob = likelihood.log_prob(params, target)
+    log_prob.sum().backward()
+    assert log_prob.isfinite().all() and params.grad.isfinite().all()
+    draws = likelihood.sample(params.detach().expand(3, 2, 1), _generator())
+    assert (draws[:, 1] == 1).all()  # never the atom: its neighbour
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_reconstruction_error(name):
     likelihood, target = _make(name), _target(name)
@@ -309,8 +346,11 @@ def test_sample_moments_match_the_model(name):
         variance = likelihood.scale().square()
     elif name == "bernoulli":
         variance = expectation * (1 - expectation)
-    else:
+    elif name == "count":
         variance = expectation + expectation.square() / likelihood.dispersion()
+    else:  # never the atom
+        assert not (draws == likelihood.atoms).any()
+        return
     torch.testing.assert_close(draws.var(0), variance, rtol=0.1, atol=0.01)
 
 
@@ -447,6 +487,7 @@ def test_widths_and_registry():
         "categorical",
         "ordinal",
         "count",
+        "truncated-count",
     }
     assert Gaussian(3).width == Bernoulli(3).width == NegativeBinomial(3).width == 3
     assert Categorical((2, 7, 14)).width == 23
@@ -479,7 +520,7 @@ def test_float64_default_dtype_keeps_float32_parameters(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_meta_construction_then_reset(name):
-    args = N_CLASSES if name in ("categorical", "ordinal") else 3
+    args = _args(name)
     with torch.device("meta"):
         likelihood = LIKELIHOODS[name](args)
     likelihood = likelihood.to_empty(device="cpu")
@@ -493,6 +534,8 @@ def test_meta_construction_then_reset(name):
     torch.testing.assert_close(
         likelihood.log_prob(params, target), reference.log_prob(params, target)
     )
+    for buffer, expected in zip(likelihood.buffers(), reference.buffers()):
+        torch.testing.assert_close(buffer, expected)  # set, though not saved
 
 
 def test_gaussian_scale_is_clamped():

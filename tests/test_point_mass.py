@@ -221,3 +221,94 @@ def test_a_saved_model_keeps_its_point_masses():
     pd.testing.assert_frame_equal(loaded.sample(20, random_state=0),
                                   model.sample(20, random_state=0))
     np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
+
+
+# ------------------------------------------------------------ spiked counts
+def hours_frame(n=500, seed=0):
+    """Hours worked (40 in 40% of the rows, else a count) and a real column."""
+    rng = np.random.RandomState(seed)
+    z = rng.normal(size=n)
+    hours = np.where(rng.rand(n) < 0.4, 40, rng.poisson(np.exp(3.4 + 0.3 * z)))
+    return pd.DataFrame({"hours": pd.array(hours, dtype="Int64"),
+                         "x": z + 0.1 * rng.normal(size=n)})
+
+
+def test_a_count_gets_a_spike_that_a_negative_binomial_misses():
+    rng = np.random.RandomState(0)
+    table = Table.fit(hours_frame())
+    assert table.types == {"hours": "spiked-count", "x": "real"}
+    assert table.columns[0].atom == 40.0
+    assert [name for name, _ in table.groups] == ["gaussian", "bernoulli", "truncated-count"]
+    assert dict(table.groups)["truncated-count"] == [40.0]
+    zeros = pd.Series(np.where(rng.rand(1000) < 0.6, 0, rng.poisson(5, 1000)))
+    table = Table.fit(pd.DataFrame({"claims": zeros}))
+    assert table.types == {"claims": "spiked-count"} and table.columns[0].atom == 0.0
+    # a Poisson's mode is no spike; a declared count keeps no point mass
+    assert Table.fit(pd.DataFrame({"n": rng.poisson(0.3, 500)})).types == {"n": "count"}
+    assert Table.fit(hours_frame(), types={"hours": "count"}).types["hours"] == "count"
+
+
+def test_a_spiked_count_is_coded_and_decoded_exactly():
+    X = hours_frame(n=60)
+    table = Table.fit(X)
+    data, mask, _ = table.encode(table.codes(X))
+    inputs, targets = table.split(data)
+    at_40 = (X["hours"] == 40).to_numpy()
+    count = list(table.likelihoods).index("truncated-count")
+    np.testing.assert_array_equal(mask[:, count], ~at_40)  # the count leaves the atom out
+    np.testing.assert_array_equal(inputs[:, 1][at_40], 0.0)  # log1p(count) input: 0 there
+    pd.testing.assert_frame_equal(table.decode(targets), X, rtol=1e-5)
+    # an expectation: the atom and the other counts' mean, rounded to a count
+    out = table.decode(np.array([[0.0, 0.5, 20.0]]))
+    assert out["hours"][0] == 30 and out["hours"].dtype == "Int64"
+
+
+def test_a_spiked_counts_probabilities_sum_to_one():
+    X = hours_frame()[["hours"]]
+    model = VAETransformer(n_components=1, n_importance_samples=200, **SMALL).fit(X)
+    grid = pd.DataFrame({"hours": pd.array(np.arange(400), dtype="Int64")})
+    probabilities = np.exp(model.score_samples(grid))
+    assert probabilities[40] == pytest.approx((X["hours"] == 40).mean(), abs=0.06)
+    assert probabilities.sum() == pytest.approx(1.0, abs=0.03)
+
+
+def test_models_draw_a_spiked_count_and_the_detector_names_an_absurd_one():
+    X = hours_frame()
+    model = VAETransformer(n_components=2, **SMALL).fit(X)
+    drawn = model.sample(2000, random_state=0)["hours"]
+    assert drawn.dtype == "Int64" and (drawn >= 0).all()
+    assert (drawn == 40).mean() == pytest.approx((X["hours"] == 40).mean(), abs=0.08)
+    assert drawn[drawn != 40].mean() == pytest.approx(X["hours"][X["hours"] != 40].mean(),
+                                                     rel=0.15)
+    ae = AutoencoderTransformer(n_components=2, **SMALL).fit(X)
+    assert (ae.inverse_transform(ae.transform(X))["hours"] >= 0).all()
+    detector = AutoencoderOutlierDetector(
+        estimator=VAETransformer(**SMALL), random_state=0).fit(X)
+    rows = X.head(3).copy()
+    rows.loc[0, "hours"] = 400
+    assert detector.predict(rows)[0] == -1
+    assert detector.feature_contributions(rows).iloc[0].idxmax() == "hours"
+
+
+def test_the_imputer_and_saving_keep_a_spiked_count():
+    import io
+
+    from skvae import load, save
+
+    X = hours_frame()
+    X["kind"] = pd.Categorical(np.where(X["x"] > 0, "high", "low"))
+    holes = X.mask(np.random.RandomState(1).rand(*X.shape) < 0.2)
+    imputer = AutoencoderImputer(estimator=VAETransformer(**SMALL), sample_posterior=True,
+                                 random_state=0)
+    out = imputer.fit_transform(holes)
+    observed = holes.notna().to_numpy()
+    np.testing.assert_array_equal(out.to_numpy()[observed], holes.to_numpy()[observed])
+    filled = out["hours"][holes["hours"].isna()]
+    assert (filled == 40).any() and (filled != 40).any() and (filled >= 0).all()
+    model = imputer.estimator_
+    buffer = io.BytesIO()
+    save(model, buffer)
+    loaded = load(io.BytesIO(buffer.getvalue()))
+    pd.testing.assert_frame_equal(loaded.sample(50, random_state=0),
+                                  model.sample(50, random_state=0))
+    np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
