@@ -19,7 +19,8 @@ against the model of the columns as they are:
 Beside the split, the point masses as built: the columns given
 ``column_types`` by skvae's rule for float columns (``point_mass_type``:
 zero-inflated when the value is 0 at the minimum, else spiked), and the
-same columns all declared ``"spiked"``.
+same columns all declared ``"spiked"``; ``--rule-share`` sets the share
+that rule asks of the most frequent value (0.2 in skvae).
 
 How to run, from the repository root::
 
@@ -38,6 +39,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 
 from skvae import AutoencoderImputer, VAETransformer
+from skvae import _column_types as column_types
 from skvae._column_types import point_mass_type
 from skvae._impute import _default_estimator
 
@@ -145,8 +147,13 @@ def main(argv=None):
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--share", type=float, default=0.2)
     parser.add_argument("--novelty", action="store_true")
+    parser.add_argument("--rule-share", type=float, default=None,
+                        help="the share of the built types' rule (skvae's "
+                             "POINT_MASS_SHARE, 0.2, when not given)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
+    if args.rule_share is not None:
+        column_types.POINT_MASS_SHARE = args.rule_share
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.novelty:
         keys = ("ppca", "plain", "split", "built", "built, spiked")
