@@ -246,6 +246,9 @@ def test_a_count_gets_a_spike_that_a_negative_binomial_misses():
     # a Poisson's mode is no spike; a declared count keeps no point mass
     assert Table.fit(pd.DataFrame({"n": rng.poisson(0.3, 500)})).types == {"n": "count"}
     assert Table.fit(hours_frame(), types={"hours": "count"}).types["hours"] == "count"
+    # integers that are not counts take the float rule: a placeholder of -1
+    codes = pd.Series(np.r_[np.full(30, -1), np.arange(1, 71)])
+    assert Table.fit(pd.DataFrame({"code": codes})).types == {"code": "spiked"}
 
 
 def test_a_spiked_count_is_coded_and_decoded_exactly():
