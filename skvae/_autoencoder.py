@@ -49,8 +49,8 @@ class AutoencoderTransformer(BaseAutoencoder):
     column_types : dict or None, default=None
         The type of some columns, ``{column: type}``, with the column's name
         (or its position in an array) and one of ``"real"``, ``"positive"``,
-        ``"spiked"``, ``"zero-inflated"``, ``"count"``, ``"spiked-count"``,
-        ``"binary"``, ``"categorical"`` or ``"ordinal"``. The
+        ``"signed-log"``, ``"spiked"``, ``"zero-inflated"``, ``"count"``,
+        ``"spiked-count"``, ``"binary"``, ``"categorical"`` or ``"ordinal"``. The
         other columns of a DataFrame get the type its dtype and values say
         (see Notes); the other columns of an array are real.
 

@@ -3,7 +3,7 @@
 :func:`infer_type` gives a DataFrame column its type from its dtype first and
 its values second; :func:`make_column` turns a column into the
 :class:`Column` record of how :class:`~._columns.Table` codes it (type,
-dtype, categories, the offset of a positive column). The statistics that
+dtype, categories, the offset of a positive or signed-log column). The statistics that
 standardise the codes come later, from the table. :func:`heavy_tailed_types`
 reads which float columns to model as positive (the outlier detector's
 rule); :func:`point_mass_type` which give one value a probability of its
@@ -18,7 +18,7 @@ from scipy.special import gammaln
 
 from ._dtypes import is_number_dtype
 from ._frames import holds_lists, is_frame
-from ._kinds import BINARY, POSITIVE, SPIKED, SPIKED_COUNT, TYPES, ZERO_INFLATED
+from ._kinds import BINARY, POSITIVE, SIGNED_LOG, SPIKED, SPIKED_COUNT, TYPES, ZERO_INFLATED
 
 # A column of labels with more distinct values than this, and more than half
 # its rows distinct, is refused as free text (declare it categorical to keep it).
@@ -51,7 +51,8 @@ class Column:
 
     ``categories`` are the labels of a binary (when not numeric), categorical
     or ordinal column, in class order; ``mean`` and ``scale`` standardise
-    its scalar code; a positive column is modelled as ``log1p(x / offset)``.
+    its scalar code; a positive column is modelled as ``log1p(x / offset)``,
+    a signed-log one as ``asinh(x / offset)``.
     ``resolution`` is the step of the grid a real column's values lie on (0
     if none was found): its Gaussian's scale is floored by it. ``atom`` is
     the value a spiked or zero-inflated column holds with a probability of
@@ -158,6 +159,8 @@ class Column:
                     values = np.log1p(codes)
                 elif self.has_point_mass:  # zero-inflated: its values other than 0
                     values = np.log(codes)
+                elif self.kind is SIGNED_LOG:
+                    values = np.arcsinh(codes / self.offset)
                 else:
                     values = np.log1p(codes / self.offset)
         return np.where(codes == self.atom, np.nan, values) if self.has_point_mass else values
@@ -529,7 +532,24 @@ def make_column(values, name, declared, default, frame):
     if kind is POSITIVE:
         mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
         column.offset = float(mean) if mean > 0 else 1.0
+    elif kind is SIGNED_LOG:
+        column.offset = signed_log_offset(as_numbers(values, name))
     return column
+
+
+def signed_log_offset(codes):
+    """The ``m`` of a signed-log column's ``asinh(x / m)``: the median of ``|x|``.
+
+    Values within ``m`` of 0 keep about their linear scale, larger ones a
+    logarithmic one. The mean of ``|x|`` where the median is 0, and 1 where
+    both are (or nothing is observed).
+    """
+    size = np.abs(codes[np.isfinite(codes)])
+    for statistic in (np.median, np.mean):
+        value = float(statistic(size)) if size.size else 0.0
+        if value > 0:
+            return value
+    return 1.0
 
 
 def _categories(values):

@@ -17,6 +17,7 @@ type           target (the likelihood's)   network input                likeliho
 =============  ==========================  ===========================  =============
 real           standardised value          the target                   gaussian
 positive       standardised log1p(x / m)   the target                   gaussian
+signed-log     standardised asinh(x / m)   the target                   gaussian
 spiked         whether x is the atom a;    both targets, standardised   bernoulli;
                standardised x, missing     (the value 0 at a)           gaussian
                at a
@@ -63,6 +64,7 @@ from ._kinds import (  # noqa: F401 (TYPES: the table's API)
     BINARY,
     POSITIVE,
     REAL,
+    SIGNED_LOG,
     TYPES,
     ZERO_INFLATED,
 )
@@ -505,6 +507,10 @@ class Table:
                     terms[:, j] += np.where(
                         observed[:, j], np.log(column.offset + block[:, j]), 0.0
                     )
+                elif column.kind is SIGNED_LOG:  # d asinh(x / m) / dx = 1 / hypot(m, x)
+                    terms[:, j] += np.where(
+                        observed[:, j], np.log(np.hypot(column.offset, block[:, j])), 0.0
+                    )
             out[start : start + STATISTICS_CHUNK] = -terms.sum(axis=1)
         return out
 
@@ -544,6 +550,9 @@ class Table:
             elif column.kind is ZERO_INFLATED:
                 with np.errstate(over="ignore"):  # inf: refused below for frames
                     values[:, j] = np.exp(values[:, j])
+            elif column.kind is SIGNED_LOG:
+                with np.errstate(over="ignore"):
+                    values[:, j] = column.offset * np.sinh(values[:, j])
         for t in np.flatnonzero(self.indicator):
             j, atom = self.order[t], self.columns[self.order[t]].atom
             p = targets[:, t].astype(np.float64)

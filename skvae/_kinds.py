@@ -29,8 +29,9 @@ class ColumnType:
         categorical codes are probabilities, left as they are).
     log_coded : bool
         Its scalar code is a logarithm: ``log1p(x / offset)`` for a
-        positive column, ``log1p(x)`` for a count (spiked or not), ``log(x)`` for the
-        values of a zero-inflated column other than 0.
+        positive column, ``asinh(x / offset)`` (a logarithm of either sign)
+        for a signed-log one, ``log1p(x)`` for a count (spiked or not),
+        ``log(x)`` for the values of a zero-inflated column other than 0.
     bounded_below : bool
         Its likelihood gives low values probability 0 (see
         :meth:`Column.outside_support`).
@@ -72,11 +73,12 @@ CATEGORICAL = ColumnType("categorical", "categorical", discrete=True, labels=Tru
                          classes=True, one_hot=True)
 ORDINAL = ColumnType("ordinal", "ordinal", standardised=True, discrete=True,
                      labels=True, classes=True)
+SIGNED_LOG = ColumnType("signed-log", "gaussian", standardised=True, log_coded=True)
 SPIKED = ColumnType("spiked", "gaussian", standardised=True, point_mass=True)
 ZERO_INFLATED = ColumnType("zero-inflated", "gaussian", standardised=True, log_coded=True,
                            bounded_below=True, point_mass=True)
 SPIKED_COUNT = ColumnType("spiked-count", "truncated-count", standardised=True,
                           log_coded=True, bounded_below=True, discrete=True, point_mass=True)
 # name -> type, in the order the docs list them
-TYPES = {kind.name: kind for kind in (REAL, POSITIVE, SPIKED, ZERO_INFLATED, COUNT,
-                                      SPIKED_COUNT, BINARY, CATEGORICAL, ORDINAL)}
+TYPES = {kind.name: kind for kind in (REAL, POSITIVE, SIGNED_LOG, SPIKED, ZERO_INFLATED,
+                                      COUNT, SPIKED_COUNT, BINARY, CATEGORICAL, ORDINAL)}

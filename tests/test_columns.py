@@ -99,13 +99,14 @@ def test_each_type_says_how_it_is_coded():
     def having(question):
         return {name for name, kind in TYPES.items() if question(kind)}
 
-    assert list(TYPES) == ["real", "positive", "spiked", "zero-inflated", "count",
-                           "spiked-count", "binary", "categorical", "ordinal"]
+    assert list(TYPES) == ["real", "positive", "signed-log", "spiked", "zero-inflated",
+                           "count", "spiked-count", "binary", "categorical", "ordinal"]
     assert having(lambda k: k.likelihood == "gaussian") == {
-        "real", "positive", "spiked", "zero-inflated"}
+        "real", "positive", "signed-log", "spiked", "zero-inflated"}
     assert having(lambda k: not k.standardised) == {"binary", "categorical"}
-    assert having(lambda k: k.log_coded) == having(lambda k: k.bounded_below) == {
+    assert having(lambda k: k.bounded_below) == {
         "positive", "zero-inflated", "count", "spiked-count"}
+    assert having(lambda k: k.log_coded) == having(lambda k: k.bounded_below) | {"signed-log"}
     assert having(lambda k: k.point_mass) == {"spiked", "zero-inflated", "spiked-count"}
     assert having(lambda k: k.discrete) == {
         "count", "spiked-count", "binary", "categorical", "ordinal"}
