@@ -129,7 +129,9 @@ Generators:
   scores see the same data without missing cells;
 * ``skvae``: ``VAETransformer(column_types=..., random_state=seed)
   .fit(frame).sample(n)``, the HI-VAE types declared; ``skvae-inferred``
-  the same with the types inferred.
+  the same with the types inferred; ``skvae-signed-log`` the declared
+  types with the real columns that hold negative values declared
+  ``"signed-log"`` (defaultCredit's bill amounts).
 
 Every synthetic sample is cast back to the typed schema before scoring;
 values outside the categories would become missing (counted in the JSON as
@@ -476,6 +478,19 @@ def fit_skvae(train, columns, seed):
     return model.fit(train).sample
 
 
+def fit_skvae_signed_log(train, columns, seed):
+    """``fit_skvae`` with HI-VAE's real columns that hold negative values
+    declared signed-log (defaultCredit's bill amounts; Adult has none)."""
+    import skvae
+
+    types = _declared(columns, train)
+    for c in columns:
+        if c.type == "real" and (train[c.name] < 0).any():
+            types[c.name] = "signed-log"
+    model = skvae.VAETransformer(column_types=types, random_state=seed)
+    return model.fit(train).sample
+
+
 def fit_skvae_inferred(train, columns, seed):
     import skvae
 
@@ -487,6 +502,7 @@ GENERATORS = {
     "tvae": fit_tvae,
     "ctgan": fit_ctgan,
     "skvae": fit_skvae,
+    "skvae-signed-log": fit_skvae_signed_log,
     "skvae-inferred": fit_skvae_inferred,
 }
 REFERENCES = ("real", "independent")

@@ -16,12 +16,16 @@ columns, for five variants:
   declared real: a Gaussian on a signed logarithm;
 * ``D``: B, and the bill amounts declared spiked (their atom is 0): what
   a rule with a share of a twentieth would give;
-* ``E``: C with the bill amounts' codes declared spiked (``asinh(0) = 0``).
+* ``E``: C with the bill amounts' codes declared spiked (``asinh(0) = 0``);
+* ``F``: B with the bill amounts declared ``"signed-log"``, the column type
+  that codes them so (the same model as C, its density in dollars);
+* ``G``: A with the bill amounts declared ``"signed-log"``.
 
 How to run, from the repository root (about five minutes a seed)::
 
     python benchmarks/screen_amounts.py --seed 0
     python benchmarks/screen_amounts.py --seed 1 --variants A,D,E
+    python benchmarks/screen_amounts.py --seed 0 --variants F,G
 """
 
 import argparse
@@ -51,8 +55,10 @@ def run(variant, train, columns, seed):
     bills = [c.name for c in columns if c.name.startswith("BILL_AMT")]
     scale = {b: float(np.median(np.abs(train[b]))) for b in bills}
     types, frame = bm._declared(columns, train), train.copy()
-    if variant in "BCDE":
+    if variant in "BCDEF":
         types.update({c: "zero-inflated" for c in LOW_PAYMENTS})
+    if variant in "FG":
+        types.update({b: "signed-log" for b in bills})
     if variant in "CE":
         for b in bills:
             frame[b] = np.arcsinh(train[b] / scale[b])
