@@ -78,6 +78,7 @@ def _wide(tensor):
 
 
 def _nb_log_prob(y, log_mu, log_r):
+    """The NB2 log-probability in the dtype of its (widened) arguments."""
     r = log_r.exp()
     return (
         torch.lgamma(y + r)
