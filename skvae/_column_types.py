@@ -14,7 +14,7 @@ cannot hold.
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.stats import nbinom, poisson
 
 from ._dtypes import is_number_dtype
 from ._frames import holds_lists, is_frame
@@ -405,16 +405,14 @@ def has_count_spike(values):
     """
     if point_mass_type(values) is None:
         return False
-    distinct, counts = np.unique(values, return_counts=True)
-    top = int(np.argmax(counts))
+    atom = atom_of(values)
     mean, variance = values.mean(), values.var()
     if variance > mean:  # the negative binomial of these moments
         r = mean**2 / (variance - mean)
-        log_p = (gammaln(distinct[top] + r) - gammaln(r) - gammaln(distinct[top] + 1)
-                 + r * np.log(r / (r + mean)) + distinct[top] * np.log(mean / (r + mean)))
-    else:  # the Poisson
-        log_p = distinct[top] * np.log(mean) - mean - gammaln(distinct[top] + 1)
-    share, p = counts[top] / values.size, np.exp(log_p)
+        p = nbinom.pmf(atom, r, r / (r + mean))
+    else:
+        p = poisson.pmf(atom, mean)
+    share = np.mean(values == atom)
     error = np.sqrt(p * (1 - p) / values.size)  # of a share with probability p
     return bool(share >= SPIKE_OVER_COUNT * p and share - p >= COUNT_DISPERSION_Z * error)
 

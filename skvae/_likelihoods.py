@@ -495,8 +495,12 @@ class NegativeBinomial(Likelihood):
         """``r`` of each column, ``(n_columns,)``."""
         return self.log_r.clamp(*LOG_DISPERSION_RANGE).exp()
 
+    def _log_r(self, dtype):
+        """The clamped log dispersion, in ``dtype``."""
+        return self.log_r.clamp(*LOG_DISPERSION_RANGE).to(dtype)
+
     def log_prob(self, params, target):
-        log_r = self.log_r.clamp(*LOG_DISPERSION_RANGE).to(params.dtype)
+        log_r = self._log_r(params.dtype)
         return negative_binomial_log_prob(target.to(params.dtype), params, log_r)
 
     def expectation(self, params):
@@ -506,7 +510,7 @@ class NegativeBinomial(Likelihood):
     @torch.no_grad()
     def sample(self, params, generator):
         """Gamma-Poisson mixture: ``Poisson(mu / r * Gamma(r, 1))``."""
-        log_r = self.log_r.clamp(*LOG_DISPERSION_RANGE).to(params.dtype)
+        log_r = self._log_r(params.dtype)
         shape = log_r.exp().expand(params.shape).contiguous()
         gamma = torch._standard_gamma(shape, generator=generator)
         return torch.poisson(gamma * (params - log_r).exp(), generator=generator)
@@ -560,13 +564,13 @@ class TruncatedNegativeBinomial(NegativeBinomial):
             self.atoms.copy_(torch.tensor(self._atom_values))
 
     def log_prob(self, params, target):
-        log_r = self.log_r.clamp(*LOG_DISPERSION_RANGE).to(params.dtype)
+        log_r = self._log_r(params.dtype)
         return truncated_negative_binomial_log_prob(
             target.to(params.dtype), params, log_r, self.atoms.to(params.dtype)
         )
 
     def _atom_probability(self, params):
-        log_r = self.log_r.clamp(*LOG_DISPERSION_RANGE).to(params.dtype)
+        log_r = self._log_r(params.dtype)
         at_atom = negative_binomial_log_prob(self.atoms.to(params.dtype), params, log_r)
         return at_atom.exp().clamp(max=MAX_ATOM_PROBABILITY)
 
