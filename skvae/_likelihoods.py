@@ -243,16 +243,11 @@ class Bernoulli(Likelihood):
 
 
 class _Classes(Likelihood):
-    """Columns of ``n_classes[j]`` classes each, vectorised in a padded layout.
+    """Columns of ``n_classes[j]`` classes each.
 
-    The decoder lays the ``sum(n_classes)`` (column, class) pairs out flat,
-    column by column. The class probabilities are computed classes first, in
-    a padded ``(max_classes, n_columns, ...)`` layout with log-probability
-    ``-inf`` where a column has no such class: the softmax over the classes
-    then reduces over the outer axis, where torch's CPU kernels vectorise over
-    the rows (over a short inner axis they run one row at a time, several
-    times slower). :meth:`expectation` gives them to callers as
-    ``(..., N, n_columns, max_classes)``, 0 on padding.
+    :meth:`expectation` gives the class probabilities as ``(..., N,
+    n_columns, max_classes)``, 0 where a column has no such class; the point
+    prediction is the most probable class, a draw one of the classes.
     """
 
     def __init__(self, n_classes):
@@ -268,60 +263,15 @@ class _Classes(Likelihood):
             self.register_buffer(name, value, persistent=False)
 
     def _index_buffers(self):
-        """Column, class and padded slot of each flat pair; the valid classes."""
-        pairs = [(j, k) for j, n in enumerate(self.n_classes) for k in range(n)]
+        """``_valid``: ``(n_columns, max_classes)``, whether column j has class k."""
         valid = [[k < n for k in range(self.max_classes)] for n in self.n_classes]
-        return {
-            "_column": torch.tensor([j for j, _ in pairs]),
-            "_class": torch.tensor([k for _, k in pairs]),
-            "_slot": torch.tensor([k * self.n_columns + j for j, k in pairs]),
-            "_valid": torch.tensor(valid),
-        }
+        return {"_valid": torch.tensor(valid)}
 
     def reset_parameters(self, generator=None):
         """Rebuild the index buffers (left undefined by ``to_empty``)."""
         super().reset_parameters(generator)
         for name, value in self._index_buffers().items():
             getattr(self, name).copy_(value)
-
-    def _pad(self, flat, fill):
-        """``(width, ...)`` flat pairs -> ``(max_classes, n_columns, ...)``, ``fill`` on padding."""
-        size = self.max_classes * self.n_columns
-        padded = flat.new_full((size, *flat.shape[1:]), fill)
-        # in place into the new buffer: torch's out-of-place index_copy
-        # copies the buffer first, at up to twice the time on the CPU
-        padded.index_copy_(0, self._slot, flat)
-        return padded.unflatten(0, (self.max_classes, self.n_columns))
-
-    @abstractmethod
-    def _log_probs(self, params):
-        """Padded class log-probabilities ``(max_classes, n_columns, ..., N)``."""
-
-    def _probabilities(self, params):
-        """Class probabilities of the flat pairs, ``(width, ..., N)``.
-
-        Taken from the pairs, not the padding: ``exp`` of ``-inf`` takes a
-        slow path on the CPU.
-        """
-        return self._log_probs(params).flatten(0, 1)[self._slot].exp()
-
-    def _classes_last(self, probabilities):
-        """``(width, ...)`` probabilities -> ``(..., n_columns, max_classes)``, 0 pad."""
-        return self._pad(probabilities, 0.0).movedim(0, -1).movedim(0, -2)
-
-    def log_prob(self, params, target):
-        log_probs = self._log_probs(params)
-        target = target.expand(*params.shape[:-1], self.n_columns)
-        index = target.movedim(-1, 0).long().unsqueeze(0)
-        return log_probs.gather(0, index)[0].movedim(0, -1)
-
-    def expectation(self, params):
-        """Class probabilities ``(..., N, n_columns, max_classes)``, 0 on padding."""
-        return self._classes_last(self._probabilities(params))
-
-    def weighted_expectation(self, params, weights):
-        probabilities = self._probabilities(params)
-        return self._classes_last((weights * probabilities).sum(1))
 
     def point(self, expectation):
         """The most probable class of each entry, as a float index."""
@@ -360,6 +310,13 @@ class Categorical(_Classes):
     Column ``j`` takes the next ``n_classes[j]`` logits and has the class
     probabilities ``softmax(logits)``; ``target`` holds class indices.
 
+    The decoder lays the ``sum(n_classes)`` (column, class) pairs out flat,
+    column by column. The softmax runs classes first, in a padded
+    ``(max_classes, n_columns, ...)`` layout with logit ``-inf`` where a
+    column has no such class: it then reduces over the outer axis, where
+    torch's CPU kernels vectorise over the rows (over a short inner axis they
+    run one row at a time, several times slower).
+
     Parameters
     ----------
     n_classes : sequence of int
@@ -370,8 +327,54 @@ class Categorical(_Classes):
     def width(self):
         return sum(self.n_classes)
 
+    def _index_buffers(self):
+        """Also the column, class and padded slot of each flat pair."""
+        pairs = [(j, k) for j, n in enumerate(self.n_classes) for k in range(n)]
+        return {
+            **super()._index_buffers(),
+            "_column": torch.tensor([j for j, _ in pairs]),
+            "_class": torch.tensor([k for _, k in pairs]),
+            "_slot": torch.tensor([k * self.n_columns + j for j, k in pairs]),
+        }
+
+    def _pad(self, flat, fill):
+        """``(width, ...)`` flat pairs -> ``(max_classes, n_columns, ...)``, ``fill`` on padding."""
+        size = self.max_classes * self.n_columns
+        padded = flat.new_full((size, *flat.shape[1:]), fill)
+        # in place into the new buffer: torch's out-of-place index_copy
+        # copies the buffer first, at up to twice the time on the CPU
+        padded.index_copy_(0, self._slot, flat)
+        return padded.unflatten(0, (self.max_classes, self.n_columns))
+
     def _log_probs(self, params):
+        """Padded class log-probabilities ``(max_classes, n_columns, ..., N)``."""
         return self._pad(params.movedim(-1, 0), -math.inf).log_softmax(0)
+
+    def _probabilities(self, params):
+        """Class probabilities of the flat pairs, ``(width, ..., N)``.
+
+        Taken from the pairs, not the padding: ``exp`` of ``-inf`` takes a
+        slow path on the CPU.
+        """
+        return self._log_probs(params).flatten(0, 1)[self._slot].exp()
+
+    def _classes_last(self, probabilities):
+        """``(width, ...)`` probabilities -> ``(..., n_columns, max_classes)``, 0 pad."""
+        return self._pad(probabilities, 0.0).movedim(0, -1).movedim(0, -2)
+
+    def log_prob(self, params, target):
+        log_probs = self._log_probs(params)
+        target = target.expand(*params.shape[:-1], self.n_columns)
+        index = target.movedim(-1, 0).long().unsqueeze(0)
+        return log_probs.gather(0, index)[0].movedim(0, -1)
+
+    def expectation(self, params):
+        """Class probabilities ``(..., N, n_columns, max_classes)``, 0 on padding."""
+        return self._classes_last(self._probabilities(params))
+
+    def weighted_expectation(self, params, weights):
+        probabilities = self._probabilities(params)
+        return self._classes_last((weights * probabilities).sum(1))
 
     @torch.no_grad()
     def start(self, target, mask=None):
@@ -428,25 +431,54 @@ class Ordinal(_Classes):
         rest = first + F.softplus(self.raw_gaps).cumsum(-1)
         return torch.cat([first, rest], -1)[:, : self.max_classes - 1]
 
-    def _log_probs(self, params):
-        # Class k of column j lies between cuts[j, k] and cuts[j, k + 1]:
-        # -inf, the column's thresholds, then +inf up to max_classes.
-        theta = self.thresholds().to(params.dtype)
+    def _cuts(self, dtype):
+        """``(n_columns, max_classes + 1)``: level k of column j lies between
+        ``cuts[j, k]`` and ``cuts[j, k + 1]``: -inf, the column's thresholds,
+        then +inf up to ``max_classes``."""
+        theta = self.thresholds().to(dtype)
         theta = theta.masked_fill(~self._valid[:, 1:], math.inf)
         inf = theta.new_full((self.n_columns, 1), math.inf)
-        cuts = torch.cat([-inf, theta, inf], -1).flatten()
-        at = self._column * (self.max_classes + 1) + self._class
-        shape = (-1, *[1] * (params.dim() - 1))
-        lower, upper = cuts[at].view(shape), cuts[at + 1].view(shape)
-        eta = params.movedim(-1, 0)[self._column]
+        return torch.cat([-inf, theta, inf], -1)
+
+    @staticmethod
+    def _between(eta, lower, upper):
+        """``log(sigmoid(upper - eta) - sigmoid(lower - eta))``, ``lower < upper``."""
         # sigmoid(b) - sigmoid(a) = sigmoid(b) sigmoid(-a) (1 - exp(a - b)), a < b
         gap = (lower - upper).clamp(max=-1e-12)
-        flat = (
+        return (
             F.logsigmoid(upper - eta)
             + F.logsigmoid(eta - lower)
             + torch.log(-torch.expm1(gap))
         )
-        return self._pad(flat, -math.inf)
+
+    @staticmethod
+    def _level_probabilities(cumulative):
+        """``P(y = k)`` from ``P(y <= k)`` ``(..., max_classes - 1)``; 0 on padding."""
+        return F.pad(cumulative, (0, 1), value=1.0) - F.pad(cumulative, (1, 0), value=0.0)
+
+    def _cumulative(self, params):
+        """``P(y <= k) = sigmoid(theta_k - eta)``, ``(..., N, n_columns, max_classes - 1)``."""
+        return torch.sigmoid(self._cuts(params.dtype)[:, 1:-1] - params[..., None])
+
+    def expectation(self, params):
+        """Level probabilities ``(..., N, n_columns, max_classes)``, 0 on padding.
+
+        Differences of the cumulative probabilities: one sigmoid per
+        threshold.
+        """
+        return self._level_probabilities(self._cumulative(params))
+
+    def weighted_expectation(self, params, weights):
+        # the cumulative probabilities are linear in what is averaged
+        cumulative = self._cumulative(params)
+        return self._level_probabilities((weights[..., None, None] * cumulative).sum(0))
+
+    def log_prob(self, params, target):
+        """The log-probability of each entry's own level only (not of every level)."""
+        cuts = self._cuts(params.dtype)
+        level = target.long()
+        column = torch.arange(self.n_columns, device=level.device)
+        return self._between(params, cuts[column, level], cuts[column, level + 1])
 
     @torch.no_grad()
     def _set_thresholds(self, frequencies):

@@ -137,6 +137,29 @@ def test_ordinal_log_prob_is_finite_in_the_tails():
     assert likelihood.log_prob(params, torch.tensor([[0.0], [3.0]])).abs().max() < 1e-6
 
 
+def test_ordinal_log_prob_of_every_level_and_its_gradients_match_the_reference():
+    # log_prob evaluates each entry's own level only: check it level by level,
+    # with the gradients it sends to the locations and the thresholds
+    likelihood = _make("ordinal")
+    params = (2 * _params(likelihood, 3)).requires_grad_()
+    for level in range(max(N_CLASSES)):
+        valid = torch.tensor([level < k for k in N_CLASSES])
+        target = torch.full((N_ROWS, len(N_CLASSES)), float(level)).where(valid, 0.0)
+        log_prob = likelihood.log_prob(params, target)
+        gradients = torch.autograd.grad(
+            log_prob.sum(), [params, likelihood.first_threshold, likelihood.raw_gaps]
+        )
+        reference = _ordinal_probabilities(likelihood, params)
+        index = target.long().unsqueeze(-1).expand(*reference.shape[:-1], 1)
+        expected = reference.gather(-1, index).squeeze(-1).log()
+        expected_gradients = torch.autograd.grad(
+            expected.sum(), [params, likelihood.first_threshold, likelihood.raw_gaps]
+        )
+        torch.testing.assert_close(log_prob, expected)
+        for gradient, expected_gradient in zip(gradients, expected_gradients):
+            torch.testing.assert_close(gradient, expected_gradient, atol=1e-5, rtol=1e-4)
+
+
 def test_ordinal_thresholds_stay_ordered():
     likelihood = Ordinal((6, 3))
     with torch.no_grad():
