@@ -28,7 +28,7 @@ import pandas as pd  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from skvae import AutoencoderOutlierDetector, VAETransformer  # noqa: E402
-from skvae._column_types import heavy_tailed_types  # noqa: E402
+from skvae._type_rules import heavy_tailed_types  # noqa: E402
 
 TABLES = ("Adult", "defaultCredit")
 LEVEL = 0.01

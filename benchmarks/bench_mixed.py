@@ -373,7 +373,7 @@ def _declared(columns, frame=None):
     """skvae's types for HI-VAE's; with ``frame``, a real or pos column gets a
     point mass (spiked, zero-inflated), and a count column a spike
     (spiked-count), where skvae's rules find one in its observed values."""
-    from skvae._column_types import has_count_spike, point_mass_type
+    from skvae._type_rules import has_count_spike, point_mass_type
 
     types = {c.name: SKVAE_TYPES[c.type] for c in columns}
     for c in columns if frame is not None else ():

@@ -39,9 +39,9 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 
 from skvae import AutoencoderImputer, VAETransformer
-from skvae import _column_types as column_types
-from skvae._column_types import point_mass_type
+from skvae import _type_rules as type_rules
 from skvae._impute import _default_estimator
+from skvae._type_rules import point_mass_type
 
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # the sibling helpers
 import bench_defaults  # noqa: E402
@@ -153,7 +153,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.rule_share is not None:
-        column_types.POINT_MASS_SHARE = args.rule_share
+        type_rules.POINT_MASS_SHARE = args.rule_share
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.novelty:
         keys = ("ppca", "plain", "split", "built", "built, spiked")

@@ -64,7 +64,7 @@ And with the model's column types changed, trimmed as ``scales-0.75``:
   below their training range).
 * ``heavy-0.75``: ``scales-0.75`` with the detector's own choice of
   positive columns (its default: the heavy-tailed ones, see
-  ``skvae._column_types.is_heavy_tailed``), negative test values in them
+  ``skvae._type_rules.is_heavy_tailed``), negative test values in them
   scored ``-inf``; ``ae-heavy-0.75``: ``ae-0.75`` with the same columns
   declared positive (the detector leaves an autoencoder's columns real).
 
@@ -111,8 +111,8 @@ from skvae import (  # noqa: E402
     _training,
 )
 from skvae._base import BaseAutoencoder  # noqa: E402
-from skvae._column_types import heavy_tailed_types  # noqa: E402
 from skvae._losses import elbo, kl_standard_normal  # noqa: E402
+from skvae._type_rules import heavy_tailed_types  # noqa: E402
 from skvae._utils import SEED_MAX, make_generator  # noqa: E402
 
 # trimmed_scales: the trimmed rows train nothing, as skvae's loop did before

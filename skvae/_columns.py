@@ -1,7 +1,7 @@
 """The table layer: columns of any type to arrays for the network, and back.
 
 A :class:`Table` is fitted on the training data. It gives every column a
-type (inferred by the rules of :mod:`._column_types`, or given), records what it
+type (inferred by the rules of :mod:`._type_rules`, or given), records what it
 needs to code the column (statistics, categories, the dtype) and then:
 
 - encodes rows into one float32 array holding the network's inputs and the
@@ -51,13 +51,7 @@ import math
 
 import numpy as np
 
-from ._column_types import (  # noqa: F401 (infer_type: the table's API)
-    Column,
-    as_numbers,
-    check_objects,
-    infer_type,
-    make_column,
-)
+from ._column_types import Column, as_numbers, make_column
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
 from ._frames import is_frame
 from ._kinds import (  # noqa: F401 (TYPES: the table's API)
@@ -68,6 +62,7 @@ from ._kinds import (  # noqa: F401 (TYPES: the table's API)
     TYPES,
     ZERO_INFLATED,
 )
+from ._type_rules import check_objects, infer_type  # noqa: F401 (infer_type: the table's API)
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)

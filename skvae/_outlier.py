@@ -10,10 +10,10 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._column_types import heavy_tailed_types
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._dask import lazy
 from ._frames import is_frame, is_polars, to_pandas
+from ._type_rules import heavy_tailed_types
 from ._utils import SEED_MAX, check_rows_observed, clone_with_seed
 from ._vae import VAETransformer
 

@@ -210,7 +210,7 @@ def test_every_type_is_documented():
 
 
 def test_heavy_tailed_is_a_long_right_tail_of_non_negative_values():
-    from skvae._column_types import is_heavy_tailed
+    from skvae._type_rules import is_heavy_tailed
 
     rng = np.random.RandomState(0)
     tail = rng.lognormal(sigma=1.5, size=1000)

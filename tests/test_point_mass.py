@@ -10,8 +10,8 @@ from skvae import (
     AutoencoderTransformer,
     VAETransformer,
 )
-from skvae._column_types import heavy_tailed_types, point_mass_type
 from skvae._columns import Table
+from skvae._type_rules import heavy_tailed_types, point_mass_type
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
