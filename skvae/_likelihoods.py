@@ -364,8 +364,10 @@ class Categorical(_Classes):
 
     def log_prob(self, params, target):
         log_probs = self._log_probs(params)
-        target = target.expand(*params.shape[:-1], self.n_columns)
-        index = target.movedim(-1, 0).long().unsqueeze(0)
+        # each row's classes, broadcast over the leading (sample) dimensions
+        leading = params.shape[:-2]
+        index = target.T.long().view(1, self.n_columns, *[1] * len(leading), -1)
+        index = index.expand(1, self.n_columns, *leading, target.shape[0])
         return log_probs.gather(0, index)[0].movedim(0, -1)
 
     def expectation(self, params):
