@@ -32,10 +32,8 @@ X, y = load_digits(return_X_y=True)
 
 models = {
     "PCA": PCA(n_components=2),
-    "AutoencoderTransformer": AutoencoderTransformer(
-        n_components=2, max_iter=150, random_state=0
-    ),
-    "VAETransformer": VAETransformer(n_components=2, max_iter=150, random_state=0),
+    "AutoencoderTransformer": AutoencoderTransformer(n_components=2, random_state=0),
+    "VAETransformer": VAETransformer(n_components=2, random_state=0),
 }
 codes = {}
 for name, model in models.items():
