@@ -62,7 +62,7 @@ from ._kinds import (  # noqa: F401 (TYPES: the table's API)
     TYPES,
     ZERO_INFLATED,
 )
-from ._type_rules import check_objects, infer_type  # noqa: F401 (infer_type: the table's API)
+from ._type_rules import check_objects
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
@@ -182,8 +182,9 @@ class Table:
 
         ``types`` maps column names (positions for arrays) to a type of
         ``TYPES``; other columns of a DataFrame are inferred by
-        :func:`infer_type`, other columns of an array get ``default``. With
-        ``default="binary"``, numeric DataFrame columns are binary too.
+        :func:`._type_rules.infer_type`, other columns of an array get
+        ``default``. With ``default="binary"``, numeric DataFrame columns are
+        binary too.
         """
         types = dict(types or {})
         frame = is_frame(X)

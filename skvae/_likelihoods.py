@@ -364,10 +364,12 @@ class Categorical(_Classes):
 
     def log_prob(self, params, target):
         log_probs = self._log_probs(params)
-        # each row's classes, broadcast over the leading (sample) dimensions
-        leading = params.shape[:-2]
-        index = target.T.long().view(1, self.n_columns, *[1] * len(leading), -1)
-        index = index.expand(1, self.n_columns, *leading, target.shape[0])
+        # the targets' classes broadcast to params' leading (sample)
+        # dimensions as a view: no copy per sample
+        index = target.long().movedim(-1, 0)
+        extra = [1] * (params.dim() - target.dim())
+        index = index.view(1, self.n_columns, *extra, *index.shape[1:])
+        index = index.expand(1, self.n_columns, *params.shape[:-1])
         return log_probs.gather(0, index)[0].movedim(0, -1)
 
     def expectation(self, params):
@@ -434,9 +436,11 @@ class Ordinal(_Classes):
         return torch.cat([first, rest], -1)[:, : self.max_classes - 1]
 
     def _cuts(self, dtype):
-        """``(n_columns, max_classes + 1)``: level k of column j lies between
-        ``cuts[j, k]`` and ``cuts[j, k + 1]``: -inf, the column's thresholds,
-        then +inf up to ``max_classes``."""
+        """Level bounds ``(n_columns, max_classes + 1)``: -inf, thresholds, +inf.
+
+        Level k of column j lies between ``cuts[j, k]`` and ``cuts[j, k + 1]``;
+        the bounds past a column's last level are +inf.
+        """
         theta = self.thresholds().to(dtype)
         theta = theta.masked_fill(~self._valid[:, 1:], math.inf)
         inf = theta.new_full((self.n_columns, 1), math.inf)
@@ -465,8 +469,10 @@ class Ordinal(_Classes):
     def expectation(self, params):
         """Level probabilities ``(..., N, n_columns, max_classes)``, 0 on padding.
 
-        Differences of the cumulative probabilities: one sigmoid per
-        threshold.
+        Differences of the cumulative probabilities, one sigmoid per
+        threshold: exact to the float's absolute precision (about 1e-7 in
+        float32), so a level far in a tail may get 0 where :meth:`log_prob`
+        gives its log-probability.
         """
         return self._level_probabilities(self._cumulative(params))
 
@@ -476,7 +482,8 @@ class Ordinal(_Classes):
         return self._level_probabilities((weights[..., None, None] * cumulative).sum(0))
 
     def log_prob(self, params, target):
-        """The log-probability of each entry's own level only (not of every level)."""
+        """The log-probability of each entry's own level (``target`` holds valid
+        levels), evaluated for that level only."""
         cuts = self._cuts(params.dtype)
         level = target.long()
         column = torch.arange(self.n_columns, device=level.device)
