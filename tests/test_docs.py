@@ -92,3 +92,27 @@ def test_extra_installs_what_every_example_imports(extra):
     missing = {top: name for top, (dists, name) in needed.items()
                if not dists & installed}
     assert not missing, f"the {extra} extra does not install {missing}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(EXAMPLES.glob("plot_*.py")), ids=lambda p: p.name)
+def test_example_runs_without_a_convergence_warning(script, tmp_path):
+    # an example shows the defaults to a new user: a fit that stops at its
+    # iteration cap, or a baseline that does, is the first thing they would see
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("matplotlib")
+    run = (
+        "import runpy, sys, warnings\n"
+        "from sklearn.exceptions import ConvergenceWarning\n"
+        "warnings.simplefilter('error', ConvergenceWarning)\n"
+        "runpy.run_path(sys.argv[1], run_name='__main__')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", run, str(script)],
+        cwd=tmp_path, env={**os.environ, "MPLBACKEND": "Agg"},
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
