@@ -148,6 +148,39 @@ class Column:
         return np.where(codes == self.atom, np.nan, values) if self.has_point_mass else values
 
     @property
+    def is_log_gaussian(self):
+        """Whether its Gaussian models a logarithm of its values (positive,
+        signed-log, zero-inflated): :meth:`unscalar` and
+        :meth:`log_scalar_slope` are not the identity."""
+        return self.is_gaussian and self.kind.log_coded
+
+    def unscalar(self, values):
+        """The codes of a Gaussian column's unstandardised values: the inverse
+        of :meth:`scalar` (off a point mass's atom)."""
+        with np.errstate(over="ignore"):  # inf: refused when cast to a frame's dtype
+            if self.kind is POSITIVE:
+                return self.offset * np.expm1(values).clip(min=0)
+            if self.kind is ZERO_INFLATED:
+                return np.exp(values)
+            if self.kind is SIGNED_LOG:
+                return self.offset * np.sinh(values)
+        return values
+
+    def log_scalar_slope(self, codes):
+        """``log |dx / dv|`` at codes ``x`` of a Gaussian column, ``v`` their
+        :meth:`scalar` value (off a point mass's atom): 0 for a column
+        modelled as it is; ``log(m + x)``, ``log x`` and ``log hypot(m, x)``
+        for positive, zero-inflated and signed-log ones."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.kind is POSITIVE:
+                return np.log(self.offset + codes)
+            if self.kind is ZERO_INFLATED:
+                return np.log(codes)
+            if self.kind is SIGNED_LOG:  # d asinh(x / m) / dx = 1 / hypot(m, x)
+                return np.log(np.hypot(self.offset, codes))
+        return np.zeros(np.shape(codes))
+
+    @property
     def likelihood(self):
         return self.kind.likelihood
 

@@ -54,14 +54,7 @@ import numpy as np
 from ._column_types import Column, as_numbers, make_column
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
 from ._frames import is_frame
-from ._kinds import (  # noqa: F401 (TYPES: the table's API)
-    BINARY,
-    POSITIVE,
-    REAL,
-    SIGNED_LOG,
-    TYPES,
-    ZERO_INFLATED,
-)
+from ._kinds import BINARY, REAL, TYPES  # noqa: F401 (TYPES: the table's API)
 from ._type_rules import check_objects
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
@@ -493,20 +486,13 @@ class Table:
             # depend on the rows around it
             terms = np.where(observed, log_scale, 0.0)
             for j, column in enumerate(self.columns):
+                modelled = observed[:, j]
                 if column.has_point_mass:
-                    off = observed[:, j] & (block[:, j] != column.atom)
-                    terms[:, j] = np.where(off, terms[:, j], 0.0)
-                    if column.is_gaussian and column.kind.log_coded:  # zero-inflated
-                        with np.errstate(divide="ignore", invalid="ignore"):
-                            terms[:, j] += np.where(off, np.log(block[:, j]), 0.0)
-                elif column.kind is POSITIVE:
-                    terms[:, j] += np.where(
-                        observed[:, j], np.log(column.offset + block[:, j]), 0.0
-                    )
-                elif column.kind is SIGNED_LOG:  # d asinh(x / m) / dx = 1 / hypot(m, x)
-                    terms[:, j] += np.where(
-                        observed[:, j], np.log(np.hypot(column.offset, block[:, j])), 0.0
-                    )
+                    modelled = modelled & (block[:, j] != column.atom)
+                    terms[:, j] = np.where(modelled, terms[:, j], 0.0)
+                if column.is_log_gaussian:
+                    slope = column.log_scalar_slope(block[:, j])
+                    terms[:, j] += np.where(modelled, slope, 0.0)
             out[start : start + STATISTICS_CHUNK] = -terms.sum(axis=1)
         return out
 
@@ -541,14 +527,8 @@ class Table:
             else:
                 values[:, scaled] = values[:, scaled] * scales + means
         for j, column in enumerate(self.columns):
-            if column.kind is POSITIVE:
-                values[:, j] = column.offset * np.expm1(values[:, j]).clip(min=0)
-            elif column.kind is ZERO_INFLATED:
-                with np.errstate(over="ignore"):  # inf: refused below for frames
-                    values[:, j] = np.exp(values[:, j])
-            elif column.kind is SIGNED_LOG:
-                with np.errstate(over="ignore"):
-                    values[:, j] = column.offset * np.sinh(values[:, j])
+            if column.is_log_gaussian:
+                values[:, j] = column.unscalar(values[:, j])
         for t in np.flatnonzero(self.indicator):
             j, atom = self.order[t], self.columns[self.order[t]].atom
             p = targets[:, t].astype(np.float64)
