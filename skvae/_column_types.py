@@ -40,6 +40,10 @@ class Column:
     the value a spiked or zero-inflated column holds with a probability of
     its own (0 for zero-inflated columns), ``share`` the share of its
     training values at the atom, which standardises the atom's indicator.
+    ``low`` and ``high`` are the smallest and largest scalar codes of a
+    log-coded Gaussian column in fit (None: unbounded, or unknown for a
+    model saved before they were kept): its decoded values stay in their
+    range (see :meth:`unscalar`).
     """
 
     name: object
@@ -52,6 +56,8 @@ class Column:
     resolution: float = 0.0
     atom: float = 0.0
     share: float = 0.5
+    low: float = None
+    high: float = None
     labelled: bool = field(default=False)  # binary column of non-numeric labels
 
     @property
@@ -156,7 +162,15 @@ class Column:
 
     def unscalar(self, values):
         """The codes of a Gaussian column's unstandardised values: the inverse
-        of :meth:`scalar` (off a point mass's atom)."""
+        of :meth:`scalar` (off a point mass's atom).
+
+        A log-coded column's values are first bounded by the range of its
+        scalar codes in fit (``low``, ``high``): the exponential turns a
+        location the decoder extrapolates a few standard deviations past the
+        data into values orders of magnitude beyond it.
+        """
+        if self.kind.log_coded and self.low is not None:
+            values = np.clip(values, self.low, self.high)
         with np.errstate(over="ignore"):  # inf: refused when cast to a frame's dtype
             if self.kind is POSITIVE:
                 return self.offset * np.expm1(values).clip(min=0)

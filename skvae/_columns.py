@@ -221,11 +221,15 @@ class Table:
         )
 
     def set_statistics(self, moments):
-        """Standardise by the mean and scale of ``moments``; returns self."""
+        """Standardise by the mean and scale of ``moments``, and bound the
+        decoded values of log-coded columns by their range; returns self."""
         means, scales = moments.statistics()
-        for column, mean, scale in zip(self.columns, means, scales):
+        ranges = zip(moments.low, moments.high)
+        for column, mean, scale, (low, high) in zip(self.columns, means, scales, ranges):
             if column.is_standardised:
                 column.mean, column.scale = float(mean), float(scale)
+            if column.is_log_gaussian and low <= high:
+                column.low, column.high = float(low), float(high)
         return self
 
     def _values(self, X):

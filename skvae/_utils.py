@@ -87,7 +87,7 @@ def check_rows_observed(X):
 
 
 class RunningMoments:
-    """Per-feature count, mean and variance of observed entries, chunk by chunk.
+    """Per-feature count, mean, variance and range of observed entries, chunk by chunk.
 
     Accumulated in float64 whatever the data's dtype, and merged across
     chunks with the pairwise update of Chan, Golub & LeVeque (1983), so one
@@ -99,6 +99,8 @@ class RunningMoments:
         self.count = np.zeros(n_features)
         self.mean = np.zeros(n_features)
         self.m2 = np.zeros(n_features)  # sum of squared deviations
+        self.low = np.full(n_features, np.inf)
+        self.high = np.full(n_features, -np.inf)
 
     def update(self, X, chunk=STATISTICS_CHUNK):
         """Add the rows of X (any float dtype, NaN allowed); returns self."""
@@ -109,8 +111,14 @@ class RunningMoments:
                 count = np.full(block.shape[1], block.shape[0])
                 mean = block.sum(axis=0) / count
                 m2 = ((block - mean) ** 2).sum(axis=0)
+                self.low = np.minimum(self.low, block.min(axis=0, initial=np.inf))
+                self.high = np.maximum(self.high, block.max(axis=0, initial=-np.inf))
             else:
                 count = observed.sum(axis=0)
+                self.low = np.minimum(
+                    self.low, np.where(observed, block, np.inf).min(axis=0, initial=np.inf))
+                self.high = np.maximum(
+                    self.high, np.where(observed, block, -np.inf).max(axis=0, initial=-np.inf))
                 block = np.where(observed, block, 0.0)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     mean = np.where(count > 0, block.sum(axis=0) / count, 0.0)

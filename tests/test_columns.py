@@ -150,6 +150,30 @@ def test_positive_columns_are_log_normal_with_their_jacobian():
     assert table.log_jacobian(codes)[4] == 0.0
 
 
+@pytest.mark.parametrize("kind", ["positive", "zero-inflated", "signed-log"])
+def test_decoded_values_of_a_log_coded_column_stay_in_the_range_of_fit(kind):
+    x = np.array([0.0, 0.0, 0.5, 1.0, 3.0, 10.0, np.nan])
+    if kind == "signed-log":
+        x[:2] = [-4.0, -0.2]
+    X = pd.DataFrame({"v": x, "r": np.arange(7.0)})
+    table = Table.fit(X, types={"v": kind})
+    seen = x[~np.isnan(x) & ((x != 0) if kind == "zero-inflated" else True)]
+    targets = table.split(table.encode(table.codes(X))[0])[1]
+    for far in (60.0, -60.0):  # standardised locations far past the data
+        beyond = np.where(table.indicator, 0.0, far) * np.ones_like(targets)
+        values = table.decode(beyond)["v"].to_numpy()
+        np.testing.assert_allclose(values, seen.max() if far > 0 else seen.min(),
+                                   rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(table.decode(beyond)["r"], X["r"].mean() + far * X["r"].std(ddof=0))
+    # the range is saved with the table; a state saved without it decodes unbounded
+    state = table.to_state()
+    assert Table.from_state(state).columns[0].high == table.columns[0].high
+    for column in state["columns"]:
+        del column["low"], column["high"]
+    above = np.where(table.indicator, 0.0, 60.0) * np.ones_like(targets)
+    assert Table.from_state(state).decode(above)["v"].max() > 1e6
+
+
 def test_declared_types_override_the_rules():
     X = pd.DataFrame({"code": [1, 2, 3, 2, 1], "grade": [0, 1, 2, 2, 1]})
     table = Table.fit(X, types={"code": "categorical", "grade": "ordinal"})
@@ -371,6 +395,8 @@ def test_running_moments_with_and_without_missing_values(chunk):
     np.testing.assert_allclose(partial.count, [30, 28, 30])
     np.testing.assert_allclose(partial.statistics()[0], np.nanmean(X_missing, axis=0))
     np.testing.assert_allclose(partial.statistics()[1], np.nanstd(X_missing, axis=0))
+    np.testing.assert_array_equal(partial.low, np.nanmin(X_missing, axis=0))
+    np.testing.assert_array_equal(partial.high, np.nanmax(X_missing, axis=0))
 
 
 def test_continuous_values_have_a_negligible_grid_step():
