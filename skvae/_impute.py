@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state, get_tags
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._compat import (
     HasMethods,
@@ -76,6 +76,29 @@ def _marginal(X):
         else:
             counts = column.value_counts(dropna=True)
             out.append(counts.index[0] if len(counts) else np.nan)
+    return out
+
+
+def _marked_missing(X, marker):
+    """A copy of a DataFrame of numbers with its ``marker`` entries missing.
+
+    X must hold no missing or infinite value (the marker is the only
+    missing value), as for an array. An integer column with a marked entry
+    becomes the nullable integer dtype of its width (``int64`` to
+    ``"Int64"``), which holds a missing value and keeps the column typed as
+    integers; the output still takes the user's dtypes.
+    """
+    check_array(X, dtype=[np.float64, np.float32], ensure_all_finite=True, input_name="X")
+    out = X.copy()
+    for j in range(X.shape[1]):
+        column = X.iloc[:, j]
+        marked = (column == marker).to_numpy()
+        if not marked.any():
+            continue
+        if column.dtype.kind in "iu" and isinstance(column.dtype, np.dtype):
+            width = 8 * column.dtype.itemsize
+            column = column.astype(f"{'U' if column.dtype.kind == 'u' else ''}Int{width}")
+        out.isetitem(j, column.mask(marked))
     return out
 
 
@@ -225,8 +248,13 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     dtypes: integer and boolean columns (nullable or not) receive rounded
     values, columns of categories and labels receive one of the labels seen
     in :term:`fit`, and indicator columns are boolean; polars input gives
-    polars output with the same schema. The model codes each column by its
-    type (see :class:`VAETransformer`'s ``column_types``). A fill takes the
+    polars output with the same schema. The model gets a DataFrame whole,
+    a DataFrame of numbers too, and codes each column by its type (see
+    :class:`VAETransformer`'s ``column_types``, which names the columns);
+    with a number for ``missing_values``, its entries are made missing in a
+    copy, integer columns becoming nullable integers. A model without the
+    ``input_tags.categorical`` tag gets a float array of a DataFrame of
+    numbers. A fill takes the
     type of its column's values: a column of objects or strings that holds
     numbers, such as ``["1.5", "2", None]``, gets numbers written as
     strings (integers where its values are integers), an object column of
@@ -308,23 +336,28 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     def _validate_input(self, X, *, reset):
         """Validated X and its missing-entry mask.
 
-        A DataFrame whose columns are not all numbers is kept whole (the
-        model codes its columns; any missing value of pandas marks a hole);
-        other input becomes a float array with NaN in the holes.
+        A DataFrame is kept whole when the model codes DataFrames (skvae's
+        models type its columns from their dtypes and take ``column_types``
+        by column name) or when its columns are not all numbers; any
+        missing value of pandas marks a hole, and a ``missing_values``
+        marker in a DataFrame of numbers is made missing in a copy (see
+        :func:`_marked_missing`). Other input becomes a float array with NaN
+        in the holes.
         """
-        mixed = is_frame(X) and not all(
-            dtype.kind in "iuf" for dtype in X.dtypes
-        )
-        if mixed:
-            if not is_nan(self.missing_values):
-                raise ValueError(
-                    "A DataFrame with non-numeric columns marks holes with missing "
-                    "values (NaN, None, pd.NA); missing_values="
-                    f"{self.missing_values!r} applies to numeric data only."
-                )
+        numeric = is_frame(X) and all(dtype.kind in "iuf" for dtype in X.dtypes)
+        coded = get_tags(self._get_estimator()).input_tags.categorical
+        nan_marks_missing = is_nan(self.missing_values)
+        if is_frame(X) and (coded or not numeric):
+            if not nan_marks_missing:
+                if not numeric:
+                    raise ValueError(
+                        "A DataFrame with non-numeric columns marks holes with "
+                        "missing values (NaN, None, pd.NA); missing_values="
+                        f"{self.missing_values!r} applies to numeric data only."
+                    )
+                X = _marked_missing(X, self.missing_values)
             validate_data(self, X, reset=reset, skip_check_array=True)
             return X, X.isna().to_numpy()
-        nan_marks_missing = is_nan(self.missing_values)
         X = validate_data(
             self,
             X,
@@ -334,6 +367,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         )
         missing = np.isnan(X) if nan_marks_missing else X == self.missing_values
         return np.where(missing, np.nan, X), missing
+
+    def _get_estimator(self):
+        """The model as given, or the default's kind (for its tags)."""
+        return VAETransformer() if self.estimator is None else self.estimator
 
     def _check_sample_posterior(self, estimator):
         if self.sample_posterior and not _can_draw(estimator):
@@ -571,7 +608,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = is_nan(self.missing_values)
-        estimator = VAETransformer() if self.estimator is None else self.estimator
-        tags.input_tags.categorical = get_tags(estimator).input_tags.categorical
+        tags.input_tags.categorical = get_tags(
+            self._get_estimator()
+        ).input_tags.categorical
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -169,6 +169,54 @@ def test_missing_values_other_than_nan_need_numeric_columns():
         AutoencoderImputer(SMALL_VAE, missing_values=-1).fit(frame)
 
 
+def _numeric_frame(n=80, seed=0):
+    """A DataFrame of numbers whose columns the models type by their values."""
+    rng = np.random.RandomState(seed)
+    base = rng.randn(n)
+    return pd.DataFrame(
+        {
+            "level": base,
+            "visits": rng.poisson(np.exp(1 + 0.3 * base)),
+            "spend": np.where(rng.rand(n) < 0.5, 0.0, np.exp(base)),
+            "twin": 2 * base + 0.1 * rng.randn(n),
+        }
+    )
+
+
+def test_a_frame_of_numbers_reaches_the_model_whole():
+    X = _numeric_frame().astype({"visits": "Int64"})  # integers with holes
+    X_missing = X.mask(np.random.RandomState(1).rand(*X.shape) < 0.2)
+    model = VAETransformer(n_components=2, column_types={"spend": "real"}, **SMALL)
+    imputer = AutoencoderImputer(model, random_state=0).fit(X_missing)
+    # column_types by name, and the others typed as the model types them alone
+    assert imputer.estimator_.column_types_ == {
+        "level": "real", "visits": "count", "spend": "real", "twin": "real"
+    }
+    alone = VAETransformer(n_components=2, **SMALL).fit(X_missing.dropna())
+    assert alone.column_types_["spend"] == "zero-inflated"
+    filled = imputer.transform(X_missing)
+    assert list(filled.dtypes) == list(X.dtypes)
+    pd.testing.assert_frame_equal(filled.mask(X_missing.isna()), X_missing)
+
+
+def test_a_number_for_missing_in_a_frame_of_numbers_reaches_the_model_as_missing():
+    X = _numeric_frame()
+    X.iloc[::5, 1] = -1
+    X.iloc[1::7, 0] = -1.0
+    imputer = AutoencoderImputer(SMALL_VAE, missing_values=-1, random_state=0)
+    filled = imputer.fit_transform(X)
+    # the marked integers stay integers to the model, and X is untouched
+    assert imputer.estimator_.column_types_["visits"] == "count"
+    assert (X.iloc[::5, 1] == -1).all()
+    assert list(filled.dtypes) == list(X.dtypes)
+    assert (filled.iloc[::5, 1] >= 0).all() and (filled.iloc[1::7, 0] != -1).all()
+    kept = X != -1
+    pd.testing.assert_frame_equal(filled[kept], X[kept])
+    X.iloc[2, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        imputer.fit(X)
+
+
 def test_non_numeric_array_is_refused():
     X = np.array([[1.0, "a"], [np.nan, "b"]], dtype=object)
     with pytest.raises(ValueError, match="could not convert"):
