@@ -57,10 +57,10 @@ def _take(X, rows, columns):
 def _marginal(X):
     """Each column's fill for a row with nothing observed: mean, or mode.
 
-    The mean of a numeric column (of an array or a DataFrame), rounded to
-    the nearest integer for an integer column so the fill keeps its dtype;
-    the most frequent value of any other column; NaN for a column with no
-    value.
+    The mean of a numeric column (of an array or a DataFrame), as a scalar
+    of the column's dtype (rounded to the nearest integer for an integer
+    column) so that the fill can be written into it; the most frequent
+    value of any other column; NaN for a column with no value.
     """
     if not is_frame(X):
         with warnings.catch_warnings():
@@ -70,8 +70,9 @@ def _marginal(X):
     for _, column in X.items():
         if column.dtype.kind in "iuf":
             mean = column.astype("Float64").mean()
-            if column.dtype.kind in "iu" and column.notna().any():
-                mean = column.dtype.type(round(mean))
+            if column.notna().any():
+                whole = column.dtype.kind in "iu"
+                mean = column.dtype.type(round(mean) if whole else mean)
             out.append(mean)
         else:
             counts = column.value_counts(dropna=True)

@@ -299,6 +299,24 @@ def test_rows_with_nothing_observed(sample_posterior):
         np.testing.assert_allclose(X_imputed[10], np.nanmean(X_missing, axis=0))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "Float32", "Float64", "Int16", "UInt8"])
+@pytest.mark.parametrize("numeric_only", [True, False])
+def test_a_frame_row_with_nothing_observed_takes_means_of_its_columns_dtypes(
+    dtype, numeric_only
+):
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"v": pd.Series((10 * rng.rand(40)).round()).astype(dtype)})
+    X["w"] = rng.randn(40)
+    if not numeric_only:
+        X["k"] = pd.Categorical(rng.choice(["x", "y"], 40))
+    X.iloc[5] = None
+    X_imputed = AutoencoderImputer(SMALL_VAE, random_state=0).fit_transform(X)
+    assert list(X_imputed.dtypes) == list(X.dtypes)
+    mean = X["v"].astype("Float64").mean()
+    expected = round(mean) if X["v"].dtype.kind in "iu" else mean
+    assert X_imputed["v"].iloc[5] == pytest.approx(expected, rel=1e-6)
+
+
 def test_rows_with_nothing_observed_ae():
     _, X_missing = make_data()
     imputer = AutoencoderImputer(SMALL_AE).fit(X_missing)
