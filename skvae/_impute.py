@@ -561,6 +561,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         if whole.any() and check is not None:
             check(_take(X, whole, kept))  # the model's checks of their values, cheaply
         completed = self.estimator_.complete(_take(X, needed, kept), **draw)
+        if is_frame(completed) and not is_frame(X):  # fitted on a frame of numbers
+            completed = completed.to_numpy(dtype=X.dtype, na_value=np.nan)
         # each row's completion: its own where needed, else any (unused)
         source = np.maximum(np.cumsum(needed) - 1, 0)
         if is_frame(completed):

@@ -199,6 +199,18 @@ def test_a_frame_of_numbers_reaches_the_model_whole():
     pd.testing.assert_frame_equal(filled.mask(X_missing.isna()), X_missing)
 
 
+def test_an_imputer_fitted_on_a_frame_of_numbers_fills_an_array_alike():
+    X = _numeric_frame().astype({"visits": "Int64"})
+    X_missing = X.mask(np.random.RandomState(2).rand(*X.shape) < 0.2)
+    imputer = AutoencoderImputer(SMALL_VAE, random_state=0).fit(X_missing)
+    array = X_missing.to_numpy(dtype=np.float64, na_value=np.nan)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        filled = imputer.transform(array)
+    assert isinstance(filled, np.ndarray) and filled.dtype == np.float64
+    expected = imputer.transform(X_missing).to_numpy(dtype=np.float64)
+    np.testing.assert_allclose(filled, expected)
+
+
 def test_a_number_for_missing_in_a_frame_of_numbers_reaches_the_model_as_missing():
     X = _numeric_frame()
     X.iloc[::5, 1] = -1
