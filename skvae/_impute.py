@@ -69,8 +69,9 @@ def _marginal(X):
     out = []
     for _, column in X.items():
         if column.dtype.kind in "iuf":
-            mean = column.astype("Float64").mean()
+            mean = np.nan
             if column.notna().any():
+                mean = column.astype("Float64").mean()
                 whole = column.dtype.kind in "iu"
                 mean = column.dtype.type(round(mean) if whole else mean)
             out.append(mean)
@@ -136,9 +137,10 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
 
     missing_values : int, float or np.nan, default=np.nan
         The placeholder for the missing values. All occurrences of
-        `missing_values` will be imputed. For pandas' dataframes with
-        nullable integer dtypes with missing values, `missing_values`
-        should be set to `np.nan`, since `pd.NA` will be converted to `np.nan`.
+        `missing_values` will be imputed. With `np.nan`, any missing value
+        of a pandas DataFrame (`np.nan`, `None`, `pd.NA`) marks a hole; a
+        number applies to DataFrames whose columns are all numbers, which
+        must then hold no other missing value.
 
     add_indicator : bool, default=False
         If True, a :class:`~sklearn.impute.MissingIndicator` transform will

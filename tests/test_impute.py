@@ -209,6 +209,17 @@ def test_an_imputer_fitted_on_a_frame_of_numbers_fills_an_array_alike():
     assert isinstance(filled, np.ndarray) and filled.dtype == np.float64
     expected = imputer.transform(X_missing).to_numpy(dtype=np.float64)
     np.testing.assert_allclose(filled, expected)
+    # a row with nothing observed takes the means, beside a column empty in fit
+    X_missing["empty"] = np.nan
+    imputer = AutoencoderImputer(SMALL_VAE, keep_empty_features=True).fit(X_missing)
+    array = X_missing.to_numpy(dtype=np.float64, na_value=np.nan)
+    array[3] = np.nan
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        filled = imputer.transform(array)
+    means = X_missing.iloc[:, :4].astype("Float64").mean().to_numpy(dtype=np.float64)
+    means[1] = round(means[1])  # visits: integers
+    np.testing.assert_allclose(filled[3, :4], means, rtol=1e-6)
+    assert filled[3, 4] == 0.0  # as SimpleImputer fills an empty feature kept
 
 
 def test_a_number_for_missing_in_a_frame_of_numbers_reaches_the_model_as_missing():
