@@ -361,8 +361,9 @@ class BaseAutoencoder(
         """Train for one epoch on X, keeping the optimiser state.
 
         The first call sets the standardisation statistics from its chunk
-        and builds the network; later calls continue training it. Early
-        stopping does not apply to ``partial_fit``. To standardise by the
+        and builds the network; later calls continue training it (and widen
+        the range that bounds the decoded values of log-coded columns to
+        hold their chunks). Early stopping does not apply to ``partial_fit``. To standardise by the
         statistics of all the chunks, not the first one's, train with
         :func:`~skvae.fit_chunks`.
 
@@ -386,6 +387,7 @@ class BaseAutoencoder(
                 self._initialize(X)
             else:
                 self._check_architecture()
+                self._table.widen(X)
             self._train(X, incremental=True)
         return self
 

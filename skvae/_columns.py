@@ -232,6 +232,22 @@ class Table:
                 column.low, column.high = float(low), float(high)
         return self
 
+    def widen(self, codes):
+        """Widen the decoding range of the log-coded columns to hold ``codes``.
+
+        For :meth:`~skvae.VAETransformer.partial_fit`: the range set by the
+        first chunk's statistics grows with each chunk. Returns self.
+        """
+        for j, column in enumerate(self.columns):
+            if column.low is None:
+                continue
+            scalars = column.scalar(codes[:, j])
+            scalars = scalars[~np.isnan(scalars)]
+            if scalars.size:
+                column.low = min(column.low, float(scalars.min()))
+                column.high = max(column.high, float(scalars.max()))
+        return self
+
     def _values(self, X):
         """The columns of X, as Series (frames) or array columns."""
         if is_frame(X):

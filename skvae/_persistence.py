@@ -26,7 +26,8 @@ from ._frames import schema_from_state, schema_state
 from ._training import History, make_optimizer
 
 # The layout of the saved state; a state of a newer layout cannot be read.
-STATE_FORMAT = 2
+# 3: a log-coded column keeps the range of its codes (Column.low, .high).
+STATE_FORMAT = 3
 
 
 def arrays(state_dict):

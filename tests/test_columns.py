@@ -175,6 +175,21 @@ def test_decoded_values_of_a_log_coded_column_stay_in_the_range_of_fit(kind):
     assert Table.from_state(state).decode(above)["v"].max() > 1e6
 
 
+def test_partial_fit_widens_the_decoding_range_chunk_by_chunk():
+    from skvae import VAETransformer
+
+    amounts = np.random.RandomState(0).lognormal(0.0, 1.0, 400)
+    X = pd.DataFrame({"amount": amounts, "r": np.arange(400.0)})
+    model = VAETransformer(column_types={"amount": "positive"}, max_iter=1,
+                           random_state=0)
+    for start in range(0, 400, 100):
+        model.partial_fit(X.iloc[start:start + 100])
+    column = model._table.columns[0]
+    assert column.high == pytest.approx(np.log1p(amounts.max() / column.offset))
+    assert column.low == pytest.approx(np.log1p(amounts.min() / column.offset))
+    assert amounts[:100].max() < amounts.max()  # the first chunk alone is narrower
+
+
 def test_declared_types_override_the_rules():
     X = pd.DataFrame({"code": [1, 2, 3, 2, 1], "grade": [0, 1, 2, 2, 1]})
     table = Table.fit(X, types={"code": "categorical", "grade": "ordinal"})
@@ -390,6 +405,8 @@ def test_running_moments_with_and_without_missing_values(chunk):
     X_missing[[2, 17], 1] = np.nan
     full = RunningMoments(3).update(X, chunk=chunk)
     np.testing.assert_allclose(full.count, 30)
+    np.testing.assert_array_equal(full.low, X.min(axis=0))
+    np.testing.assert_array_equal(full.high, X.max(axis=0))
     np.testing.assert_allclose(full.statistics()[0], X.mean(axis=0))
     np.testing.assert_allclose(full.statistics()[1], X.std(axis=0))
     partial = RunningMoments(3).update(X_missing, chunk=chunk)
