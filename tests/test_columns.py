@@ -180,8 +180,8 @@ def test_partial_fit_widens_the_decoding_range_chunk_by_chunk():
 
     amounts = np.random.RandomState(0).lognormal(0.0, 1.0, 400)
     X = pd.DataFrame({"amount": amounts, "r": np.arange(400.0)})
-    model = VAETransformer(column_types={"amount": "positive"}, max_iter=1,
-                           random_state=0)
+    model = VAETransformer(column_types={"amount": "positive"}, hidden_layer_sizes=(8,),
+                           max_iter=1, random_state=0)
     for start in range(0, 400, 100):
         model.partial_fit(X.iloc[start:start + 100])
     column = model._table.columns[0]
