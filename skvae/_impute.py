@@ -257,8 +257,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     with a number for ``missing_values``, its entries are made missing in a
     copy, integer columns becoming nullable integers. A model without the
     ``input_tags.categorical`` tag gets a float array of a DataFrame of
-    numbers. A fill takes the
-    type of its column's values: a column of objects or strings that holds
+    numbers. A fill takes the type of its column's values: a column of objects or strings that holds
     numbers, such as ``["1.5", "2", None]``, gets numbers written as
     strings (integers where its values are integers), an object column of
     integers gets integers.
