@@ -169,7 +169,7 @@ class Column:
         location the decoder extrapolates a few standard deviations past the
         data into values orders of magnitude beyond it.
         """
-        if self.kind.log_coded and self.low is not None:
+        if self.low is not None:  # a log-coded column's range (set_statistics)
             values = np.clip(values, self.low, self.high)
         with np.errstate(over="ignore"):  # inf: refused when cast to a frame's dtype
             if self.kind is POSITIVE:

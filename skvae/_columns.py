@@ -238,14 +238,11 @@ class Table:
         For :meth:`~skvae.VAETransformer.partial_fit`: the range set by the
         first chunk's statistics grows with each chunk. Returns self.
         """
-        for j, column in enumerate(self.columns):
-            if column.low is None:
-                continue
-            scalars = column.scalar(codes[:, j])
-            scalars = scalars[~np.isnan(scalars)]
-            if scalars.size:
-                column.low = min(column.low, float(scalars.min()))
-                column.high = max(column.high, float(scalars.max()))
+        moments = self.moments(codes)
+        for column, low, high in zip(self.columns, moments.low, moments.high):
+            if column.low is not None and low <= high:
+                column.low = min(column.low, float(low))
+                column.high = max(column.high, float(high))
         return self
 
     def _values(self, X):

@@ -107,18 +107,15 @@ class RunningMoments:
         for start in range(0, X.shape[0], chunk):
             block = np.asarray(X[start : start + chunk], dtype=np.float64)
             observed = ~np.isnan(block)
+            # fmin and fmax pass over NaN
+            self.low = np.fmin(self.low, np.fmin.reduce(block, axis=0, initial=np.inf))
+            self.high = np.fmax(self.high, np.fmax.reduce(block, axis=0, initial=-np.inf))
             if observed.all():  # the same sums, without masking copies
                 count = np.full(block.shape[1], block.shape[0])
                 mean = block.sum(axis=0) / count
                 m2 = ((block - mean) ** 2).sum(axis=0)
-                self.low = np.minimum(self.low, block.min(axis=0, initial=np.inf))
-                self.high = np.maximum(self.high, block.max(axis=0, initial=-np.inf))
             else:
                 count = observed.sum(axis=0)
-                self.low = np.minimum(
-                    self.low, np.where(observed, block, np.inf).min(axis=0, initial=np.inf))
-                self.high = np.maximum(
-                    self.high, np.where(observed, block, -np.inf).max(axis=0, initial=-np.inf))
                 block = np.where(observed, block, 0.0)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     mean = np.where(count > 0, block.sum(axis=0) / count, 0.0)
