@@ -6,7 +6,9 @@ of how :class:`~._columns.Table` codes it (type, dtype, categories, the
 atom of a point mass, the offset of a positive or signed-log column). The
 statistics that standardise the codes come later, from the table.
 :meth:`Column.outside_support` says which values a column's model cannot
-hold.
+hold; :func:`column_codes` codes a column's values (a number, a count or a
+class index), refusing those, and :func:`grid_step` finds the step of the
+grid its values lie on.
 """
 
 from dataclasses import dataclass, field
@@ -343,3 +345,75 @@ def _categories(values):
         return sorted(labels)
     except TypeError:  # labels of mixed types: order of appearance
         return list(labels)
+
+
+# ------------------------------------------------------------- codes of values
+def _class_codes(values, column, check_support=True):
+    """Class indices of a labelled column, NaN where missing.
+
+    A label not seen in fit raises, or with ``check_support`` False is coded
+    -1 (see :meth:`Column.outside_support`).
+    """
+    import pandas as pd
+
+    if getattr(values, "dtype", None) == object:
+        check_objects(values, column.name, labels=True)  # lists: refused by name
+    values = np.asarray(values, dtype=object)
+    codes = pd.Index(column.categories).get_indexer(values).astype(float)
+    missing = np.asarray(pd.isna(values))
+    codes[codes < 0] = np.nan
+    unknown = np.isnan(codes) & ~missing
+    if unknown.any() and not check_support:
+        codes[unknown] = -1.0
+    elif unknown.any():
+        label = values[np.flatnonzero(unknown)[0]]
+        raise ValueError(
+            f"Column {column.name!r} holds {label!r}, a category not seen in fit "
+            f"({len(column.categories)} categories: {column.categories[:5]}...). "
+            "Refit with data that includes it, or set it to missing."
+        )
+    return codes
+
+
+def column_codes(values, column, check_support=True):
+    """The scalar code of each entry: number, count or class index; NaN if missing.
+
+    A value of probability 0 under the column's likelihood raises, unless
+    ``check_support`` is False.
+    """
+    if column.has_labels:
+        return _class_codes(values, column, check_support)
+    codes = as_numbers(values, column.name)
+    if column.kind is BINARY and ((codes < 0) | (codes > 1)).any():
+        raise ValueError(
+            f"Column {column.name!r} is binary and needs data in [0, 1], got values "
+            f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
+            "or declare it real."
+        )
+    checked = check_support and column.is_bounded_below
+    if checked and column.outside_support(codes).any():
+        lowest = np.nanmin(codes)
+        if column.kind.discrete or column.has_point_mass:
+            raise ValueError(
+                f"Column {column.name!r} is {column.type} and cannot hold negative "
+                f"values, got {lowest:g}. Declare it real in column_types."
+            )
+        raise ValueError(
+            f"Column {column.name!r} is positive, modelled as log1p(x / "
+            f"{column.offset:g}), which needs values above {-column.offset:g}; got "
+            f"{lowest:g}. Declare it real in column_types."
+        )
+    return codes
+
+
+def grid_step(values, n_max=20_000):
+    """The smallest gap between distinct finite values among the first ``n_max``; 0 if none.
+
+    On a grid (integers, pixels in sixteenths, prices in cents) it is the
+    grid's step; between continuous values it is negligibly small.
+    """
+    head = values[:n_max]
+    # the first n_max values when all are finite, without a pass over the rest
+    values = head if np.isfinite(head).all() else values[np.isfinite(values)][:n_max]
+    distinct = np.unique(values)
+    return float(np.diff(distinct).min()) if distinct.size > 1 else 0.0

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skvae._columns import TYPES, Table, grid_step
+from skvae._column_types import grid_step
+from skvae._columns import TYPES, Table
 from skvae._type_rules import infer_type
 from skvae._utils import RunningMoments
 
