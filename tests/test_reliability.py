@@ -537,6 +537,13 @@ def test_outputs_do_not_depend_on_row_order_or_batch(fitted, name, X, order):
         whole = _outputs(name, fitted[name], X)
         shuffled = _outputs(name, fitted[name], X[permutation])
         first = _outputs(name, fitted[name], X[:1])
-    for a, b, c in zip(whole, shuffled, first):
-        np.testing.assert_array_equal(a[permutation], b)
-        np.testing.assert_array_equal(a[:1], c)
+    # equal up to float32 rounding: a matrix product may round a row
+    # differently at another position in the batch (on some CPUs' kernels),
+    # and a p-value then move by at most one calibration step
+    tolerances = [dict(rtol=1e-5, atol=1e-6)] * 3
+    if name == "detector":
+        step = 1.0 / (fitted["detector"].calibration_scores_.size + 1)
+        tolerances[2] = dict(rtol=0, atol=step * 1.001)
+    for a, b, c, tolerance in zip(whole, shuffled, first, tolerances):
+        np.testing.assert_allclose(a[permutation], b, **tolerance)
+        np.testing.assert_allclose(a[:1], c, **tolerance)
