@@ -559,9 +559,13 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             needed[0] = True
         whole = ~has_hole & ~needed
         check = getattr(self.estimator_, "transform", None)
-        if whole.any() and check is not None:
-            check(_take(X, whole, kept))  # the model's checks of their values, cheaply
-        completed = self.estimator_.complete(_take(X, needed, kept), **draw)
+        with warnings.catch_warnings():
+            if not is_frame(X) and hasattr(self, "feature_names_in_"):
+                # the imputer's own check has said it: once is enough
+                warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            if whole.any() and check is not None:
+                check(_take(X, whole, kept))  # the model's checks of their values, cheaply
+            completed = self.estimator_.complete(_take(X, needed, kept), **draw)
         if is_frame(completed) and not is_frame(X):  # fitted on a frame of numbers
             completed = completed.to_numpy(dtype=X.dtype, na_value=np.nan)
         # each row's completion: its own where needed, else any (unused)
