@@ -102,13 +102,15 @@ display = OutlierDisplay.from_estimator(detector, X_new)
 # Which sensor broke?
 # -------------------
 # :meth:`~skvae.AutoencoderOutlierDetector.feature_contributions` gives, for
-# each row and sensor, the sensor's negative log-likelihood under the
-# default model (a :class:`~skvae.VAETransformer`), in nats: how badly the
-# model, having seen the row, can explain that reading. Some sensors are
-# harder to predict than others even on normal rows, so we show the excess
-# over the median of the normal rows. For the flagged faulty rows the
-# largest excess should fall on the sensor that was shifted (marked with a
-# dot).
+# each row and sensor, how much the sensor adds to the row's abnormality:
+# its negative log-likelihood under the default model (a
+# :class:`~skvae.VAETransformer`), how badly the model, having seen the row,
+# can explain that reading, beside its share of the row's distance to the
+# 5th nearest training row, each in units of its score's spread over the
+# training rows. Some sensors are harder to predict than others even on
+# normal rows, so we show the excess over the median of the normal rows.
+# For the flagged faulty rows the largest excess should fall on the sensor
+# that was shifted (marked with a dot).
 flagged_faulty = np.flatnonzero(is_faulty & (labels == -1))
 typical = detector.feature_contributions(X_normal).median()
 excess = detector.feature_contributions(X_new.iloc[flagged_faulty]) - typical
@@ -119,7 +121,7 @@ ax.scatter(broken[flagged_faulty - len(X_normal)], np.arange(len(excess)),
            color="k", s=12)
 ax.set_xticks(range(len(SENSORS)), excess.columns, rotation=30)
 ax.set_yticks(range(len(excess)), [f"row {i}" for i in excess.index])
-fig.colorbar(image, ax=ax, label="nats above a typical row")
+fig.colorbar(image, ax=ax, label="above a typical row (spreads)")
 ax.set_title("Contributions of each sensor to flagged faulty rows")
 fig.tight_layout()
 

@@ -79,9 +79,13 @@ def save(estimator, file):
     Notes
     -----
     Weights, optimiser state and statistics are saved as NumPy arrays on the
-    CPU, the rest as plain values, in skops' format. No training row is
-    saved: an :class:`AutoencoderTransformer` saves the density of its codes
-    (for :meth:`~AutoencoderTransformer.sample`), not the codes. The file is
+    CPU, the rest as plain values, in skops' format. The models save no
+    training row: an :class:`AutoencoderTransformer` saves the density of
+    its codes (for :meth:`~AutoencoderTransformer.sample`), not the codes.
+    An :class:`AutoencoderOutlierDetector` with ``n_neighbors`` (its
+    default) saves the rows its neighbour distance searches, standardised
+    and one-hot coded (up to 10,000 of its training rows); with
+    ``n_neighbors=None`` it saves none. The file is
     written only once the whole estimator is encoded. Estimators of other
     libraries in a pipeline are saved as skops saves them: :func:`load` then
     needs their types in ``trusted``.

@@ -2,7 +2,7 @@
 
 import math
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin
@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._dask import lazy
 from ._frames import is_frame, is_polars, to_pandas
+from ._neighbours import code_rows, column_widths, contributions, fit_coding, kth_neighbours
 from ._type_rules import heavy_tailed_types
 from ._utils import SEED_MAX, check_rows_observed, clone_with_seed
 from ._vae import VAETransformer
@@ -24,6 +25,11 @@ AUTO_LEVEL = 0.05
 # the Minimum Covariance Determinant (benchmarks/pages/outlier-detection.md,
 # "Robust training").
 DEFAULT_SUPPORT = 0.75
+# The neighbour distance searches at most this many of the rows the model was
+# fitted on (a random subset beyond), and the model's scores of at most
+# MAX_SCORED of them set its scale.
+MAX_REFERENCE = 10_000
+MAX_SCORED = 1_000
 
 
 def _default_estimator():
@@ -71,6 +77,19 @@ def _rows(X, index):
     return X.iloc[index] if is_frame(X) else X[index]
 
 
+def _centre_and_spread(scores):
+    """Median and interquartile range of the finite scores (a robust z-scale).
+
+    The standard deviation when the quartiles tie, 1 when that is 0 too.
+    """
+    finite = scores[np.isfinite(scores)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    q1, median, q3 = np.percentile(finite, [25, 50, 75])
+    spread = q3 - q1 if q3 > q1 else finite.std()
+    return float(median), float(spread) if spread > 0 else 1.0
+
+
 def _estimator_has_feature_scores(detector):
     estimator = getattr(detector, "estimator_", detector._get_estimator())
     return hasattr(estimator, "score_features")
@@ -80,10 +99,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     """Outlier detection from an autoencoder's scores, with calibrated p-values.
 
     The detector fits a clone of ``estimator`` on part of the training rows
-    and scores rows with the model's :meth:`score_samples` (higher is more
-    typical). The other training rows, which the model never saw, are
-    scored too: their scores calibrate the model, giving every new row a
-    conformal p-value (:meth:`score_pvalues`) and the default threshold.
+    and scores rows with the model's :meth:`score_samples` beside their
+    distance to the ``n_neighbors``-th nearest of those rows (higher is more
+    typical). The other training rows, which neither saw, are scored too:
+    their scores calibrate the detector, giving every new row a conformal
+    p-value (:meth:`score_pvalues`) and the default threshold.
     :meth:`feature_contributions` says which features make a row abnormal.
 
     Parameters
@@ -128,6 +148,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         calibrate its scores (at least one row). More rows give finer
         p-values, fewer leave more rows to train the model on.
 
+    n_neighbors : int or None, default=5
+        The distance of a row to its ``n_neighbors``-th nearest training row
+        (of those the model is fitted on, at most all but one) joins the
+        model's score: the score is the mean of the two, each centred on its
+        median over the training rows and divided by its interquartile
+        range (see Notes). None: the model's score alone.
+
     random_state : int, RandomState instance or None, default=None
         Controls the choice of the calibration rows and, when the
         estimator's own ``random_state`` is None, the estimator's seed. Pass
@@ -168,6 +195,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         partitioning.
     sklearn.neighbors.LocalOutlierFactor : Outlier detection by local
         density.
+    sklearn.neighbors.NearestNeighbors : The distances to the nearest rows.
 
     Notes
     -----
@@ -211,11 +239,33 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     ``score_pvalues(X) <= 0.05``. Other levels are one comparison away:
     ``score_pvalues(X) <= level``.
 
-    The scores are those of the model. :class:`AutoencoderTransformer`:
-    minus the mean squared reconstruction error of the row in units of each
-    feature's training standard deviation [3]_. :class:`VAETransformer`:
-    the importance-weighted estimate of ``log p(x)`` [4]_. Rows with
-    missing values (NaN) are scored on their observed part.
+    The model's scores: :class:`AutoencoderTransformer`, minus the mean
+    squared reconstruction error of the row in units of each feature's
+    training standard deviation [3]_; :class:`VAETransformer`, the
+    importance-weighted estimate of ``log p(x)`` [4]_. Rows with missing
+    values (NaN) are scored on their observed part.
+
+    With ``n_neighbors`` (the default), a row's score is
+    ``(z_model + z_distance) / 2``: ``z_model`` is the model's score minus
+    its median over (up to 1,000 of) the model's training rows, divided by
+    their interquartile range; ``z_distance`` is minus the row's Euclidean
+    distance to its ``n_neighbors``-th nearest training row of the model, in
+    the same units against the training rows' own such distances (each
+    without itself), as PyOD's ``KNN`` [6]_ scores a row. The distance is
+    taken over the columns standardised on those rows, a DataFrame's
+    category and label columns one-hot with a mismatch counting as one
+    standard deviation, an ordered category by its levels, and without the
+    missing entries (scikit-learn's ``nan_euclidean``). A density is low
+    for a row its model does not reproduce; a distance is large for a row
+    far from every training row, also where the model's density reaches
+    (between two groups of normal rows, in a rare group that the trimmed
+    training leaves out). Both scales come from the model's training rows,
+    so the calibration rows are scored as new rows and the p-values keep
+    their guarantee. The search keeps up to 10,000 of the model's training
+    rows, coded, drawn at random beyond that (they are saved with the
+    detector); with a float ``contamination``, less the share of them the
+    model scores lowest, so that the rows taken for outliers are no row's
+    neighbours.
 
     In a :class:`~sklearn.pipeline.Pipeline`, ``predict``,
     ``decision_function`` and ``score_samples`` are available on the
@@ -239,6 +289,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     .. [5] Rousseeuw, P. J. and Van Driessen, K. (1999). A fast algorithm
        for the minimum covariance determinant estimator. Technometrics,
        41(3), 212-223.
+    .. [6] Ramaswamy, S., Rastogi, R. and Shim, K. (2000). Efficient
+       algorithms for mining outliers from large data sets. ACM SIGMOD
+       Record, 29(2), 427-438.
 
     Examples
     --------
@@ -262,6 +315,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             Interval(Real, 0, 0.5, closed="right"),
         ],
         "calibration_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     }
 
@@ -271,11 +325,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         *,
         contamination="auto",
         calibration_fraction=0.2,
+        n_neighbors=5,
         random_state=None,
     ):
         self.estimator = estimator
         self.contamination = contamination
         self.calibration_fraction = calibration_fraction
+        self.n_neighbors = n_neighbors
         self.random_state = random_state
 
     def _get_estimator(self):
@@ -359,10 +415,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             if heavy_tailed:
                 estimator.set_params(column_types=heavy_tailed)
         self.estimator_ = estimator.fit(_rows(X, fit_idx))
+        self._fit_neighbours(X, fit_idx, rng)
         if self.contamination == "auto":
             self.calibration_scores_ = np.sort(self._score_samples(_rows(X, cal_idx)))
             self.offset_ = _auto_offset(self.calibration_scores_, AUTO_LEVEL)
-        else:
+        else:  # as predict(X) will score them, so that it flags that share
             scores = self._score_samples(X)
             self.calibration_scores_ = np.sort(scores[cal_idx])
             with np.errstate(invalid="ignore"):
@@ -380,9 +437,62 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             )
         return self
 
-    def _score_samples(self, X):
+    def _fit_neighbours(self, X, fit_idx, rng):
+        """Set ``_neighbours``, the state of the neighbour distance (None without).
+
+        The reference rows are the model's fitting rows (at most
+        ``MAX_REFERENCE`` of them, drawn at random), less, with a float
+        ``contamination``, that share of them that the model scores lowest;
+        they are coded by :func:`._neighbours.fit_coding`. The scales of
+        both scores come from the fitting rows, never from the calibration
+        rows, so that the score of a calibration row is that of a new row.
+        """
+        self._neighbours = None
+        if self.n_neighbors is None:
+            return
+        reference = fit_idx
+        if fit_idx.size > MAX_REFERENCE:
+            reference = np.sort(rng.choice(fit_idx, MAX_REFERENCE, replace=False))
+        if self.contamination == "auto":
+            model = self._model_scores(_rows(X, fit_idx[:MAX_SCORED]))
+        else:  # the rows taken for outliers are no one's neighbours
+            model = self._model_scores(_rows(X, reference))
+            # two rows at least, each the other's neighbour
+            n_left_out = min(math.floor(self.contamination * reference.size),
+                             reference.size - 2)
+            reference = np.sort(reference[np.argsort(model, kind="stable")[n_left_out:]])
+        coding = fit_coding(_rows(X, fit_idx))
+        rows = code_rows(_rows(X, reference), coding)
+        k = min(self.n_neighbors, rows.shape[0] - 1)
+        own, _ = kth_neighbours(rows, rows, k, leave_self_out=True)
+        self._neighbours = {
+            "coding": coding, "rows": rows.astype(np.float32), "k": k,
+            "model": _centre_and_spread(model), "distance": _centre_and_spread(-own),
+        }
+
+    def _model_scores(self, X):
         """The model's scores (skvae's: ``-inf`` for a row outside its support)."""
         return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
+
+    def _distances(self, X, *, neighbours=False):
+        """Each row's distance to its k-th nearest reference row (and that row)."""
+        state = self._neighbours
+        rows = code_rows(X, state["coding"])
+        reference = state["rows"].astype(np.float64)
+        distances, index = kth_neighbours(rows, reference, state["k"])
+        return (distances, rows, reference[index]) if neighbours else distances
+
+    def _score_samples(self, X):
+        """The scores of :meth:`score_samples`."""
+        model = self._model_scores(X)
+        if self._neighbours is None:
+            return model
+        distances = self._distances(X)
+        (model_centre, model_spread), (centre, spread) = (
+            self._neighbours["model"], self._neighbours["distance"])
+        # a row with no value in common with the reference rows: no evidence
+        near = np.nan_to_num((-distances - centre) / spread, nan=0.0)
+        return 0.5 * ((model - model_centre) / model_spread + near)
 
     @lazy(lambda self, X: np.empty(0))
     def score_samples(self, X):
@@ -397,12 +507,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            The model's :meth:`score_samples`: minus the reconstruction error
-            (:class:`AutoencoderTransformer`) or ``log p(x)``
-            (:class:`VAETransformer`); ``-inf`` for a row with a value the
-            model gives probability 0: a label not seen in fit, a negative
-            count, or a value at or below ``-m`` in a column modelled as
-            positive (see Notes).
+            The mean of the model's score and minus the distance to the
+            ``n_neighbors``-th nearest training row, each in units of its
+            spread over the training rows (see Notes); with
+            ``n_neighbors=None``, the model's :meth:`score_samples`: minus
+            the reconstruction error (:class:`AutoencoderTransformer`) or
+            ``log p(x)`` (:class:`VAETransformer`). ``-inf`` for a row with a
+            value the model gives probability 0: a label not seen in fit, a
+            negative count, or a value at or below ``-m`` in a column
+            modelled as positive (see Notes).
         """
         check_is_fitted(self)
         return self._score_samples(self._validate_X(X, reset=False))
@@ -472,13 +585,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     def feature_contributions(self, X):
         """How much each feature adds to each row's abnormality.
 
-        Higher is more abnormal; missing entries contribute 0. What a
-        contribution is depends on the model:
+        Higher is more abnormal; missing entries contribute 0. The model's
+        part depends on the model:
 
         - :class:`AutoencoderTransformer`: the squared reconstruction error
           of the entry, in units of the feature's training standard
           deviation, divided by the row's number of observed features. A
-          row's contributions sum to ``-score_samples``.
+          row's contributions sum to minus the model's score.
         - :class:`VAETransformer`: the negative log-likelihood of the
           standardised entry, ``-log p(x_j | z)`` in nats, averaged over
           the importance samples of ``score_samples`` with their
@@ -487,6 +600,16 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
           part of ``-log p(x)``; the latent part ``KL(p(z | x) || p(z))``
           and the standardisation's Jacobian belong to no feature. With the
           Gaussian likelihood a contribution can be negative.
+
+        With ``n_neighbors=None`` these are the contributions. With
+        ``n_neighbors`` (the default), each feature's contribution is the
+        mean of the model's, divided by the spread of the model's scores,
+        and its share of the distance to the ``n_neighbors``-th nearest
+        training row (its squared difference to that row, summed over a
+        category's one-hot columns, over the distance), divided by the
+        spread of the distances: with the autoencoder a row's contributions
+        sum to ``-score_samples`` up to a constant, with the VAE up to its
+        latent part too.
 
         A value the model gives probability 0 (a label not seen in fit, a
         negative count, a value at or below ``-m`` in a column modelled as
@@ -507,7 +630,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             ndarray.
         """
         check_is_fitted(self)
-        values = self.estimator_.score_features(self._validate_X(X, reset=False))
+        X_valid = self._validate_X(X, reset=False)
+        values = self.estimator_.score_features(X_valid)
+        if self._neighbours is not None:
+            state = self._neighbours
+            distances, rows, neighbours = self._distances(X_valid, neighbours=True)
+            shares = contributions(rows, neighbours, distances, column_widths(state["coding"]))
+            values = 0.5 * (values / state["model"][1] + shares / state["distance"][1])
         if is_polars(X):
             import polars as pl
 

@@ -9,8 +9,8 @@ raise a ``ValueError`` when the saved weights, best weights or optimiser
 moments do not fit it (a damaged state). The model's ``__getstate__`` and
 ``__setstate__`` (:class:`~._base.BaseAutoencoder`) call them and set its
 attributes. Pickle uses the same state, and so does :func:`skvae.save`
-through skops, which needs no pickle and runs no code on load. No training
-row is kept.
+through skops, which needs no pickle and runs no code on load. A model keeps
+no training row.
 """
 
 import dataclasses

@@ -545,3 +545,22 @@ def test_every_dtype_round_trips(kinds, Model, seed):
     back = loaded.inverse_transform(loaded.transform(X))
     assert back.dtypes.to_dict() == X.dtypes.to_dict()
     pd.testing.assert_frame_equal(back, model.inverse_transform(model.transform(X)))
+
+
+def test_a_detector_on_a_mixed_frame_round_trips_with_its_neighbours():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = _frame(
+        n=120,
+        colour=pd.Categorical(rng.choice(["red", "blue", "green"], 120)),
+        size=pd.Categorical(rng.choice(["S", "M", "L"], 120), categories=["S", "M", "L"],
+                            ordered=True),
+        label=pd.Series(rng.choice(["a", "b"], 120), dtype="string"),
+        n_items=pd.Series(rng.poisson(3, 120), dtype="Int64"),
+    )
+    X.loc[::7, "x"] = np.nan
+    X.loc[::11, "colour"] = np.nan
+    detector = AutoencoderOutlierDetector(VAETransformer(**TINY), random_state=0).fit(X)
+    loaded, _ = _round_trip(detector)
+    for a, b in zip(_outputs(loaded, X), _outputs(detector, X)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

@@ -150,7 +150,7 @@ def test_ae_contributions_sum_to_the_error_with_names():
     columns = list("abcde")
     X = pd.DataFrame(_normal(), columns=columns, index=np.arange(400) + 7)
     detector = _fit(
-        AutoencoderOutlierDetector(MODELS[0], random_state=0), X
+        AutoencoderOutlierDetector(MODELS[0], n_neighbors=None, random_state=0), X
     )
     contributions = detector.feature_contributions(X.iloc[:20])
     assert isinstance(contributions, pd.DataFrame)
@@ -172,7 +172,9 @@ def test_contributions_point_at_the_broken_feature(fitted, feature):
 
 
 def test_vae_contributions_are_the_reconstruction_part():
-    detector = _fit(AutoencoderOutlierDetector(MODELS[1], random_state=0), _normal())
+    detector = _fit(
+        AutoencoderOutlierDetector(MODELS[1], n_neighbors=None, random_state=0), _normal()
+    )
     X = np.vstack([_normal(20, seed=5), FAR])
     total = detector.feature_contributions(X).sum(axis=1)
     # -score_samples = reconstruction part + KL(posterior || prior) + Jacobian:
@@ -424,7 +426,7 @@ class _GaussianWithFeatureScores(GaussianMixture):
 def test_a_users_model_with_score_features_serves_feature_contributions():
     X = _normal()
     detector = AutoencoderOutlierDetector(
-        _GaussianWithFeatureScores(), random_state=0
+        _GaussianWithFeatureScores(), n_neighbors=None, random_state=0
     ).fit(X)
     row = X[:1].copy()
     row[0, 1] = 50.0
@@ -453,6 +455,8 @@ def test_models_declare_that_they_take_categorical_frames():
         (dict(contamination="high"), "'contamination' parameter"),
         (dict(calibration_fraction=1.0), "'calibration_fraction' parameter"),
         (dict(estimator=StandardScaler()), "'estimator' parameter"),
+        (dict(n_neighbors=0), "'n_neighbors' parameter"),
+        (dict(n_neighbors=2.5), "'n_neighbors' parameter"),
     ],
 )
 def test_invalid_parameters(params, match):
@@ -535,3 +539,109 @@ def test_an_absurd_value_is_flagged(money_table, column, side):
     assert detector.score_samples(row)[0] < detector.calibration_scores_[0]
     assert detector.score_pvalues(row)[0] < 0.01
     assert detector.feature_contributions(row).iloc[0][column] > 0
+
+
+# -------------------------------------------------------- neighbour distance
+def _two_groups():
+    """Normal rows in two groups on a plane, 8 standard deviations apart."""
+    rng = np.random.RandomState(0)
+    plane = rng.normal(size=(300, 2)) @ MIXING
+    return np.vstack([plane[:150] + 4, plane[150:] - 4]) * 0.3 + 0.05 * rng.normal(
+        size=(300, 5)
+    )
+
+
+@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+def test_a_row_between_two_groups_is_flagged_by_its_neighbour_distance(model):
+    # the model's plane runs through the gap, where no training row lies:
+    # its score alone calls the row typical, its distance to the 5th
+    # nearest training row does not
+    X, between = _two_groups(), np.zeros((1, 5))
+    alone = _fit(AutoencoderOutlierDetector(model, n_neighbors=None, random_state=0), X)
+    beside = _fit(AutoencoderOutlierDetector(model, random_state=0), X)
+    assert alone.score_pvalues(between)[0] > 0.5 and alone.predict(between)[0] == 1
+    assert beside.score_pvalues(between)[0] < 0.05 and beside.predict(between)[0] == -1
+
+
+@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+def test_without_neighbours_the_scores_are_the_models(model):
+    detector = _fit(AutoencoderOutlierDetector(model, n_neighbors=None, random_state=0),
+                    _normal())
+    X = np.vstack([_normal(20, seed=5), FAR])
+    np.testing.assert_array_equal(
+        detector.score_samples(X), detector.estimator_.score_samples(X)
+    )
+
+
+@pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+def test_the_neighbours_leave_the_model_and_its_seed_as_they_were(model):
+    X = np.vstack([_normal(20, seed=5), FAR])
+    alone = _fit(AutoencoderOutlierDetector(model, n_neighbors=None, random_state=0),
+                 _normal())
+    beside = _fit(AutoencoderOutlierDetector(model, random_state=0), _normal())
+    np.testing.assert_array_equal(
+        alone.estimator_.score_samples(X), beside.estimator_.score_samples(X)
+    )
+    # the combined score orders rows by neither part alone, but both
+    # parts say the far rows are the most abnormal
+    assert beside.score_samples(X)[-2:].max() < beside.score_samples(X)[:-2].min()
+
+
+def test_ae_contributions_with_neighbours_sum_to_the_score_up_to_a_constant():
+    detector = _fit(AutoencoderOutlierDetector(MODELS[0], random_state=0), _normal())
+    X = np.vstack([_normal(20, seed=5), FAR])
+    contributions = detector.feature_contributions(X)
+    assert (contributions >= 0).all()
+    # the model's part sums to -its score, the distance's to the distance;
+    # each is divided by its spread, the centres are a constant
+    scores = detector.score_samples(X)
+    constant = contributions[0].sum() + scores[0]
+    np.testing.assert_allclose(contributions.sum(axis=1), constant - scores, rtol=1e-5)
+
+
+def test_neighbour_contributions_name_the_column_that_is_off_in_a_frame():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({
+        "x": rng.normal(size=600),
+        "y": rng.normal(size=600),
+        "colour": pd.Categorical(rng.choice(["red", "blue"], size=600)),
+        "size": pd.Categorical(rng.choice(["S", "M", "L"], size=600),
+                               categories=["S", "M", "L"], ordered=True),
+    })
+    detector = _fit(AutoencoderOutlierDetector(VAETransformer(**FAST), random_state=0), X)
+    row = X.iloc[:3].copy()
+    row.loc[row.index[1], "y"] = 40.0
+    contributions = detector.feature_contributions(row)
+    assert list(contributions.columns) == list(X.columns)
+    assert contributions.iloc[1].idxmax() == "y"
+    assert detector.score_pvalues(row)[1] < 0.01
+
+
+def test_the_neighbour_reference_is_capped_and_leaves_out_the_contamination(monkeypatch):
+    import skvae._outlier as outlier
+
+    monkeypatch.setattr(outlier, "MAX_REFERENCE", 50)
+    X = _normal()
+    auto = _fit(AutoencoderOutlierDetector(MODELS[0], random_state=0), X)
+    assert auto._neighbours["rows"].shape == (50, 5)
+    share = _fit(AutoencoderOutlierDetector(MODELS[0], contamination=0.2, random_state=0), X)
+    assert share._neighbours["rows"].shape == (40, 5)
+    assert np.isfinite(share.score_samples(X)).all()
+
+
+def test_more_neighbours_than_rows_takes_every_other_row():
+    X = _normal(12)
+    detector = _fit(
+        AutoencoderOutlierDetector(AutoencoderTransformer(**SMALL), n_neighbors=50,
+                                   calibration_fraction=0.25, random_state=0), X
+    )
+    assert detector._neighbours["k"] == 8  # 9 rows fit the model
+    assert np.isfinite(detector.score_samples(X)).all()
+
+
+def test_a_contamination_never_leaves_fewer_than_two_reference_rows():
+    X = _normal(3)
+    detector = _fit(AutoencoderOutlierDetector(AutoencoderTransformer(**SMALL),
+                                               contamination=0.5, random_state=0), X)
+    assert detector._neighbours["rows"].shape[0] == 2 and detector._neighbours["k"] == 1
+    assert np.isfinite(detector.score_samples(X)).all()

@@ -1,0 +1,186 @@
+"""Distances of rows to their k-th nearest training row, for the detector.
+
+:func:`fit_coding` and :func:`code_rows` put the rows of an array or a
+DataFrame in one space of floats: numbers (and booleans, and the levels of
+an ordered category) standardised on the training rows, other labels one-hot
+with each indicator scaled by ``1 / sqrt(2)`` (two rows of different classes
+then differ by 1 in that column, as two numbers one standard deviation
+apart), NaN where a value is missing. :func:`kth_neighbours` finds each
+row's k-th nearest reference row there, by the Euclidean distance, or
+without the missing coordinates (scikit-learn's ``nan_euclidean``, scaled
+up by the share of coordinates present) when some are.
+:func:`contributions` splits a distance among the columns.
+
+A coding is a list of plain values (saved with the detector): for each
+column ``("number", mean, scale)`` or ``("labels", categories)``.
+"""
+
+import math
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+from ._frames import is_frame
+
+_HALF = 1.0 / math.sqrt(2.0)
+# Distances computed at once between a block of rows and the reference rows
+# (with missing values).
+_BLOCK = 2**22
+
+
+def _number_values(series):
+    """A numeric, boolean or ordered-category column as float64, NaN missing."""
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):  # ordered: its levels
+        codes = series.cat.codes.to_numpy().astype(np.float64)
+        return np.where(codes < 0, np.nan, codes)
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _is_number(series):
+    import pandas as pd
+
+    from ._dtypes import is_number_dtype
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return bool(series.dtype.ordered)
+    return is_number_dtype(series.dtype)
+
+
+def _standardisation(values):
+    """``(mean, scale)`` of a column's observed values; scale 1 when constant."""
+    observed = values[~np.isnan(values)]
+    if observed.size == 0:
+        return 0.0, 1.0
+    scale = float(observed.std())
+    return float(observed.mean()), scale if scale > 0 else 1.0
+
+
+def fit_coding(X):
+    """The coding of X's columns (see the module's docstring)."""
+    if not is_frame(X):
+        return [("number", *_standardisation(X[:, j].astype(np.float64)))
+                for j in range(X.shape[1])]
+    import pandas as pd
+
+    coding = []
+    for _, series in X.items():
+        if _is_number(series):
+            coding.append(("number", *_standardisation(_number_values(series))))
+        else:
+            labels = pd.unique(series.dropna())
+            coding.append(("labels", sorted(labels, key=lambda v: (str(type(v)), v))))
+    return coding
+
+
+def code_rows(X, coding):
+    """X's rows in the coding's space, float64, NaN where missing."""
+    if not is_frame(X):
+        means = np.array([c[1] for c in coding])
+        scales = np.array([c[2] for c in coding])
+        return (np.asarray(X, dtype=np.float64) - means) / scales
+    import pandas as pd
+
+    blocks = []
+    for (_, series), column in zip(X.items(), coding):
+        if column[0] == "number":
+            blocks.append(((_number_values(series) - column[1]) / column[2])[:, None])
+            continue
+        categories = column[1]
+        # -1 for a missing value and for a label not seen in fit
+        codes = pd.Index(categories, dtype=object).get_indexer(series.astype(object))
+        block = np.zeros((len(series), len(categories)))
+        seen = codes >= 0
+        block[np.flatnonzero(seen), codes[seen]] = _HALF
+        block[series.isna().to_numpy()] = np.nan
+        blocks.append(block)
+    return np.hstack(blocks) if blocks else np.empty((X.shape[0], 0))
+
+
+def column_widths(coding):
+    """How many coordinates each column takes."""
+    return [1 if c[0] == "number" else len(c[1]) for c in coding]
+
+
+def kth_neighbours(rows, reference, k, *, leave_self_out=False):
+    """Distance to, and index of, each row's k-th nearest reference row.
+
+    With ``leave_self_out``, ``rows`` are the reference rows themselves and
+    each row's own distance is left out. Without missing values the search
+    is scikit-learn's :class:`~sklearn.neighbors.NearestNeighbors` by brute
+    force (on 6 to 30 standardised columns 3 to 10 times faster than its
+    trees); with some, each distance leaves out the coordinates missing in
+    either row and is scaled up by the share present, as scikit-learn's
+    ``nan_euclidean`` (:func:`_nan_squared_distances`), a block of rows at a
+    time. A row with no coordinate in common with any reference row gets
+    the distance NaN.
+    """
+    if not (np.isnan(rows).any() or np.isnan(reference).any()):
+        search = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(reference)
+        distances, index = search.kneighbors(None if leave_self_out else rows)
+        return distances[:, -1], index[:, -1]
+    parts = _observed_parts(reference)
+    step = max(1, _BLOCK // max(1, reference.shape[0]))
+    squared = np.empty(rows.shape[0])
+    index = np.empty(rows.shape[0], dtype=np.intp)
+    for start in range(0, rows.shape[0], step):
+        block = _nan_squared_distances(rows[start : start + step], parts)
+        if leave_self_out:
+            block[np.arange(block.shape[0]), start + np.arange(block.shape[0])] = np.inf
+        kth = np.argpartition(block, k - 1, axis=1)[:, k - 1]
+        squared[start : start + step] = block[np.arange(block.shape[0]), kth]
+        index[start : start + step] = kth
+    distances = np.sqrt(squared * rows.shape[1])
+    distances[np.isinf(distances)] = np.nan
+    return distances, index
+
+
+def _observed_parts(X):
+    """One side's observed mask, values (0 where missing) and their squares."""
+    observed = ~np.isnan(X)
+    values = np.where(observed, X, 0.0)
+    return observed.astype(np.float64), values, values * values
+
+
+def _nan_squared_distances(rows, parts):
+    """Squared ``nan_euclidean`` distances over the number of coordinates.
+
+    ``sum_j (x_j - y_j)^2`` over the coordinates observed in both rows is
+    ``x^2 . m_y + m_x . y^2 - 2 x . y`` (missing values at 0, ``m`` the
+    observed masks), divided here by the number of them, ``m_x . m_y``:
+    four matrix products instead of one distance at a time. inf where the
+    rows share no coordinate.
+    """
+    observed, values, squares = _observed_parts(rows)
+    r_observed, r_values, r_squares = parts
+    total = squares @ r_observed.T
+    total += observed @ r_squares.T
+    total -= 2.0 * (values @ r_values.T)
+    np.maximum(total, 0.0, out=total)
+    present = observed @ r_observed.T
+    shared = present > 0
+    np.divide(total, present, out=total, where=shared)
+    total[~shared] = np.inf
+    return total
+
+
+def contributions(rows, neighbours, distances, widths):
+    """Each column's share of the distance to the k-th neighbour.
+
+    ``(row - neighbour)^2`` summed over a column's coordinates, scaled up as
+    ``nan_euclidean`` scales the squared distance when coordinates are
+    missing, and divided by the distance: a row's shares sum to its
+    distance. 0 where a value is missing and for a row at distance 0.
+    """
+    squares = np.square(rows - neighbours)
+    present = ~np.isnan(squares)
+    scale = squares.shape[1] / np.maximum(present.sum(axis=1, keepdims=True), 1)
+    squares = np.where(present, squares, 0.0) * scale
+    bounds = np.cumsum([0, *widths])
+    per_column = np.column_stack(
+        [squares[:, a:b].sum(axis=1) for a, b in zip(bounds[:-1], bounds[1:])]
+    ) if widths else np.empty((squares.shape[0], 0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = per_column / distances[:, None]
+    return np.where(np.isfinite(shares), shares, 0.0)
