@@ -2,8 +2,10 @@
 
 What it measures
 ----------------
-ROC AUC (x 100) of the default ``AutoencoderOutlierDetector()`` and of
-four scikit-learn baselines on the classical sets of ADBench (Han et al.,
+ROC AUC (x 100) of the default ``AutoencoderOutlierDetector()``, of the
+same detector scoring by its model alone (``skvae-model``,
+``n_neighbors=None``) and of four scikit-learn baselines on the classical
+sets of ADBench (Han et al.,
 NeurIPS 2022), under ADBench's protocol, for each seed 1, 2, 3:
 
 * ``np.random.seed(seed)``; a set with under 1,000 rows is resampled with
@@ -188,6 +190,8 @@ class KNNDistance:
 
 DETECTORS = {
     "skvae": lambda seed: AutoencoderOutlierDetector(random_state=seed),
+    "skvae-model": lambda seed: AutoencoderOutlierDetector(n_neighbors=None,
+                                                           random_state=seed),
     # ADBench seeds numpy's global state and leaves random_state=None.
     "IForest": lambda seed: IsolationForest(n_estimators=100),
     "LOF": lambda seed: LocalOutlierFactor(novelty=True),
@@ -361,16 +365,16 @@ def pyod_table(records, sets):
     """Markdown table of the PyOD protocol next to PyOD's published figures."""
     pyod = read_anchor("pyod_benchmark_odds_roc.csv", "Data")
     columns = ["AE(Jul24)", "AE(Dec24)", "VAE(Dec24)", "IForest"]
-    header = ["set", "skvae", "IForest (here)"] + [f"PyOD {c}" for c in columns]
+    here = ["skvae", "skvae-model", "IForest"]
+    header = ["set", "skvae", "skvae-model", "IForest (here)"] + [f"PyOD {c}" for c in columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     rows = []
     for name in sets:
         if name not in PYOD_NAMES:
             continue
-        ours = mean_of(records, protocol="pyod", set=name, detector="skvae")
-        forest = mean_of(records, protocol="pyod", set=name, detector="IForest")
+        ours = [mean_of(records, protocol="pyod", set=name, detector=d) for d in here]
         published = [anchor_value(pyod, PYOD_NAMES[name], c, 100) for c in columns]
-        rows.append([ours[0], None if forest is None else forest[0], *published])
+        rows.append([None if v is None else v[0] for v in ours] + published)
         lines.append("| " + " | ".join(
             [name] + [fmt(v) for v in rows[-1]]) + " |")
     if rows:
@@ -434,7 +438,7 @@ def parse_args(argv=None):
 def timed_set(name, seeds, protocol):
     """``run_set`` with the detectors of ``protocol``, and its seconds."""
     detectors = DETECTORS if protocol == "adbench" else {
-        k: DETECTORS[k] for k in ("skvae", "IForest")}
+        k: DETECTORS[k] for k in ("skvae", "skvae-model", "IForest")}
     start = time.perf_counter()
     records = run_set(name, seeds, detectors, protocol)
     return records, time.perf_counter() - start

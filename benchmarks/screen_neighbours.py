@@ -1,0 +1,164 @@
+"""Screen of the detector's score beside a neighbour distance.
+
+What it measures
+----------------
+The ROC AUC (x 100) of candidate scores under the ADBench protocol of
+``bench_outliers.py`` (same sets, split and min-max scaling), in both
+settings (``unsupervised``: fitted on the contaminated training part;
+``semi-supervised``: on its inliers). Each candidate is computed from one
+``AutoencoderOutlierDetector(n_neighbors=None, random_state=seed)`` fitted
+per set, seed and setting (the model's score, ``a``) and scikit-learn's
+``NearestNeighbors`` over the rows its model was fitted on (the detector's
+split, calibration rows left out), standardised on those rows (the
+distance to the k-th nearest, ``b``). Every score is higher for a more
+normal row:
+
+* ``model``: ``a`` alone (the detector with ``n_neighbors=None``);
+* ``knn``: ``b`` alone, k = 5;
+* ``z(a cal, b)``: the mean of the robust z-scores of ``a`` and ``b``,
+  ``a`` scaled by the median and interquartile range of the calibration
+  rows' scores, ``b`` by those of the fitted rows' own distances (each
+  without itself);
+* ``z(a, b)``: the same, ``a`` scaled by (up to 1,000 of) the fitted rows'
+  scores, so that the calibration rows do not shape the score (what
+  ``n_neighbors=5`` computes);
+* ``z(a, w b)``: ``z(a) + w z(b)`` for w = 0.5, 2, 3;
+* ``z(a, b k=10)``: the 10th nearest row instead of the 5th;
+* ``z(a, b trim q)``: the neighbours searched among the fitted rows less
+  the share q the model scores lowest.
+
+How to run
+----------
+From the repository root, one process per core::
+
+    nice -n 10 python benchmarks/screen_neighbours.py                # 16 tuned sets, seeds 1, 2
+    nice -n 10 python benchmarks/screen_neighbours.py --held-out     # the 27 other sets
+
+Markdown tables (mean per setting and seed) are printed and every result is
+written to ``--output``.
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+from bench_outliers import HELD_OUT, SETS, SETTINGS, adbench_split, load_set  # noqa: E402
+from scipy.stats import rankdata  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+from sklearn.neighbors import NearestNeighbors  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils import check_random_state  # noqa: E402
+
+from skvae import AutoencoderOutlierDetector  # noqa: E402
+
+TRIMS = (0.05, 0.1, 0.25)
+WEIGHTS = (0.5, 2.0, 3.0)
+
+
+def robust_z(reference, scores):
+    """Scores centred on the reference's median, scaled by its IQR."""
+    finite = reference[np.isfinite(reference)]
+    q1, median, q3 = np.percentile(finite, [25, 50, 75])
+    scale = q3 - q1 if q3 > q1 else (finite.std() or 1.0)
+    return (scores - median) / scale
+
+
+def distances(reference, rows, k):
+    """The reference rows' own k-th distances (without themselves), the rows'."""
+    search = NearestNeighbors(n_neighbors=k).fit(reference)
+    return -search.kneighbors()[0][:, -1], -search.kneighbors(rows)[0][:, -1]
+
+
+def candidates(X_fit, X_test, seed):
+    """``{name: test scores}`` and the detector's fit seconds."""
+    np.random.seed(seed)  # as bench_outliers.py before every fit
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        detector = AutoencoderOutlierDetector(n_neighbors=None, random_state=seed)
+        detector.fit(X_fit)
+    seconds = time.perf_counter() - start
+    fit_idx, _ = detector._split(X_fit.shape[0], check_random_state(seed))
+    fitted = X_fit[fit_idx]
+    a_test, a_fit = detector.score_samples(X_test), detector.score_samples(fitted)
+    scaler = StandardScaler().fit(fitted)
+    Z_fit, Z_test = scaler.transform(fitted), scaler.transform(X_test)
+    za, za_cal = robust_z(a_fit[:1000], a_test), robust_z(detector.calibration_scores_, a_test)
+    zb = robust_z(*distances(Z_fit, Z_test, 5))
+    out = {
+        "model": a_test, "knn": distances(Z_fit, Z_test, 5)[1],
+        "z(a cal, b)": za_cal + zb, "z(a, b)": za + zb,
+        "z(a, b k=10)": za + robust_z(*distances(Z_fit, Z_test, 10)),
+    }
+    for w in WEIGHTS:
+        out[f"z(a, {w:g} b)"] = za + w * zb
+    order = np.argsort(a_fit, kind="stable")
+    for q in TRIMS:
+        kept = np.sort(order[int(q * order.size):])
+        out[f"z(a, b trim {q:g})"] = za + robust_z(*distances(Z_fit[kept], Z_test, 5))
+    return out, seconds
+
+
+def run_set(task):
+    name, seed, group = task
+    X, y = load_set(name)
+    X_train, X_test, y_train, y_test = adbench_split(X, y, seed)
+    records = []
+    for setting in SETTINGS:
+        X_fit = X_train if setting == "unsupervised" else X_train[y_train == 0]
+        with np.errstate(invalid="ignore"):
+            scores, seconds = candidates(X_fit, X_test, seed)
+        for cand, s in scores.items():
+            records.append(dict(group=group, set=name, seed=seed, setting=setting,
+                                candidate=cand, fit_seconds=seconds,
+                                auc=100 * roc_auc_score(y_test, rankdata(-s))))
+    print(f"{group} {name} seed {seed}", file=sys.stderr, flush=True)
+    return records
+
+
+def table(records, seeds):
+    names = list(dict.fromkeys(r["candidate"] for r in records))
+    lines = []
+    for setting in SETTINGS:
+        lines += [f"\n#### {setting}, mean over the sets (ROC AUC x 100)\n",
+                  "| candidate | " + " | ".join(f"seed {s}" for s in seeds) + " | mean |",
+                  "|---" * (len(seeds) + 2) + "|"]
+        for name in names:
+            per_seed = [np.mean([r["auc"] for r in records if r["candidate"] == name
+                                 and r["setting"] == setting and r["seed"] == s])
+                        for s in seeds]
+            lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" for v in per_seed)
+                         + f" | {np.mean(per_seed):.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--held-out", action="store_true", help="ADBench's 27 other sets")
+    p.add_argument("--seeds", default="1,2")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--output", default=None)
+    args = p.parse_args(argv)
+    group = "held-out" if args.held_out else "tuned"
+    sets = list(HELD_OUT) if args.held_out else list(SETS)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    tasks = [(name, seed, group) for name in sets for seed in seeds]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        records = [r for rs in pool.map(run_set, tasks) for r in rs]
+    print(f"### {group} sets, seeds {seeds}")
+    print(table(records, seeds))
+    output = Path(args.output or HERE / "results" / f"screen_neighbours_{group}.json")
+    output.parent.mkdir(exist_ok=True)
+    output.write_text(json.dumps(records, indent=1))
+
+
+if __name__ == "__main__":
+    main()
