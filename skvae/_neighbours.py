@@ -1,8 +1,9 @@
 """Distances of rows to their k-th nearest training row, for the detector.
 
 :func:`fit_coding` and :func:`code_rows` put the rows of an array or a
-DataFrame in one space of floats: numbers (and booleans, and the levels of
-an ordered category) standardised on the training rows, other labels one-hot
+DataFrame in one space of floats, each column as the model takes it:
+numbers (and booleans, and the levels of an ordinal column) standardised on
+the training rows, labels one-hot
 with each indicator scaled by ``1 / sqrt(2)`` (two rows of different classes
 then differ by 1 in that column, as two numbers one standard deviation
 apart), NaN where a value is missing. :func:`kth_neighbours` finds each
@@ -12,7 +13,8 @@ up by the share of coordinates present) when some are.
 :func:`contributions` splits a distance among the columns.
 
 A coding is a list of plain values (saved with the detector): for each
-column ``("number", mean, scale)`` or ``("labels", categories)``.
+column ``("number", mean, scale)``, ``("levels", labels, mean, scale)`` or
+``("labels", labels)``.
 """
 
 import math
@@ -28,24 +30,54 @@ _HALF = 1.0 / math.sqrt(2.0)
 _BLOCK = 2**22
 
 
-def _number_values(series):
-    """A numeric, boolean or ordered-category column as float64, NaN missing."""
+def _columns(X):
+    """``(name, values)`` of each column: a Series of a DataFrame, an array's column."""
+    if is_frame(X):
+        return list(X.items())
+    return [(j, X[:, j]) for j in range(X.shape[1])]
+
+
+def _numbers(values):
+    """A column's values as float64 numbers, NaN where missing or not a number."""
+    if isinstance(values, np.ndarray):
+        return values.astype(np.float64)
     import pandas as pd
 
-    if isinstance(series.dtype, pd.CategoricalDtype):  # ordered: its levels
-        codes = series.cat.codes.to_numpy().astype(np.float64)
-        return np.where(codes < 0, np.nan, codes)
-    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    try:
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):  # an object column of numbers, say
+        return pd.to_numeric(values.astype(object), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan)
 
 
-def _is_number(series):
+def _indices(values, labels):
+    """Each value's position in ``labels``; -1 where missing or not among them."""
+    if isinstance(values, np.ndarray):  # an array's column: numbers
+        known = np.asarray(labels, dtype=np.float64)
+        if known.size == 0:
+            return np.full(values.shape[0], -1, dtype=np.intp)
+        order = np.argsort(known)
+        at = np.minimum(np.searchsorted(known[order], values), known.size - 1)
+        return np.where(known[order][at] == values, order[at], -1)
     import pandas as pd
 
+    return pd.Index(list(labels), dtype=object).get_indexer(values.astype(object))
+
+
+def _levels(values, labels):
+    """An ordered column's level indices as float64, NaN where missing or unseen."""
+    index = _indices(values, labels).astype(np.float64)
+    index[index < 0] = np.nan
+    return index
+
+
+def _is_number(values):
+    """Whether a column without a declared type holds numbers (its dtype's rule)."""
+    if isinstance(values, np.ndarray):
+        return True
     from ._dtypes import is_number_dtype
 
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return bool(series.dtype.ordered)
-    return is_number_dtype(series.dtype)
+    return is_number_dtype(values.dtype)
 
 
 def _standardisation(values):
@@ -57,50 +89,73 @@ def _standardisation(values):
     return float(observed.mean()), scale if scale > 0 else 1.0
 
 
-def fit_coding(X):
-    """The coding of X's columns (see the module's docstring)."""
-    if not is_frame(X):
-        return [("number", *_standardisation(X[:, j].astype(np.float64)))
-                for j in range(X.shape[1])]
-    import pandas as pd
+def fit_coding(X, types=None, categories=None):
+    """The coding of X's columns (see the module's docstring).
 
+    ``types`` and ``categories`` are the model's ``column_types_`` and
+    ``categories_`` (by column name, or position for an array), so that a
+    column is coded as the model takes it: a categorical column (or a binary
+    one of labels) one-hot over the model's classes, an ordinal one by its
+    levels, any other as numbers. A column the model does not type is coded
+    by its dtype: numbers, booleans and ordered categories (their levels)
+    as numbers, other labels one-hot over the labels seen.
+    """
+    types, categories = types or {}, categories or {}
     coding = []
-    for _, series in X.items():
-        if _is_number(series):
-            coding.append(("number", *_standardisation(_number_values(series))))
+    for name, values in _columns(X):
+        kind, labels = types.get(name), categories.get(name)
+        if kind is None and not _is_number(values):
+            import pandas as pd
+
+            dtype = values.dtype
+            if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
+                kind, labels = "ordinal", list(dtype.categories)
+            else:
+                kind = "categorical"
+                labels = sorted(pd.unique(values.dropna()), key=lambda v: (str(type(v)), v))
+        if kind == "ordinal":
+            coding.append(("levels", list(labels), *_standardisation(_levels(values, labels))))
+        elif labels is not None and kind in ("categorical", "binary"):
+            coding.append(("labels", list(labels)))
         else:
-            labels = pd.unique(series.dropna())
-            coding.append(("labels", sorted(labels, key=lambda v: (str(type(v)), v))))
+            coding.append(("number", *_standardisation(_numbers(values))))
     return coding
 
 
 def code_rows(X, coding):
     """X's rows in the coding's space, float64, NaN where missing."""
-    if not is_frame(X):
+    if not is_frame(X) and all(c[0] == "number" for c in coding):
         means = np.array([c[1] for c in coding])
         scales = np.array([c[2] for c in coding])
         return (np.asarray(X, dtype=np.float64) - means) / scales
-    import pandas as pd
-
     blocks = []
-    for (_, series), column in zip(X.items(), coding):
+    for (_, values), column in zip(_columns(X), coding):
         if column[0] == "number":
-            blocks.append(((_number_values(series) - column[1]) / column[2])[:, None])
-            continue
-        categories = column[1]
-        # -1 for a missing value and for a label not seen in fit
-        codes = pd.Index(categories, dtype=object).get_indexer(series.astype(object))
-        block = np.zeros((len(series), len(categories)))
-        seen = codes >= 0
-        block[np.flatnonzero(seen), codes[seen]] = _HALF
-        block[series.isna().to_numpy()] = np.nan
-        blocks.append(block)
+            blocks.append(((_numbers(values) - column[1]) / column[2])[:, None])
+        elif column[0] == "levels":
+            blocks.append(((_levels(values, column[1]) - column[2]) / column[3])[:, None])
+        else:
+            blocks.append(_one_hot(values, column[1]))
     return np.hstack(blocks) if blocks else np.empty((X.shape[0], 0))
+
+
+def _one_hot(values, labels):
+    """Indicators of ``labels`` scaled by ``1 / sqrt(2)``; NaN where missing.
+
+    A label not among them (not seen in fit) has every indicator at 0.
+    """
+    index = _indices(values, labels)
+    block = np.zeros((len(values), len(labels)))
+    seen = index >= 0
+    block[np.flatnonzero(seen), index[seen]] = _HALF
+    missing = np.isnan(values) if isinstance(values, np.ndarray) else values.isna().to_numpy()
+    block[missing] = np.nan
+    return block
 
 
 def column_widths(coding):
     """How many coordinates each column takes."""
-    return [1 if c[0] == "number" else len(c[1]) for c in coding]
+    return [len(c[1]) if c[0] == "labels" else 1 for c in coding]
 
 
 def kth_neighbours(rows, reference, k, *, leave_self_out=False):
@@ -113,8 +168,8 @@ def kth_neighbours(rows, reference, k, *, leave_self_out=False):
     trees); with some, each distance leaves out the coordinates missing in
     either row and is scaled up by the share present, as scikit-learn's
     ``nan_euclidean`` (:func:`_nan_squared_distances`), a block of rows at a
-    time. A row with no coordinate in common with any reference row gets
-    the distance NaN.
+    time. A row that shares no coordinate with k of the reference rows
+    gets the distance NaN.
     """
     if not (np.isnan(rows).any() or np.isnan(reference).any()):
         search = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(reference)

@@ -247,15 +247,19 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     With ``n_neighbors`` (the default), a row's score is
     ``(z_model + z_distance) / 2``: ``z_model`` is the model's score minus
-    its median over (up to 1,000 of) the model's training rows, divided by
+    its median over up to 1,000 of the model's training rows (with a float
+    ``contamination``, the up to 10,000 the search draws from), divided by
     their interquartile range; ``z_distance`` is minus the row's Euclidean
     distance to its ``n_neighbors``-th nearest training row of the model, in
     the same units against the training rows' own such distances (each
     without itself), as PyOD's ``KNN`` [6]_ scores a row. The distance is
-    taken over the columns standardised on those rows, a DataFrame's
-    category and label columns one-hot with a mismatch counting as one
-    standard deviation, an ordered category by its levels, and without the
-    missing entries (scikit-learn's ``nan_euclidean``). A density is low
+    taken over the columns as the model takes them (its ``column_types_``),
+    standardised on those rows: categorical columns one-hot over the
+    model's classes, with a mismatch counting as one standard deviation,
+    ordinal ones by their levels, the others as numbers; the coordinates
+    missing in either row are left out (scikit-learn's ``nan_euclidean``).
+    A row that shares no observed column with ``n_neighbors`` of the
+    training rows has no such distance: its ``z_distance`` is 0. A density is low
     for a row its model does not reproduce; a distance is large for a row
     far from every training row, also where the model's density reaches
     (between two groups of normal rows, in a rare group that the trimmed
@@ -461,7 +465,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             n_left_out = min(math.floor(self.contamination * reference.size),
                              reference.size - 2)
             reference = np.sort(reference[np.argsort(model, kind="stable")[n_left_out:]])
-        coding = fit_coding(_rows(X, fit_idx))
+        coding = fit_coding(_rows(X, fit_idx), getattr(self.estimator_, "column_types_", None),
+                            getattr(self.estimator_, "categories_", None))
         rows = code_rows(_rows(X, reference), coding)
         k = min(self.n_neighbors, rows.shape[0] - 1)
         own, _ = kth_neighbours(rows, rows, k, leave_self_out=True)
@@ -485,7 +490,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     def _score_samples(self, X):
         """The scores of :meth:`score_samples`."""
         model = self._model_scores(X)
-        if self._neighbours is None:
+        if getattr(self, "_neighbours", None) is None:  # also a detector saved before them
             return model
         distances = self._distances(X)
         (model_centre, model_spread), (centre, spread) = (
@@ -609,7 +614,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         category's one-hot columns, over the distance), divided by the
         spread of the distances: with the autoencoder a row's contributions
         sum to ``-score_samples`` up to a constant, with the VAE up to its
-        latent part too.
+        latent part too (a row without a distance, see Notes, has the
+        model's part only).
 
         A value the model gives probability 0 (a label not seen in fit, a
         negative count, a value at or below ``-m`` in a column modelled as
@@ -632,7 +638,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         check_is_fitted(self)
         X_valid = self._validate_X(X, reset=False)
         values = self.estimator_.score_features(X_valid)
-        if self._neighbours is not None:
+        if getattr(self, "_neighbours", None) is not None:
             state = self._neighbours
             distances, rows, neighbours = self._distances(X_valid, neighbours=True)
             shares = contributions(rows, neighbours, distances, column_widths(state["coding"]))

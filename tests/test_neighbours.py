@@ -81,7 +81,7 @@ def test_a_frame_is_coded_as_standardised_numbers_and_one_hot_labels():
         "word": pd.Series(["a", "b", "a", None], dtype="string"),
     })
     coding = fit_coding(X)
-    assert [c[0] for c in coding] == ["number"] * 3 + ["labels", "number", "labels"]
+    assert [c[0] for c in coding] == ["number"] * 3 + ["labels", "levels", "labels"]
     assert coding[3][1] == ["blue", "red"] and coding[5][1] == ["a", "b"]
     assert column_widths(coding) == [1, 1, 1, 2, 1, 2]
     rows = code_rows(X, coding)
@@ -116,3 +116,37 @@ def test_missing_values_are_searched_a_block_at_a_time(monkeypatch):
     np.testing.assert_allclose(blocks[0], whole[0])
     np.testing.assert_array_equal(blocks[1], whole[1])
     assert (blocks[1] != np.arange(reference.shape[0])).all()
+
+
+def test_an_ordered_column_is_coded_by_the_levels_of_fit():
+    sizes = ["S", "L", "M", "S"]
+    X = pd.DataFrame({"size": pd.Categorical(sizes, categories=["S", "M", "L"], ordered=True)})
+    coding = fit_coding(X)
+    assert coding[0][:2] == ("levels", ["S", "M", "L"])
+    expected = code_rows(X, coding)
+    for other in (
+        pd.Categorical(sizes, categories=["XS", "S", "M", "L"], ordered=True),
+        pd.Categorical(sizes, categories=["L", "S", "M"], ordered=True),
+        pd.Series(sizes, dtype=object),
+        pd.Series(sizes, dtype="string"),
+    ):
+        np.testing.assert_array_equal(code_rows(pd.DataFrame({"size": other}), coding), expected)
+
+
+def test_the_models_types_decide_how_a_column_is_coded():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({
+        "amount": pd.Series(rng.normal(size=40)).astype(object),  # numbers in an object column
+        "zip": rng.choice([1000, 2000, 3000], size=40),
+    })
+    coding = fit_coding(X, types={"amount": "real", "zip": "categorical"},
+                        categories={"zip": [1000, 2000, 3000]})
+    assert coding[0][0] == "number" and coding[1] == ("labels", [1000, 2000, 3000])
+    rows = code_rows(X, coding)
+    assert rows.shape == (40, 4)
+    np.testing.assert_allclose(rows[:, 0].std(), 1.0)
+    # an array's column declared categorical, by position
+    array = X.to_numpy(dtype=np.float64)
+    coded = code_rows(array, fit_coding(array, types={1: "categorical"},
+                                       categories={1: [1000.0, 2000.0, 3000.0]}))
+    np.testing.assert_allclose(coded, rows)

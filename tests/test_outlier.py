@@ -645,3 +645,35 @@ def test_a_contamination_never_leaves_fewer_than_two_reference_rows():
                                                contamination=0.5, random_state=0), X)
     assert detector._neighbours["rows"].shape[0] == 2 and detector._neighbours["k"] == 1
     assert np.isfinite(detector.score_samples(X)).all()
+
+
+def test_a_detector_saved_without_neighbour_state_scores_by_its_model():
+    detector = _fit(AutoencoderOutlierDetector(MODELS[0], random_state=0), _normal())
+    state = detector.__getstate__()
+    del state["_neighbours"]  # as a detector of an earlier version holds it
+    old = AutoencoderOutlierDetector.__new__(AutoencoderOutlierDetector)
+    old.__setstate__(state)
+    X = _normal(5, seed=3)
+    np.testing.assert_array_equal(old.score_samples(X), detector.estimator_.score_samples(X))
+    assert old.feature_contributions(X).shape == (5, 5)
+
+
+def test_the_neighbour_distance_codes_columns_as_the_model_types_them():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({
+        "amount": pd.Series(rng.normal(size=200)).astype(object),
+        "zip": rng.choice([1000, 2000, 3000], size=200),
+        "size": pd.Categorical(rng.choice(["S", "M", "L"], size=200),
+                               categories=["S", "M", "L"], ordered=True),
+    })
+    model = VAETransformer(column_types={"zip": "categorical"}, **FAST)
+    detector = _fit(AutoencoderOutlierDetector(model, random_state=0), X)
+    kinds = [column[0] for column in detector._neighbours["coding"]]
+    assert kinds == ["number", "labels", "levels"]
+    far = X.iloc[:2].copy()
+    far.loc[far.index[1], "amount"] = 50.0
+    contributions = detector.feature_contributions(far)
+    assert contributions.iloc[1].idxmax() == "amount"
+    # new rows whose ordered column lists its levels otherwise score the same
+    other = X.iloc[:20].astype({"size": object})
+    np.testing.assert_allclose(detector.score_samples(other), detector.score_samples(X.iloc[:20]))
