@@ -338,6 +338,8 @@ def _categories(values):
     """The class labels of a column: its dtype's categories, else the sorted labels."""
     import pandas as pd
 
+    if isinstance(values, np.ndarray):  # an array's column, declared labels
+        values = pd.Series(values)
     if isinstance(values.dtype, pd.CategoricalDtype):
         return list(values.dtype.categories)
     labels = pd.unique(values.dropna())

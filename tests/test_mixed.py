@@ -263,3 +263,23 @@ def test_dates_are_refused_by_name(estimator):
     X["when"] = pd.date_range("2024-01-01", periods=len(X))
     with pytest.raises(ValueError, match="Column 'when' has dtype datetime64"):
         estimator.fit(X)
+
+
+@pytest.mark.parametrize("kind", ["categorical", "ordinal"])
+@pytest.mark.parametrize("Model", [VAETransformer, AutoencoderTransformer])
+def test_an_arrays_column_declared_labels_by_position(Model, kind):
+    # column_types takes an array's columns by position: a column of codes
+    # may be declared labels, as a DataFrame's column by name
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=200), rng.choice([0.0, 1.0, 2.0], size=200), rng.normal(size=200)]
+    model = Model(column_types={1: kind}, **SMALL).fit(X)
+    assert model.column_types_ == {0: "real", 1: kind, 2: "real"}
+    assert model.categories_ == {1: [0.0, 1.0, 2.0]}
+    assert set(model.inverse_transform(model.transform(X[:20]))[:, 1]) <= {0.0, 1.0, 2.0}
+    with pytest.raises(ValueError, match="not seen in fit|never seen|unseen"):
+        model.transform(np.array([[0.0, 7.0, 0.0]]))
+    detector = AutoencoderOutlierDetector(Model(column_types={1: kind}, **SMALL),
+                                          random_state=0).fit(X)
+    coded = [column[0] for column in detector._neighbours["coding"]]
+    assert coded == ["number", "labels" if kind == "categorical" else "levels", "number"]
+    assert np.isfinite(detector.score_samples(X[:5])).all()
