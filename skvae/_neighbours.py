@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from ._frames import is_frame
+from ._utils import RunningMoments
 
 _HALF = 1.0 / math.sqrt(2.0)
 # Distances computed at once between a block of rows and the reference rows
@@ -81,12 +82,15 @@ def _is_number(values):
 
 
 def _standardisation(values):
-    """``(mean, scale)`` of a column's observed values; scale 1 when constant."""
-    observed = values[~np.isnan(values)]
-    if observed.size == 0:
-        return 0.0, 1.0
-    scale = float(observed.std())
-    return float(observed.mean()), scale if scale > 0 else 1.0
+    """``(mean, scale)`` of a column's observed values, as the models standardise.
+
+    :class:`~._utils.RunningMoments` decides a column constant as
+    scikit-learn's ``StandardScaler`` does (scale 1, also where ``std``
+    gives a rounding error such as 1e-17) and gives a column with nothing
+    observed mean 0 and scale 1.
+    """
+    mean, scale = RunningMoments(1).update(values[:, None]).statistics()
+    return float(mean[0]), float(scale[0])
 
 
 def fit_coding(X, types=None, categories=None):

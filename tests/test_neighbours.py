@@ -150,3 +150,12 @@ def test_the_models_types_decide_how_a_column_is_coded():
     coded = code_rows(array, fit_coding(array, types={1: "categorical"},
                                        categories={1: [1000.0, 2000.0, 3000.0]}))
     np.testing.assert_allclose(coded, rows)
+
+
+def test_a_constant_column_is_scaled_as_the_models_scale_it():
+    # np.std of 1,000 copies of 0.1 is 1.4e-17, not 0: as a scale it would put
+    # a new row with 0.2 there 7e15 standard deviations away
+    X = np.c_[_rows(1000, 1), np.full(1000, 0.1)]
+    coding = fit_coding(X)
+    assert coding[1][2] == 1.0
+    np.testing.assert_allclose(code_rows(np.array([[0.0, 0.2]]), coding)[0, 1], 0.1)
