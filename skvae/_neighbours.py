@@ -22,6 +22,7 @@ import math
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from ._column_types import _categories
 from ._frames import is_frame
 from ._utils import RunningMoments
 
@@ -108,15 +109,9 @@ def fit_coding(X, types=None, categories=None):
     coding = []
     for name, values in _columns(X):
         kind, labels = types.get(name), categories.get(name)
-        if kind is None and not _is_number(values):
-            import pandas as pd
-
-            dtype = values.dtype
-            if isinstance(dtype, pd.CategoricalDtype) and dtype.ordered:
-                kind, labels = "ordinal", list(dtype.categories)
-            else:
-                kind = "categorical"
-                labels = sorted(pd.unique(values.dropna()), key=lambda v: (str(type(v)), v))
+        if kind is None and not _is_number(values):  # the labels as the table reads them
+            ordered = getattr(values.dtype, "ordered", False)
+            kind, labels = ("ordinal" if ordered else "categorical"), _categories(values)
         if kind == "ordinal":
             coding.append(("levels", list(labels), *_standardisation(_levels(values, labels))))
         elif labels is not None and kind in ("categorical", "binary"):

@@ -479,20 +479,20 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """The model's scores (skvae's: ``-inf`` for a row outside its support)."""
         return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
 
-    def _distances(self, X, *, neighbours=False):
-        """Each row's distance to its k-th nearest reference row (and that row)."""
+    def _search(self, X):
+        """X's coded rows, each one's distance to its k-th nearest reference row
+        and that row's index."""
         state = self._neighbours
         rows = code_rows(X, state["coding"])
-        reference = state["rows"].astype(np.float64)
-        distances, index = kth_neighbours(rows, reference, state["k"])
-        return (distances, rows, reference[index]) if neighbours else distances
+        distances, index = kth_neighbours(rows, state["rows"].astype(np.float64), state["k"])
+        return rows, distances, index
 
     def _score_samples(self, X):
         """The scores of :meth:`score_samples`."""
         model = self._model_scores(X)
         if getattr(self, "_neighbours", None) is None:  # also a detector saved before them
             return model
-        distances = self._distances(X)
+        _, distances, _ = self._search(X)
         (model_centre, model_spread), (centre, spread) = (
             self._neighbours["model"], self._neighbours["distance"])
         # a row with no value in common with the reference rows: no evidence
@@ -640,8 +640,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         values = self.estimator_.score_features(X_valid)
         if getattr(self, "_neighbours", None) is not None:
             state = self._neighbours
-            distances, rows, neighbours = self._distances(X_valid, neighbours=True)
-            shares = contributions(rows, neighbours, distances, column_widths(state["coding"]))
+            rows, distances, index = self._search(X_valid)
+            shares = contributions(rows, state["rows"][index], distances,
+                                   column_widths(state["coding"]))
             values = 0.5 * (values / state["model"][1] + shares / state["distance"][1])
         if is_polars(X):
             import polars as pl
