@@ -1,8 +1,8 @@
 """torch modules: an MLP builder, a residual MLP and the two autoencoder networks.
 
-Only ``torch.nn`` here. Modules are created on the ``meta`` device and
-initialised with a local generator (:meth:`reset_parameters`), so building a
-network never touches torch's global random state.
+Only ``torch.nn`` here. Modules are initialised with a local generator
+(:meth:`reset_parameters`), so building a network never changes torch's
+global random state.
 """
 
 import copy
@@ -65,12 +65,16 @@ def reset_linear(module, generator):
 def build(cls, device, generator, **kwargs):
     """Construct ``cls(**kwargs)`` in float32 on ``device``, without the global RNG.
 
-    The dtype is set explicitly: the caller's ``torch.set_default_dtype``
-    must not change the model.
+    The layers are made on the CPU with torch's global random state forked
+    (their own initialisation draws from it, then it is put back), moved,
+    and initialised again from ``generator``. The dtype is set explicitly:
+    the caller's ``torch.set_default_dtype`` must not change the model.
+    Not on the ``meta`` device: materialising meta tensors imports
+    ``sympy`` (a third of a second) at the first fit of a process.
     """
-    with torch.device("meta"):
+    with torch.random.fork_rng(devices=[]), torch.device("cpu"):
         module = cls(**kwargs)
-    module = module.to_empty(device=device).to(torch.float32)
+    module = module.to(device=device, dtype=torch.float32)
     module.reset_parameters(generator)
     return module
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ._adam import Adam
+
 CONVERGED = "converged"
 MAX_ITER = "max_iter"
 INTERRUPTED = "interrupted"
@@ -285,18 +287,20 @@ class WarmUp:
 
 def make_optimizer(module, device, state=None):
     """Adam over ``module``: weight matrices in the first group, the rest in
-    the second (never decayed); fused kernels where torch has them.
+    the second (never decayed).
 
-    ``state`` is an optimiser ``state_dict`` to resume from (e.g. after
-    unpickling); :func:`set_hyperparameters` sets the learning rate and L2.
+    On devices with torch's fused Adam kernel (CPU, CUDA), :class:`._adam.Adam`
+    runs it; elsewhere ``torch.optim.Adam``. ``state`` is an optimiser
+    ``state_dict`` to resume from (e.g. after unpickling);
+    :func:`set_hyperparameters` sets the learning rate and L2.
     """
     weights, others = [], []
     for name, param in module.named_parameters():
         (weights if name.endswith("weight") else others).append(param)
-    optimizer = torch.optim.Adam(
-        [{"params": weights}, {"params": others}],
-        fused=device.type in ("cpu", "cuda"),
-    )
+    if device.type in ("cpu", "cuda"):
+        optimizer = Adam([weights, others])
+    else:
+        optimizer = torch.optim.Adam([{"params": weights}, {"params": others}])
     if state is not None:
         optimizer.load_state_dict(state)
     return optimizer
