@@ -430,7 +430,9 @@ class BaseAutoencoder(
             except ValueError as error:
                 raise ValueError(f"Chunk {index} of X: {error}") from error
             moments = self._table.moments(codes, moments)
-            first = codes if first is None else first
+            if first is None:  # the statistics of every chunk decide what is observed
+                first = codes
+                self._table.observe_all()
         if first is None:
             raise ValueError("The data has no chunks: there is nothing to fit.")
         self._table.set_statistics(moments)
@@ -461,6 +463,14 @@ class BaseAutoencoder(
         self._dtype = codes.dtype
         self.mean_, self.scale_ = self._table.statistics()
         self.column_types_ = self._table.types
+        if self._table.unobserved:
+            warnings.warn(
+                f"Column(s) {self._table.unobserved} have no observed value in the "
+                "training data: the model learns nothing of them and takes their "
+                "values in new data as missing. Drop them, or fit on data where "
+                "they are observed.",
+                UserWarning,
+            )
         generator = make_generator(self._rng.randint(SEED_MAX), self._device)
         self.module_ = self._build_module(self._built_for["hidden_layer_sizes"], generator)
         if self.init == "pca":

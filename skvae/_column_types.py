@@ -45,7 +45,9 @@ class Column:
     ``low`` and ``high`` are the smallest and largest scalar codes of a
     log-coded Gaussian column in fit (None: unbounded, or unknown for a
     model saved before they were kept): its decoded values stay in their
-    range (see :meth:`unscalar`).
+    range (see :meth:`unscalar`). ``observed`` is False for a column with
+    no observed value in the data that set the statistics: the model learns
+    nothing of it, and its values are coded as missing.
     """
 
     name: object
@@ -61,6 +63,7 @@ class Column:
     low: float = None
     high: float = None
     labelled: bool = field(default=False)  # binary column of non-numeric labels
+    observed: bool = True
 
     @property
     def kind(self):

@@ -148,16 +148,35 @@ class Table:
         )
 
     def set_statistics(self, moments):
-        """Standardise by the mean and scale of ``moments``, and bound the
-        decoded values of log-coded columns by their range; returns self."""
+        """Standardise by the mean and scale of ``moments``, bound the
+        decoded values of log-coded columns by their range, and mark the
+        columns with no observed value; returns self.
+
+        A column of point masses whose values all lie at its atom has no
+        scalar in ``moments`` but is observed (its atom's indicator).
+        """
         means, scales = moments.statistics()
         ranges = zip(moments.low, moments.high)
-        for column, mean, scale, (low, high) in zip(self.columns, means, scales, ranges):
+        for column, mean, scale, (low, high), count in zip(
+            self.columns, means, scales, ranges, moments.count
+        ):
             if column.is_standardised:
                 column.mean, column.scale = float(mean), float(scale)
             if column.is_log_gaussian and low <= high:
                 column.low, column.high = float(low), float(high)
+            column.observed = bool(count > 0 or column.kind.point_mass)
         return self
+
+    @property
+    def unobserved(self):
+        """Names of the columns with no observed value in fit."""
+        return [column.name for column in self.columns if not column.observed]
+
+    def observe_all(self):
+        """Mark every column observed, until :meth:`set_statistics` decides
+        again (while the chunks of a stream after the first are read)."""
+        for column in self.columns:
+            column.observed = True
 
     def widen(self, codes):
         """Widen the decoding range of the log-coded columns to hold ``codes``.
@@ -308,10 +327,11 @@ class Table:
     def affine(self):
         """``(mean, scale)`` where rows are coded as ``(x - mean) / scale``, else None.
 
-        A table of real columns only codes its rows so both ways: as the
-        network's inputs and targets (shared), and back in :meth:`decode`.
+        A table of real columns only, each observed in fit, codes its rows
+        so both ways: as the network's inputs and targets (shared), and back
+        in :meth:`decode`.
         """
-        if not all(c.kind is REAL for c in self.columns):
+        if not all(c.kind is REAL and c.observed for c in self.columns):
             return None
         return self.statistics()
 
@@ -324,7 +344,8 @@ class Table:
         below ``-offset``) raises a ``ValueError``; with ``outside="missing"`` it is coded as
         missing instead, and ``(codes, where)`` is returned, ``where`` the
         boolean mask of those entries, or None when there is none;
-        ``outside="keep"`` codes it as it is.
+        ``outside="keep"`` codes it as it is. A column with no observed value
+        in fit is coded as missing whatever it holds.
         """
         if outside == "missing":
             codes = self.codes(X, outside="keep")
@@ -339,7 +360,7 @@ class Table:
             return np.where(where, np.nan, codes), where
         if not is_frame(X):
             if all(c.kind is REAL for c in self.columns):
-                return X  # a validated float array is its own code
+                return self._unobserved_missing(X)  # a float array is its own code
             if all(c.kind is BINARY and not c.labelled for c in self.columns):
                 if np.nanmin(X) < 0 or np.nanmax(X) > 1:
                     raise ValueError(
@@ -347,11 +368,20 @@ class Table:
                         f"{np.nanmin(X):g} to {np.nanmax(X):g}. Scale the data to "
                         "[0, 1] (e.g. MinMaxScaler) or use likelihood='gaussian'."
                     )
-                return X
+                return self._unobserved_missing(X)
         check = outside == "raise"
-        return np.column_stack(
+        return self._unobserved_missing(np.column_stack(
             [column_codes(v, c, check) for v, c in zip(self._values(X), self.columns)]
-        ).astype(np.float64, copy=False)
+        ).astype(np.float64, copy=False))
+
+    def _unobserved_missing(self, codes):
+        """``codes`` with the columns never observed in fit missing (a copy)."""
+        hidden = [j for j, column in enumerate(self.columns) if not column.observed]
+        if not hidden:
+            return codes
+        codes = codes.copy()
+        codes[:, hidden] = np.nan
+        return codes
 
     def encode(self, codes):
         """Encoded rows, the targets' observed mask and the number of clipped values.

@@ -27,7 +27,8 @@ from ._training import History, make_optimizer
 
 # The layout of the saved state; a state of a newer layout cannot be read.
 # 3: a log-coded column keeps the range of its codes (Column.low, .high).
-STATE_FORMAT = 3
+# 4: a column with no observed value in fit is marked (Column.observed).
+STATE_FORMAT = 4
 
 
 def arrays(state_dict):

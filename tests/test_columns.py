@@ -176,6 +176,19 @@ def test_decoded_values_of_a_log_coded_column_stay_in_the_range_of_fit(kind):
     assert Table.from_state(state).decode(above)["v"].max() > 1e6
 
 
+def test_a_column_with_nothing_observed_is_coded_missing():
+    X = np.column_stack([np.arange(6.0), np.full(6, np.nan)])
+    table = Table.fit(X)
+    assert table.unobserved == [1] and table.affine() is None
+    codes = table.codes(np.array([[1.0, 5.0]]))
+    np.testing.assert_array_equal(codes, [[1.0, np.nan]])
+    state = table.to_state()
+    assert Table.from_state(state).unobserved == [1]
+    for column in state["columns"]:  # a state saved before the mark: all observed
+        del column["observed"]
+    assert Table.from_state(state).unobserved == []
+
+
 def test_partial_fit_widens_the_decoding_range_chunk_by_chunk():
     from skvae import VAETransformer
 

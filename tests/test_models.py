@@ -207,6 +207,66 @@ def test_rows_with_nothing_observed_are_refused(method):
         getattr(model, method)(X)
 
 
+def _with_empty_column(X, column=2):
+    X = X.copy()
+    X[:, column] = np.nan
+    return X
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("Model", MODELS)
+def test_a_column_never_observed_in_fit_is_ignored_with_a_warning(Model, tmp_path):
+    """Its values in new data would meet weights and scales that never trained:
+    a value of 1000 there took a VAE's score from -22 to -816,078."""
+    X = _data()
+    with pytest.warns(UserWarning, match=r"Column\(s\) \[2\] have no observed value"):
+        model = Model(max_iter=3, **FAST).fit(_with_empty_column(X))
+    new = X[:5].copy()
+    new[:, 2] = [1e3, -1e6, 0.0, 7.0, np.nan]
+    blank = _with_empty_column(new)
+    np.testing.assert_array_equal(model.transform(new), model.transform(blank))
+    np.testing.assert_array_equal(model.score_samples(new), model.score_samples(blank))
+    only_there = np.full((1, X.shape[1]), np.nan)
+    only_there[0, 2] = 1.0
+    with pytest.raises(ValueError, match="no observed value"):
+        model.transform(only_there)
+    for again in (pickle.loads(pickle.dumps(model)), _saved_and_loaded(model, tmp_path)):
+        np.testing.assert_array_equal(again.score_samples(new), model.score_samples(blank))
+
+
+def _saved_and_loaded(model, folder):
+    save(model, folder / "model.skops")
+    return load(folder / "model.skops")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_frame_column_never_observed_is_ignored():
+    X = pd.DataFrame(_data(), columns=list("abcdef")[: _data().shape[1]])
+    empty = X.assign(c=pd.array([pd.NA] * len(X), dtype="Float64"))
+    with pytest.warns(UserWarning, match=r"\['c'\]"):
+        model = VAETransformer(max_iter=3, **FAST).fit(empty)
+    np.testing.assert_array_equal(model.score_samples(X.iloc[:5]),
+                                  model.score_samples(empty.iloc[:5]))
+
+
+def test_chunks_decide_together_what_was_observed():
+    """A column missing in the first chunk but observed in another is learnt
+    from all of them; partial_fit's statistics are its first chunk's."""
+    from skvae import fit_chunks
+
+    X = _data()
+    first, rest = _with_empty_column(X[:200]), X[200:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        streamed = fit_chunks(AutoencoderTransformer(max_iter=1, **FAST), [first, rest])
+    assert streamed._table.unobserved == []
+    assert np.isfinite(streamed.mean_[2]) and streamed.mean_[2] != 0.0
+    with pytest.warns(UserWarning, match="no observed value"):
+        partial = AutoencoderTransformer(**FAST).partial_fit(first)
+    partial.partial_fit(rest)
+    assert partial._table.unobserved == [2]
+
+
 # ----------------------------------------------------------------- errors
 @pytest.mark.parametrize("Model", MODELS)
 @pytest.mark.parametrize(

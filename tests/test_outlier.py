@@ -206,6 +206,21 @@ def test_rows_with_nothing_observed_are_refused(fitted, method):
         getattr(fitted, method)(X)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_column_never_observed_in_fit_does_not_move_scores():
+    X = _normal(200)
+    X[:, 2] = np.nan
+    with pytest.warns(UserWarning, match="no observed value"):
+        detector = AutoencoderOutlierDetector(
+            VAETransformer(**FAST), random_state=0).fit(X)
+    new = np.vstack([_normal(4, seed=8), FAR])
+    blank = new.copy()
+    blank[:, 2] = np.nan
+    new[:, 2] = [1e6, -3.0, 0.0, 50.0, 1e3, 7.0][: len(new)]
+    np.testing.assert_array_equal(detector.score_samples(new), detector.score_samples(blank))
+    np.testing.assert_array_equal(detector.feature_contributions(new)[:, 2], 0.0)
+
+
 def test_fit_accepts_nan():
     X = _normal(200)
     X[::7, 2] = np.nan
