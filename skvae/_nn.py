@@ -32,6 +32,19 @@ ACTIVATIONS = {
 LOG_VAR_RANGE = (-30.0, 10.0)
 
 
+class Linear(nn.Linear):
+    """``nn.Linear`` without its default initialisation.
+
+    ``nn.Linear`` draws its starting weights from torch's global random
+    state; the networks here are initialised from a generator of their own
+    (:func:`reset_linear`), so that building one neither reads nor changes
+    that state, in any thread.
+    """
+
+    def reset_parameters(self):
+        pass
+
+
 def make_mlp(sizes, activation, activate_last=False):
     """A stack of ``Linear`` layers through ``sizes``, ``activation`` between them.
 
@@ -47,7 +60,7 @@ def make_mlp(sizes, activation, activate_last=False):
     layers = []
     n_linear = len(sizes) - 1
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(n_in, n_out))
+        layers.append(Linear(n_in, n_out))
         if i < n_linear - 1 or activate_last:
             layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
@@ -65,16 +78,17 @@ def reset_linear(module, generator):
 def build(cls, device, generator, **kwargs):
     """Construct ``cls(**kwargs)`` in float32 on ``device``, without the global RNG.
 
-    The layers are made on the CPU with torch's global random state forked
-    (their own initialisation draws from it, then it is put back), moved,
-    and initialised again from ``generator``. The dtype is set explicitly:
-    the caller's ``torch.set_default_dtype`` must not change the model.
-    Not on the ``meta`` device: materialising meta tensors imports
-    ``sympy`` (a third of a second) at the first fit of a process.
+    The layers are :class:`Linear`, which skip torch's default
+    initialisation (it draws from the global random state); every
+    parameter is then set from ``generator`` by ``reset_parameters``. The
+    dtype is set explicitly: the caller's ``torch.set_default_dtype`` must
+    not change the model. Not on the ``meta`` device: materialising meta
+    tensors imports ``sympy`` (a third of a second) at the first fit of a
+    process.
     """
-    with torch.random.fork_rng(devices=[]), torch.device("cpu"):
+    with torch.device(device):
         module = cls(**kwargs)
-    module = module.to(device=device, dtype=torch.float32)
+    module = module.to(torch.float32)
     module.reset_parameters(generator)
     return module
 
@@ -103,7 +117,7 @@ class ResidualMLP(nn.Module):
     def __init__(self, sizes, activation):
         super().__init__()
         self.mlp = make_mlp(sizes, activation)
-        self.shortcut = nn.Linear(sizes[0], sizes[-1]) if len(sizes) > 2 else None
+        self.shortcut = Linear(sizes[0], sizes[-1]) if len(sizes) > 2 else None
 
     def forward(self, x):
         # each layer's forward, not its __call__: on a batch of a few hundred

@@ -10,7 +10,7 @@ import torch
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 from skvae import AutoencoderTransformer, VAETransformer
-from skvae._nn import FusedMLP, ResidualMLP
+from skvae._nn import FusedMLP, ResidualMLP, reset_linear
 from skvae._utils import MAX_STANDARDISED, fill_and_clip
 
 MODELS = [AutoencoderTransformer, VAETransformer]
@@ -163,8 +163,9 @@ def test_a_model_loaded_in_inference_mode_transforms_and_trains(fitted):
     [((6, 16, 8, 3), "relu"), ((6, 4), "relu"), ((3, 8, 6), "tanh"), ((4, 8, 5), "silu")],
 )
 def test_fused_mlp_computes_the_residual_mlp(sizes, activation):
-    torch.manual_seed(0)
-    residual = ResidualMLP(sizes, activation).double()
+    residual = ResidualMLP(sizes, activation)
+    reset_linear(residual, torch.Generator().manual_seed(0))
+    residual = residual.double()
     rng = np.random.RandomState(0)
     shift, scale = rng.normal(size=sizes[0]) * 5, rng.uniform(0.1, 10, sizes[0])
     out_scale, out_shift = rng.uniform(0.1, 10, 2), rng.normal(size=2)

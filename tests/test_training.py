@@ -2,6 +2,7 @@
 
 import contextlib
 import pickle
+import threading
 import warnings
 
 import numpy as np
@@ -10,6 +11,7 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from skvae import AutoencoderTransformer, VAETransformer, _fitting
+from skvae._nn import Linear, ResidualMLP, build, reset_linear
 from skvae._training import (
     CONVERGED,
     INTERRUPTED,
@@ -328,6 +330,32 @@ def test_global_random_state_is_untouched(Model):
     model.sample(3, random_state=0)
     np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)
     assert torch.equal(torch.get_rng_state(), torch_state)
+
+
+class _Network(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = ResidualMLP((6, 16, 4), "relu")
+
+    def reset_parameters(self, generator):
+        reset_linear(self, generator)
+
+
+def test_building_a_network_never_draws_from_the_global_random_state():
+    """Not even to put it back after: another thread's draws would be undone."""
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
+    Linear(4, 3)
+    assert torch.equal(torch.get_rng_state(), state)
+    draws = []
+    thread = threading.Thread(
+        target=lambda: draws.extend(torch.rand(1).item() for _ in range(20_000)))
+    thread.start()
+    while thread.is_alive():
+        build(_Network, torch.device("cpu"), torch.Generator().manual_seed(0))
+    thread.join()
+    torch.manual_seed(0)
+    assert draws == [torch.rand(1).item() for _ in range(20_000)]
 
 
 @pytest.mark.parametrize("Model", MODELS)
