@@ -332,6 +332,29 @@ def test_error_inside_training_restores_the_state(Model, monkeypatch):
     model.partial_fit(X)  # and it can still train
 
 
+def test_a_failed_step_of_an_unpickled_model_is_undone(monkeypatch):
+    """Its optimiser starts from the saved moments and steps them in place;
+    after an error the saved moments are as they were."""
+    X = _data()
+    saved = pickle.dumps(VAETransformer(**{**SMALL, "batch_size": 50}).fit(X))
+    model, reference = pickle.loads(saved), pickle.loads(saved)
+    original, calls = VAETransformer._row_losses, []
+
+    def failing_later(self, *args):
+        calls.append(1)
+        if len(calls) > 2:
+            raise RuntimeError("out of memory")
+        return original(self, *args)
+
+    monkeypatch.setattr(VAETransformer, "_row_losses", failing_later)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        model.partial_fit(X)
+    monkeypatch.undo()
+    model.partial_fit(X)
+    reference.partial_fit(X)
+    np.testing.assert_array_equal(model.transform(X), reference.transform(X))
+
+
 @pytest.mark.parametrize("Model", MODELS)
 def test_wrong_width_on_warm_start_keeps_the_model(Model):
     X = _data()
