@@ -351,6 +351,7 @@ class BaseAutoencoder(
             X = self._validate_X(X, reset=not warm, min_samples=2)
             if warm:
                 self._check_architecture()
+                self._warn_unobserved()
             else:
                 self._initialize(X)
             self._train(X, incremental=False)
@@ -463,14 +464,7 @@ class BaseAutoencoder(
         self._dtype = codes.dtype
         self.mean_, self.scale_ = self._table.statistics()
         self.column_types_ = self._table.types
-        if self._table.unobserved:
-            warnings.warn(
-                f"Column(s) {self._table.unobserved} have no observed value in the "
-                "training data: the model learns nothing of them and takes their "
-                "values in new data as missing. Drop them, or fit on data where "
-                "they are observed.",
-                UserWarning,
-            )
+        self._warn_unobserved()
         generator = make_generator(self._rng.randint(SEED_MAX), self._device)
         self.module_ = self._build_module(self._built_for["hidden_layer_sizes"], generator)
         if self.init == "pca":
@@ -478,6 +472,17 @@ class BaseAutoencoder(
         self._optimizer = None
         self._optimizer_state = None
         self._history = _training.History()
+
+    def _warn_unobserved(self):
+        """Warn of the columns the statistics saw no value of (see ``Column.observed``)."""
+        if self._table.unobserved:
+            warnings.warn(
+                f"Column(s) {self._table.unobserved} have no observed value in the "
+                "data the model was first fitted on: it learns nothing of them and "
+                "takes their values as missing. Drop them, or fit anew on data "
+                "where they are observed.",
+                UserWarning,
+            )
 
     def _start_from_data(self, codes):
         """Start the network from PCA of the inputs and the targets' marginals."""

@@ -62,6 +62,16 @@ GROUPS = ("gaussian", "bernoulli", "categorical", "ordinal", "count", "truncated
 
 
 # ------------------------------------------------------------------ table
+@dataclasses.dataclass
+class Moments:
+    """What :meth:`Table.moments` accumulates: the running moments of the
+    standardised values, and each column's number of values at its atom
+    (point masses; a value there has no standardised value)."""
+
+    scalars: RunningMoments
+    at_atoms: np.ndarray
+
+
 class Table:
     """The coding of a table's columns, fitted by :meth:`fit`.
 
@@ -130,13 +140,17 @@ class Table:
     def moments(self, codes, moments=None):
         """Add rows of codes to the running moments of their standardised values.
 
-        ``codes`` are those of :meth:`codes`; ``moments`` a
-        :class:`~._utils.RunningMoments` to update, or None for new ones.
-        Chunk by chunk, this gives the statistics of data read in parts.
+        ``codes`` are those of :meth:`codes`; ``moments`` a :class:`Moments`
+        to update, or None for new ones. Chunk by chunk, this gives the
+        statistics of data read in parts.
         """
         if moments is None:
-            moments = RunningMoments(len(self.columns))
-        return moments.update(self.scalars(codes))
+            moments = Moments(RunningMoments(len(self.columns)), np.zeros(len(self.columns)))
+        moments.scalars.update(self.scalars(codes))
+        for j, column in enumerate(self.columns):
+            if column.has_point_mass:  # its atom has no standardised value
+                moments.at_atoms[j] += np.count_nonzero(codes[:, j] == column.atom)
+        return moments
 
     def scalars(self, codes):
         """The values of codes that are standardised: logs of positive and count
@@ -150,21 +164,19 @@ class Table:
     def set_statistics(self, moments):
         """Standardise by the mean and scale of ``moments``, bound the
         decoded values of log-coded columns by their range, and mark the
-        columns with no observed value; returns self.
-
-        A column of point masses whose values all lie at its atom has no
-        scalar in ``moments`` but is observed (its atom's indicator).
-        """
-        means, scales = moments.statistics()
-        ranges = zip(moments.low, moments.high)
+        columns with no observed value; returns self."""
+        scalars = moments.scalars
+        means, scales = scalars.statistics()
+        ranges = zip(scalars.low, scalars.high)
+        observed = scalars.count + moments.at_atoms
         for column, mean, scale, (low, high), count in zip(
-            self.columns, means, scales, ranges, moments.count
+            self.columns, means, scales, ranges, observed
         ):
             if column.is_standardised:
                 column.mean, column.scale = float(mean), float(scale)
             if column.is_log_gaussian and low <= high:
                 column.low, column.high = float(low), float(high)
-            column.observed = bool(count > 0 or column.kind.point_mass)
+            column.observed = bool(count > 0)
         return self
 
     @property
@@ -184,7 +196,7 @@ class Table:
         For :meth:`~skvae.VAETransformer.partial_fit`: the range set by the
         first chunk's statistics grows with each chunk. Returns self.
         """
-        moments = self.moments(codes)
+        moments = self.moments(codes).scalars
         for column, low, high in zip(self.columns, moments.low, moments.high):
             if column.low is not None and low <= high:
                 column.low = min(column.low, float(low))
@@ -362,17 +374,19 @@ class Table:
             if all(c.kind is REAL for c in self.columns):
                 return self._unobserved_missing(X)  # a float array is its own code
             if all(c.kind is BINARY and not c.labelled for c in self.columns):
+                X = self._unobserved_missing(X)
                 if np.nanmin(X) < 0 or np.nanmax(X) > 1:
                     raise ValueError(
                         "likelihood='bernoulli' needs data in [0, 1], got values from "
                         f"{np.nanmin(X):g} to {np.nanmax(X):g}. Scale the data to "
                         "[0, 1] (e.g. MinMaxScaler) or use likelihood='gaussian'."
                     )
-                return self._unobserved_missing(X)
+                return X
         check = outside == "raise"
-        return self._unobserved_missing(np.column_stack(
-            [column_codes(v, c, check) for v, c in zip(self._values(X), self.columns)]
-        ).astype(np.float64, copy=False))
+        return np.column_stack([
+            column_codes(v, c, check) if c.observed else np.full(len(v), np.nan)
+            for v, c in zip(self._values(X), self.columns)
+        ]).astype(np.float64, copy=False)
 
     def _unobserved_missing(self, codes):
         """``codes`` with the columns never observed in fit missing (a copy)."""
@@ -476,7 +490,8 @@ class Table:
 
         Standardisation undone, counts rounded, classes mapped to their
         labels, each column cast to its dtype: a DataFrame if the table was
-        fitted on one, else a float array. A point mass's column is ``p a +
+        fitted on one, else a float array. A column with no observed value
+        in fit is missing. A point mass's column is ``p a +
         (1 - p) x`` for the probability (or draw) ``p`` of its atom ``a``
         and its other value ``x``: a draw is one or the other, an expectation
         their mean.
@@ -508,7 +523,9 @@ class Table:
             p = targets[:, t].astype(np.float64)
             with np.errstate(invalid="ignore"):  # (1 - p) x where p is 1 and x overflows
                 values[:, j] = np.where(p >= 1, atom, p * atom + (1 - p) * values[:, j])
+        unobserved = [j for j, column in enumerate(self.columns) if not column.observed]
         if not self.frame:
+            values[:, unobserved] = np.nan
             return values
         import pandas as pd
 
@@ -525,6 +542,8 @@ class Table:
         out = pd.DataFrame(
             {j: to_dtype(values[:, j], c) for j, c in enumerate(self.columns)}
         )
+        for j in unobserved:  # nothing learnt: missing, in the column's dtype
+            out[j] = pd.Series(np.nan, index=out.index).astype(self.columns[j].dtype)
         out.columns = [c.name for c in self.columns]
         return out
 

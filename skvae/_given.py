@@ -39,6 +39,13 @@ def given_rows(table, given, n_samples):
             f"given names {unknown}, which the model was not fitted on (its "
             f"columns: {shown})."
         )
+    unseen = [name for name in given if name in table.unobserved]
+    if unseen:
+        raise ValueError(
+            f"given names {unseen}, which had no observed value in fit: the model "
+            "learnt nothing of them and cannot condition on them. Leave them out "
+            "of given."
+        )
     position = {name: j for j, name in enumerate(names)}
     values = {}
     for name, value in given.items():

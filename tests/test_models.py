@@ -249,6 +249,39 @@ def test_a_frame_column_never_observed_is_ignored():
                                   model.score_samples(empty.iloc[:5]))
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind", ["zero-inflated", "spiked", "count", "categorical"])
+def test_a_never_observed_column_of_any_type_is_ignored(kind):
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)})
+    frame["z"] = pd.Series([np.nan] * 100, dtype="category" if kind == "categorical" else float)
+    if kind == "categorical":
+        frame["z"] = frame["z"].cat.set_categories(["x", "y"])
+    with pytest.warns(UserWarning, match=r"\['z'\] have no observed value"):
+        model = VAETransformer(column_types={"z": kind}, max_iter=3, **FAST).fit(frame)
+    new = frame.iloc[:3].copy()
+    new["z"] = "y" if kind == "categorical" else 1e3
+    np.testing.assert_array_equal(model.score_samples(new), model.score_samples(frame.iloc[:3]))
+    with pytest.raises(ValueError, match=r"given names \['z'\], which had no observed"):
+        model.sample(2, given={"z": "y" if kind == "categorical" else 1.0})
+    drawn = model.sample(4, random_state=0)  # nothing learnt, nothing made up
+    assert drawn["z"].isna().all() and drawn["z"].dtype == frame["z"].dtype
+    assert model.inverse_transform(model.transform(new))["z"].isna().all()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_values_of_a_never_observed_column_are_not_checked():
+    X = np.random.RandomState(0).randint(0, 2, size=(60, 4)).astype(float)
+    X[:, 1] = np.nan
+    with pytest.warns(UserWarning, match="no observed value"):
+        model = VAETransformer(likelihood="bernoulli", max_iter=2, **FAST).fit(X)
+    X_new = X.copy()
+    X_new[:, 1] = 5.0  # outside [0, 1], in a column the model ignores
+    np.testing.assert_array_equal(model.transform(X_new), model.transform(X))
+    with pytest.warns(UserWarning, match="no observed value"):
+        model.set_params(warm_start=True).fit(X_new)
+
+
 def test_chunks_decide_together_what_was_observed():
     """A column missing in the first chunk but observed in another is learnt
     from all of them; partial_fit's statistics are its first chunk's."""
