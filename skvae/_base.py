@@ -336,7 +336,9 @@ class BaseAutoencoder(
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data. Missing values encoded as NaN are allowed: the
-            loss is computed on observed entries only.
+            loss is computed on observed entries only. A feature with no
+            observed value is ignored, with a warning: its values in new data
+            are taken as missing, and it is missing in the outputs.
 
         y : None
             Ignored.
