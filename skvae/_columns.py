@@ -182,7 +182,11 @@ class Table:
     @property
     def unobserved(self):
         """Names of the columns with no observed value in fit."""
-        return [column.name for column in self.columns if not column.observed]
+        return [self.columns[j].name for j in self._unobserved_positions]
+
+    @property
+    def _unobserved_positions(self):
+        return [j for j, column in enumerate(self.columns) if not column.observed]
 
     def observe_all(self):
         """Mark every column observed, until :meth:`set_statistics` decides
@@ -390,7 +394,7 @@ class Table:
 
     def _unobserved_missing(self, codes):
         """``codes`` with the columns never observed in fit missing (a copy)."""
-        hidden = [j for j, column in enumerate(self.columns) if not column.observed]
+        hidden = self._unobserved_positions
         if not hidden:
             return codes
         codes = codes.copy()
@@ -523,7 +527,7 @@ class Table:
             p = targets[:, t].astype(np.float64)
             with np.errstate(invalid="ignore"):  # (1 - p) x where p is 1 and x overflows
                 values[:, j] = np.where(p >= 1, atom, p * atom + (1 - p) * values[:, j])
-        unobserved = [j for j, column in enumerate(self.columns) if not column.observed]
+        unobserved = self._unobserved_positions
         if not self.frame:
             values[:, unobserved] = np.nan
             return values
