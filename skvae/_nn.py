@@ -88,7 +88,8 @@ def build(cls, device, generator, **kwargs):
     """
     with torch.device(device):
         module = cls(**kwargs)
-    module = module.to(torch.float32)
+    # .to(device) too: a module may make some tensors on the CPU on purpose
+    module = module.to(device=device, dtype=torch.float32)
     module.reset_parameters(generator)
     return module
 

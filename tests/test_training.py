@@ -341,6 +341,18 @@ class _Network(torch.nn.Module):
         reset_linear(self, generator)
 
 
+def test_a_network_is_built_wholly_on_its_device():
+    """The meta device stands in for a GPU: no parameter or buffer is left
+    on the CPU (a Gaussian's scale floor once was)."""
+    from skvae._nn import VariationalAutoencoder
+
+    module = build(VariationalAutoencoder, torch.device("meta"), torch.Generator(),
+                   n_inputs=2, n_components=1, hidden_layer_sizes=(4,),
+                   activation="relu", groups=[("gaussian", 2)])
+    tensors = [*module.parameters(), *module.buffers()]
+    assert {tensor.device.type for tensor in tensors} == {"meta"}
+
+
 def test_building_a_network_never_draws_from_the_global_random_state():
     """Not even to put it back after: another thread's draws would be undone."""
     torch.manual_seed(0)
