@@ -110,7 +110,8 @@ class Adam:
 
         As ``torch.optim.Adam`` does, the groups' settings are the saved
         ones, the moments are cast to each parameter's dtype and device and
-        the step counts to float32 on it.
+        the step counts to float32 on it; unlike it, they are copied, so that
+        stepping never changes the tensors given.
         """
         saved = state_dict["param_groups"]
         if [len(g["params"]) for g in saved] != [len(g["params"]) for g in self.param_groups]:
@@ -129,6 +130,6 @@ class Adam:
             param = by_index[index]
             self.state[param] = {
                 key: value.to(dtype=torch.float32 if key == "step" else param.dtype,
-                              device=param.device)
+                              device=param.device, copy=True)
                 for key, value in values.items()
             }

@@ -75,9 +75,8 @@ def undone_on_error(estimator):
                             ("_optimizer", state.get("_optimizer")))
         if value is not None
     }
-    # an optimiser loaded from _optimizer_state steps its tensors in place
-    kept = {name: copy.deepcopy(state[name])
-            for name in ("_history", "_rng", "_optimizer_state") if name in state}
+    kept = {name: copy.deepcopy(state[name]) for name in ("_history", "_rng")
+            if name in state}
     try:
         with torch.inference_mode(False), torch.enable_grad():
             yield

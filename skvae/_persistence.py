@@ -37,7 +37,13 @@ def arrays(state_dict):
 
 
 def tensors(arrays_by_name):
-    return {name: torch.as_tensor(value) for name, value in arrays_by_name.items()}
+    """Arrays as tensors of their own memory.
+
+    Copied, not shared: the arrays may be read-only (a file mapped into
+    memory, as ``joblib.load(mmap_mode="r")`` and joblib's workers give
+    large arrays), and an optimiser steps its moments in place.
+    """
+    return {name: torch.tensor(np.asarray(value)) for name, value in arrays_by_name.items()}
 
 
 def plain_state(state):

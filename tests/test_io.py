@@ -10,6 +10,7 @@ import zipfile
 
 import numpy as np
 import pytest
+import torch
 from _settings import SMALL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -226,6 +227,37 @@ def test_a_model_saved_on_a_gpu_loads_on_the_cpu():
     expected_device = "cuda" if __import__("torch").cuda.is_available() else "cpu"
     assert clone._device.type == expected_device
     assert next(clone.module_.parameters()).device.type == expected_device
+
+
+@pytest.mark.parametrize("how", ["fit", "partial_fit"])
+def test_a_model_mapped_read_only_from_a_file_trains_on(tmp_path, how):
+    """joblib maps large arrays read-only (``mmap_mode``, its workers): the
+    optimiser's moments must be the model's own memory, not the file's."""
+    import joblib
+
+    X = _data()
+    model = VAETransformer(**{**SMALL, "warm_start": True}).fit(X)
+    joblib.dump(model, tmp_path / "model.joblib")
+    mapped = joblib.load(tmp_path / "model.joblib", mmap_mode="r")
+    in_memory = pickle.loads(pickle.dumps(model))
+    getattr(mapped, how)(X)
+    getattr(in_memory, how)(X)
+    np.testing.assert_array_equal(mapped.transform(X), in_memory.transform(X))
+
+
+def test_a_loaded_optimiser_state_is_copied():
+    from skvae._adam import Adam
+
+    weight = torch.zeros(3, requires_grad=True)
+    given = {"state": {0: {"step": torch.tensor(2.0), "exp_avg": torch.ones(3),
+                           "exp_avg_sq": torch.ones(3)}},
+             "param_groups": [{**Adam([[weight]]).state_dict()["param_groups"][0]}]}
+    optimizer = Adam([[weight]])
+    optimizer.load_state_dict(given)
+    weight.grad = torch.ones(3)
+    optimizer.step()
+    assert torch.equal(given["state"][0]["exp_avg"], torch.ones(3))
+    assert given["state"][0]["step"].item() == 2.0
 
 
 def test_pickle_uses_the_same_plain_state():
