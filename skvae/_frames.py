@@ -201,14 +201,15 @@ def polars_schema(frame):
 def output_schema(out, schema):
     """The input's polars ``schema`` for the filled pandas ``out``.
 
-    An ``Enum`` whose categories lack fills takes the categories of
-    ``out``'s column (see :func:`._fills._category_dtype`); a column of nulls (no
-    dtype of its own) the dtype of its fills; indicator columns are
-    booleans.
+    In ``out``'s columns: a column the imputer dropped (no observed value
+    in fit) is left out. An ``Enum`` whose categories lack fills takes the
+    categories of ``out``'s column (see :func:`._fills._category_dtype`); a
+    column of nulls (no dtype of its own) the dtype of its fills; indicator
+    columns are booleans.
     """
     import polars as pl
 
-    schema = dict(schema)
+    schema = {name: dtype for name, dtype in schema.items() if name in out.columns}
     for name, dtype in schema.items():
         if dtype == pl.Null:
             schema[name] = polars_schema(out[[name]])[name]
@@ -216,7 +217,7 @@ def output_schema(out, schema):
             categories = list(out[name].cat.categories)
             if categories != list(dtype.categories):
                 schema[name] = pl.Enum(categories)
-    schema.update({name: pl.Boolean for name in out.columns[len(schema) :]})
+    schema.update({name: pl.Boolean for name in out.columns if name not in schema})
     return schema
 
 

@@ -46,6 +46,17 @@ def test_imputer_indicator_columns_are_booleans():
     assert all(out.schema[n] == pl.Boolean for n in out.columns[len(X.columns):])
 
 
+@pytest.mark.parametrize("add_indicator", [False, True])
+def test_imputer_drops_a_polars_column_never_observed(add_indicator):
+    X = _frame().with_columns(empty=pl.Series([None] * 120, dtype=pl.Int16))
+    imputer = AutoencoderImputer(VAETransformer(**SMALL), add_indicator=add_indicator)
+    with pytest.warns(UserWarning, match="Skipping features without any observed"):
+        out = imputer.fit_transform(X)
+    assert out.columns == list(imputer.get_feature_names_out())
+    assert "empty" not in out.columns
+    assert {name: out.schema[name] for name in _frame().columns} == dict(_frame().schema)
+
+
 def test_models_sample_polars_and_transform_to_polars():
     X = _frame()
     model = VAETransformer(**SMALL).fit(X)
