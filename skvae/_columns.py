@@ -527,13 +527,12 @@ class Table:
             p = targets[:, t].astype(np.float64)
             with np.errstate(invalid="ignore"):  # (1 - p) x where p is 1 and x overflows
                 values[:, j] = np.where(p >= 1, atom, p * atom + (1 - p) * values[:, j])
-        unobserved = self._unobserved_positions
+        values[:, self._unobserved_positions] = np.nan  # nothing learnt: missing
         if not self.frame:
-            values[:, unobserved] = np.nan
             return values
         import pandas as pd
 
-        finite = np.isfinite(values)
+        finite = np.isfinite(values) | ~np.array([c.observed for c in self.columns])
         if not finite.all():
             row, j = np.argwhere(~finite)[0]
             raise ValueError(
@@ -543,11 +542,11 @@ class Table:
                 "whose values overflow. Decode codes on the scale of those that "
                 "transform gives."
             )
-        out = pd.DataFrame(
-            {j: to_dtype(values[:, j], c) for j, c in enumerate(self.columns)}
-        )
-        for j in unobserved:  # nothing learnt: missing, in the column's dtype
-            out[j] = pd.Series(np.nan, index=out.index).astype(self.columns[j].dtype)
+        out = pd.DataFrame({
+            j: to_dtype(values[:, j], c) if c.observed
+            else pd.Series(values[:, j]).astype(c.dtype)  # all missing, in its dtype
+            for j, c in enumerate(self.columns)
+        })
         out.columns = [c.name for c in self.columns]
         return out
 

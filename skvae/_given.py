@@ -39,7 +39,8 @@ def given_rows(table, given, n_samples):
             f"given names {unknown}, which the model was not fitted on (its "
             f"columns: {shown})."
         )
-    unseen = [name for name in given if name in table.unobserved]
+    unobserved = table.unobserved
+    unseen = [name for name in given if name in unobserved]
     if unseen:
         raise ValueError(
             f"given names {unseen}, which had no observed value in fit: the model "
