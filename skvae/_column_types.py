@@ -27,6 +27,11 @@ from ._type_rules import (
 
 # Clip of the share of a point mass's atom that standardises its indicator.
 MIN_SHARE = 1e-3
+# A value is at a point mass's atom when it lies within this fraction of the
+# atom's magnitude of it: float32's relative spacing, so that the atom found
+# in float64 values (0.1) is also the atom of the same values held in
+# float32 (0.100000001...), and the other way round. An atom at 0 is 0 only.
+ATOM_RTOL = 2.0**-23
 
 
 @dataclass
@@ -89,6 +94,11 @@ class Column:
         """Whether its values are counts: whole numbers on a scale (count,
         spiked-count)."""
         return self.kind.discrete and not self.kind.labels
+
+    def at_atom(self, codes):
+        """Where ``codes`` are at its atom (to float32's precision, see
+        ``ATOM_RTOL``); False where missing."""
+        return np.abs(codes - self.atom) <= ATOM_RTOL * abs(self.atom)
 
     @property
     def has_point_mass(self):
@@ -156,7 +166,7 @@ class Column:
                     values = np.arcsinh(codes / self.offset)
                 else:
                     values = np.log1p(codes / self.offset)
-        return np.where(codes == self.atom, np.nan, values) if self.has_point_mass else values
+        return np.where(self.at_atom(codes), np.nan, values) if self.has_point_mass else values
 
     @property
     def is_log_gaussian(self):
@@ -312,7 +322,7 @@ def make_column(values, name, declared, default, frame):
         codes = as_numbers(values, name)
         observed = codes[~np.isnan(codes)]
         column.atom = 0.0 if kind is ZERO_INFLATED else atom_of(observed)
-        share = np.mean(observed == column.atom) if observed.size else 0.5
+        share = np.mean(column.at_atom(observed)) if observed.size else 0.5
         column.share = float(np.clip(share, MIN_SHARE, 1 - MIN_SHARE))
     if kind is POSITIVE:
         mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0

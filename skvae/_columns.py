@@ -149,7 +149,7 @@ class Table:
         moments.scalars.update(self.scalars(codes))
         for j, column in enumerate(self.columns):
             if column.has_point_mass:  # its atom has no standardised value
-                moments.at_atoms[j] += np.count_nonzero(codes[:, j] == column.atom)
+                moments.at_atoms[j] += np.count_nonzero(column.at_atom(codes[:, j]))
         return moments
 
     def scalars(self, codes):
@@ -417,7 +417,7 @@ class Table:
         scales = np.array([c.scale for c in self.columns])
         std, n_clipped = standardise(scalar, means, scales)
         missing = np.isnan(codes)
-        at_atom = {j: (codes[:, j] == c.atom)[:, None].astype(np.float32)
+        at_atom = {j: c.at_atom(codes[:, j])[:, None].astype(np.float32)
                    for j, c in enumerate(self.columns) if c.has_point_mass}
         left_out = missing[:, self.order]
         for t, j in enumerate(self.order):
@@ -480,7 +480,7 @@ class Table:
             for j, column in enumerate(self.columns):
                 modelled = observed[:, j]
                 if column.has_point_mass:
-                    modelled = modelled & (block[:, j] != column.atom)
+                    modelled = modelled & ~column.at_atom(block[:, j])
                     terms[:, j] = np.where(modelled, terms[:, j], 0.0)
                 if column.is_log_gaussian:
                     slope = column.log_scalar_slope(block[:, j])

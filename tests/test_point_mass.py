@@ -115,6 +115,45 @@ def test_the_coding_holds_the_indicator_and_leaves_the_atom_out_of_the_gaussian(
     pd.testing.assert_frame_equal(out, X, rtol=1e-5)
 
 
+@pytest.mark.parametrize("fit_dtype, new_dtype", [("float64", "float32"),
+                                                   ("float32", "float64")])
+def test_an_atom_is_the_same_in_float32_and_float64_rows(fit_dtype, new_dtype):
+    # 0.1 has no exact float32: the same values held in either precision
+    # must be at the atom, code, score and impute alike
+    rng = np.random.RandomState(0)
+    values = np.where(rng.rand(300) < 0.4, 0.1, rng.normal(3.0, 1.0, 300))
+    X = pd.DataFrame({"a": values, "b": values + rng.normal(size=300)})
+    fitted, new = X.astype(fit_dtype), X.astype(new_dtype)
+    table = Table.fit(fitted)
+    assert table.types["a"] == "spiked"
+    codes_fitted, codes_new = table.codes(fitted), table.codes(new)
+    np.testing.assert_array_equal(table.encode(codes_new)[1], table.encode(codes_fitted)[1])
+    assert table.columns[0].share == pytest.approx(0.4, abs=0.05)
+    model = VAETransformer(n_components=1, **SMALL).fit(fitted)
+    np.testing.assert_allclose(model.score_samples(new), model.score_samples(fitted),
+                               rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(model.transform(new), model.transform(fitted),
+                               rtol=1e-5, atol=1e-5)
+    holes = X.mask(rng.rand(*X.shape) < 0.2)
+    imputer = AutoencoderImputer(estimator=VAETransformer(**SMALL), random_state=0)
+    imputer.fit(holes.astype(fit_dtype))
+    np.testing.assert_allclose(imputer.transform(holes.astype(new_dtype)),
+                               imputer.transform(holes.astype(fit_dtype)), rtol=1e-5)
+
+
+def test_only_values_within_float32_precision_are_at_the_atom():
+    column = Table.fit(pd.DataFrame({"a": np.r_[np.full(40, 0.1), np.arange(60.0)]})).columns[0]
+    assert column.type == "spiked"
+    near = [0.1, float(np.float32(0.1)), 0.1 * (1 + 2.0**-24)]
+    far = [0.1 * (1 + 2.0**-20), 0.1000001, -0.1, np.nan]
+    np.testing.assert_array_equal(column.at_atom(np.array(near + far)), [True] * 3 + [False] * 4)
+    # an atom at 0 holds 0 alone: tiny values stay values
+    zero = Table.fit(pd.DataFrame({"a": np.r_[np.zeros(40), np.arange(1.0, 61.0)]})).columns[0]
+    assert zero.type == "zero-inflated"
+    np.testing.assert_array_equal(zero.at_atom(np.array([0.0, -0.0, 1e-300, 5e-324])),
+                                  [True, True, False, False])
+
+
 def test_decoding_a_probability_gives_the_mean_of_atom_and_value():
     table = Table.fit(amounts_frame(n=50))
     targets = np.array([[0.0, 0.0, 0.0, 0.25, 0.5]])  # gaussians at their means
