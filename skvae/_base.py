@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from . import _fitting, _inference, _persistence, _training
 from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
-from ._dask import float_dtype, lazy
+from ._dask import float_dtype, in_dask_block, lazy
 from ._frames import check_column_names, is_frame, is_polars, to_pandas, to_polars
 from ._given import given_rows, keep_given
 from ._nn import ACTIVATIONS
@@ -325,7 +325,7 @@ class BaseAutoencoder(
         if not self._table.frame:
             return out.astype(dtype, copy=False)
         schema = getattr(self, "_polars_schema", None)
-        return out if schema is None else to_polars(out, schema)
+        return out if schema is None or in_dask_block() else to_polars(out, schema)
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)

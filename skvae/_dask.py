@@ -9,12 +9,26 @@ with a ``distributed`` client. Nothing here imports dask unless it is given
 a Dask collection.
 """
 
+import contextvars
 import functools
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["is_dask", "lazy", "float_dtype"]
+__all__ = ["is_dask", "lazy", "float_dtype", "in_dask_block"]
+
+# Set while a method computes one block of a Dask collection (see lazy).
+_IN_BLOCK = contextvars.ContextVar("skvae_in_dask_block", default=False)
+
+
+def in_dask_block():
+    """Whether the running call computes one block of a Dask collection.
+
+    A Dask DataFrame's partitions are pandas DataFrames: a block's output is
+    pandas even where the estimator, fitted on a polars DataFrame, would
+    give polars for in-memory data.
+    """
+    return _IN_BLOCK.get()
 
 
 def is_dask(X):
@@ -42,11 +56,21 @@ def lazy(meta):
             if not is_dask(X):
                 return method(self, X, **kwargs)
             check_is_fitted(self)
-            return map_rows(functools.partial(method, self, **kwargs), X, meta(self, X))
+            block = functools.partial(_one_block, method, self, kwargs)
+            return map_rows(block, X, meta(self, X))
 
         return wrapper
 
     return decorate
+
+
+def _one_block(method, estimator, kwargs, X):
+    """``method(estimator, X, **kwargs)`` on one block (see :func:`in_dask_block`)."""
+    token = _IN_BLOCK.set(True)
+    try:
+        return method(estimator, X, **kwargs)
+    finally:
+        _IN_BLOCK.reset(token)
 
 
 def map_rows(func, X, meta):

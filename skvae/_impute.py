@@ -16,7 +16,7 @@ from ._compat import (
     _fit_context,
     _get_output_config,
 )
-from ._dask import float_dtype, lazy
+from ._dask import float_dtype, in_dask_block, lazy
 from ._dtypes import is_label_dtype
 from ._fills import FittedColumn, frame_like, is_nan, value_kind
 from ._frames import (
@@ -470,7 +470,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
                 return out
             return to_polars(out, output_schema(out, X.schema))
         out = self._fill(X)
-        if container == "polars" and is_frame(out):
+        if container == "polars" and is_frame(out) and not in_dask_block():
             return to_polars(out, polars_schema(out))
         return out
 

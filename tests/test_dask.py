@@ -241,6 +241,33 @@ def test_model_of_a_dataframe_decodes_lazily_into_one():
     pd.testing.assert_frame_equal(rows.compute(), expected)
 
 
+def test_a_model_fitted_on_polars_gives_dask_pandas_partitions():
+    # a Dask DataFrame holds pandas partitions, whatever the model was fitted on
+    pl = pytest.importorskip("polars")
+    frame = _frame(seed=3)
+    model = VAETransformer(**SMALL).fit(pl.from_pandas(frame))
+    codes = model.transform(frame)
+    expected = model.inverse_transform(codes).to_pandas()
+    for rows in (model.inverse_transform(da.from_array(codes, chunks=150)),
+                 model.complete(dd.from_pandas(frame, npartitions=3))):
+        assert isinstance(rows, dd.DataFrame)
+        computed = rows.compute()
+        assert isinstance(computed, pd.DataFrame) and len(computed) == len(frame)
+    lazy = model.inverse_transform(da.from_array(codes, chunks=150)).compute()
+    assert list(lazy.columns) == list(expected.columns)
+    for name in expected.columns:  # the values polars holds in memory
+        np.testing.assert_array_equal(lazy[name].astype(object).to_numpy(),
+                                      expected[name].astype(object).to_numpy())
+    holes = frame.copy()
+    holes.loc[::5, "a"] = np.nan
+    imputer = AutoencoderImputer(AutoencoderTransformer(**SMALL), random_state=0)
+    imputer.fit(pl.from_pandas(holes))
+    filled = imputer.transform(dd.from_pandas(holes, npartitions=3)).compute()
+    assert isinstance(filled, pd.DataFrame) and not filled["a"].isna().any()
+    np.testing.assert_array_equal(filled["a"].to_numpy(),
+                                  imputer.transform(pl.from_pandas(holes))["a"].to_numpy())
+
+
 def test_imputer_fills_a_dask_dataframe_on_the_cluster(client):
     frame = _frame(seed=8)
     imputer = AutoencoderImputer(AutoencoderTransformer(**SMALL), add_indicator=True,
