@@ -27,11 +27,6 @@ from ._type_rules import (
 
 # Clip of the share of a point mass's atom that standardises its indicator.
 MIN_SHARE = 1e-3
-# A value is at a point mass's atom when it lies within this fraction of the
-# atom's magnitude of it: float32's relative spacing, so that the atom found
-# in float64 values (0.1) is also the atom of the same values held in
-# float32 (0.100000001...), and the other way round. An atom at 0 is 0 only.
-ATOM_RTOL = 2.0**-23
 
 
 @dataclass
@@ -96,9 +91,9 @@ class Column:
         return self.kind.discrete and not self.kind.labels
 
     def at_atom(self, codes):
-        """Where ``codes`` are at its atom (to float32's precision, see
-        ``ATOM_RTOL``); False where missing."""
-        return np.abs(codes - self.atom) <= ATOM_RTOL * abs(self.atom)
+        """Where ``codes`` are at its atom (see :func:`column_codes` for
+        values held in float32); False where missing."""
+        return codes == self.atom
 
     @property
     def has_point_mass(self):
@@ -405,6 +400,8 @@ def column_codes(values, column, check_support=True):
             f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
             "or declare it real."
         )
+    if column.has_point_mass:
+        codes = _at_atom_in_precision(codes, column, values)
     checked = check_support and column.is_bounded_below
     if checked and column.outside_support(codes).any():
         lowest = np.nanmin(codes)
@@ -419,6 +416,40 @@ def column_codes(values, column, check_support=True):
             f"{lowest:g}. Declare it real in column_types."
         )
     return codes
+
+
+def _at_atom_in_precision(codes, column, values):
+    """``codes`` with the values that equal the atom in a lower precision set to it.
+
+    Where the values or the column fitted are held in fewer bits than
+    float64 (``float32``, ``"Float32"``, ``float16``), a value is at the
+    atom when both are the same number in that precision: the atom 0.1 of
+    a float64 fit is 0.100000001 in a float32 column, and a float32 fit's
+    atom 0.100000001 is 0.1 in a float64 one. In float64 only the atom
+    itself is.
+    """
+    bits = [np.finfo(d).bits for d in (_float_dtype(values), _float_dtype(column))
+            if d is not None]
+    if not bits or min(bits) >= 64 or column.atom == 0:
+        return codes
+    low = {16: np.float16, 32: np.float32}[min(bits)]
+    with np.errstate(over="ignore"):
+        atom = low(column.atom)
+        if not np.isfinite(atom):
+            return codes
+        at_atom = codes.astype(low) == atom
+    return np.where(at_atom, column.atom, codes) if at_atom.any() else codes
+
+
+def _float_dtype(source):
+    """The NumPy float dtype of a column's values (or a Column's), else None."""
+    dtype = getattr(source, "dtype", None)
+    dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' "Float32" and the like
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        return None
+    return dtype if dtype.kind == "f" else None
 
 
 def grid_step(values, n_max=20_000):

@@ -141,17 +141,32 @@ def test_an_atom_is_the_same_in_float32_and_float64_rows(fit_dtype, new_dtype):
                                imputer.transform(holes.astype(fit_dtype)), rtol=1e-5)
 
 
-def test_only_values_within_float32_precision_are_at_the_atom():
-    column = Table.fit(pd.DataFrame({"a": np.r_[np.full(40, 0.1), np.arange(60.0)]})).columns[0]
-    assert column.type == "spiked"
-    near = [0.1, float(np.float32(0.1)), 0.1 * (1 + 2.0**-24)]
-    far = [0.1 * (1 + 2.0**-20), 0.1000001, -0.1, np.nan]
-    np.testing.assert_array_equal(column.at_atom(np.array(near + far)), [True] * 3 + [False] * 4)
-    # an atom at 0 holds 0 alone: tiny values stay values
-    zero = Table.fit(pd.DataFrame({"a": np.r_[np.zeros(40), np.arange(1.0, 61.0)]})).columns[0]
-    assert zero.type == "zero-inflated"
-    np.testing.assert_array_equal(zero.at_atom(np.array([0.0, -0.0, 1e-300, 5e-324])),
-                                  [True, True, False, False])
+def _at_atom(table, values, dtype):
+    codes = table.codes(pd.DataFrame({"a": np.asarray(values)}).astype(dtype))
+    return table.columns[0].at_atom(codes[:, 0]).tolist()
+
+
+@pytest.mark.parametrize("atom", [0.1, 16_777_215.0, 1.7e9, -3.3e-5])
+def test_a_value_is_at_the_atom_in_the_lower_precision_of_fit_and_data(atom):
+    X = pd.DataFrame({"a": np.r_[np.full(40, atom), atom * (1 + np.arange(1.0, 61.0))]})
+    table = Table.fit(X)
+    assert table.types["a"] == "spiked" and table.columns[0].atom == atom
+    in_32 = float(np.float32(atom))
+    next_32 = float(np.nextafter(np.float32(atom), np.float32(np.inf)))
+    # in float64 only the atom itself; two values one float64 step apart stay values
+    assert _at_atom(table, [atom, np.nextafter(atom, np.inf), next_32], "float64") == [
+        True, False, False]
+    assert _at_atom(table, [in_32, next_32], "float32") == [True, False]
+    assert _at_atom(table, [in_32, next_32], "Float32") == [True, False]
+    fitted_32 = Table.fit(X.astype("float32"))  # a float32 fit: its atom in float64 data
+    assert _at_atom(fitted_32, [atom, next_32], "float64") == [True, False]
+
+
+def test_an_atom_at_zero_holds_zero_alone():
+    X = pd.DataFrame({"a": np.r_[np.zeros(40), np.arange(1.0, 61.0)]})
+    table = Table.fit(X.astype("float32"))
+    assert table.types["a"] == "zero-inflated"
+    assert _at_atom(table, [0.0, -0.0, 1e-300, 5e-324], "float64") == [True, True, False, False]
 
 
 def test_decoding_a_probability_gives_the_mean_of_atom_and_value():
