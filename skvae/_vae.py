@@ -20,14 +20,8 @@ from ._nn import VariationalAutoencoder, build
 from ._utils import SEED_MAX, make_generator
 
 # Entries (rows x importance samples x widest layer) held at once when
-# importance sampling: scoring, attributing, imputing. On the CPU a float32
-# tensor of 2**22 entries (16 MiB) stays under the largest size (32 MiB) up
-# to which glibc's allocator reuses freed memory: a larger one is mapped
-# afresh at each allocation and its pages faulted in again, which made
-# chunks twice as large 20 to 45% slower (benchmarks/screen_score_budget.py).
-# Accelerators' caching allocators reuse their memory whatever its size.
-_SCORE_BUDGET = 2**22
-_DEVICE_SCORE_BUDGET = 2**23
+# importance sampling: scoring, attributing, imputing.
+_SCORE_BUDGET = 2**23
 
 
 class VAETransformer(BaseAutoencoder):
@@ -598,8 +592,7 @@ class VAETransformer(BaseAutoencoder):
     def _score_chunk(self, width):
         """Rows per chunk that keep importance sampling in budget."""
         widest = max(width, *np.atleast_1d(self.hidden_layer_sizes), 1)
-        budget = _SCORE_BUDGET if self._device.type == "cpu" else _DEVICE_SCORE_BUDGET
-        return max(1, budget // (self.n_importance_samples * int(widest)))
+        return max(1, _SCORE_BUDGET // (self.n_importance_samples * int(widest)))
 
     # ------------------------------------------------------------ sampling
     def _sample_targets(self, n_samples, rng):
