@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from . import _fitting, _inference, _persistence, _training
 from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
-from ._dask import float_dtype, in_dask_block, lazy
+from ._dask import float_dtype, in_dask_block, lazy, lazy_past_set_output
 from ._frames import check_column_names, is_frame, is_polars, to_pandas, to_polars
 from ._given import given_rows, keep_given
 from ._nn import ACTIVATIONS
@@ -59,6 +59,7 @@ from ._utils import (
 __all__ = ["BaseAutoencoder"]
 
 
+@lazy_past_set_output
 class BaseAutoencoder(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,

@@ -15,7 +15,7 @@ import functools
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["is_dask", "lazy", "float_dtype", "in_dask_block"]
+__all__ = ["is_dask", "lazy", "lazy_past_set_output", "float_dtype", "in_dask_block"]
 
 # Set while a method computes one block of a Dask collection (see lazy).
 _IN_BLOCK = contextvars.ContextVar("skvae_in_dask_block", default=False)
@@ -62,6 +62,30 @@ def lazy(meta):
         return wrapper
 
     return decorate
+
+
+def lazy_past_set_output(cls):
+    """Class decorator: ``cls.transform`` returns Dask results past ``set_output``.
+
+    scikit-learn wraps a transformer's ``transform`` so that its output
+    becomes the container ``set_output`` (or ``set_config``) asks for:
+    pandas would compute a lazy Dask result into memory, polars cannot take
+    one. Given a Dask collection, ``transform`` now calls the method beneath
+    that wrapper; other input goes through it as before.
+    """
+    outer = cls.__dict__["transform"]
+    inner = getattr(outer, "__wrapped__", None)
+    if inner is None:  # scikit-learn did not wrap it
+        return cls
+
+    @functools.wraps(outer)
+    def transform(self, X, *args, **kwargs):
+        if is_dask(X):
+            return inner(self, X, *args, **kwargs)
+        return outer(self, X, *args, **kwargs)
+
+    cls.transform = transform
+    return cls
 
 
 def _one_block(method, estimator, kwargs, X):

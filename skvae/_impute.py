@@ -16,7 +16,7 @@ from ._compat import (
     _fit_context,
     _get_output_config,
 )
-from ._dask import float_dtype, in_dask_block, lazy
+from ._dask import float_dtype, in_dask_block, lazy, lazy_past_set_output
 from ._dtypes import is_label_dtype
 from ._fills import FittedColumn, frame_like, is_nan, value_kind
 from ._frames import (
@@ -109,6 +109,7 @@ def _holes(missing):
     return np.where(missing, np.nan, 0.0)
 
 
+@lazy_past_set_output
 class AutoencoderImputer(TransformerMixin, BaseEstimator):
     """Multivariate imputer that fills missing values with an autoencoder.
 

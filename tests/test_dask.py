@@ -268,6 +268,25 @@ def test_a_model_fitted_on_polars_gives_dask_pandas_partitions():
                                   imputer.transform(pl.from_pandas(holes))["a"].to_numpy())
 
 
+@pytest.mark.parametrize("container", ["pandas", "polars"])
+def test_dask_results_stay_lazy_whatever_set_output_asks(container):
+    if container == "polars":
+        pytest.importorskip("polars")
+    frame = _frame(seed=4)
+    X = _data(seed=4)
+    model = VAETransformer(**SMALL).fit(X).set_output(transform=container)
+    imputer = AutoencoderImputer(AutoencoderTransformer(**SMALL), random_state=0).fit(frame)
+    imputer.set_output(transform=container)
+    codes = model.transform(da.from_array(X, chunks=100))
+    filled = imputer.transform(dd.from_pandas(frame, npartitions=3))
+    assert isinstance(codes, da.Array) and isinstance(filled, dd.DataFrame)
+    in_memory = model.transform(X)  # in memory, the container asked for
+    assert type(in_memory).__module__.split(".")[0] == container
+    np.testing.assert_array_equal(codes.compute(), np.asarray(in_memory))
+    expected = imputer.set_output(transform="default").transform(frame)
+    pd.testing.assert_frame_equal(filled.compute(), expected)
+
+
 def test_imputer_fills_a_dask_dataframe_on_the_cluster(client):
     frame = _frame(seed=8)
     imputer = AutoencoderImputer(AutoencoderTransformer(**SMALL), add_indicator=True,
