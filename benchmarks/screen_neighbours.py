@@ -25,7 +25,12 @@ normal row:
 * ``z(a, w b)``: ``z(a) + w z(b)`` for w = 0.5, 2, 3;
 * ``z(a, b k=10)``: the 10th nearest row instead of the 5th;
 * ``z(a, b trim q)``: the neighbours searched among the fitted rows less
-  the share q the model scores lowest.
+  the share q the model scores lowest;
+* ``min(za, zb)``: the lower of the two z-scores (a row is as abnormal as
+  the more alarmed of the two);
+* ``z(a, b k=3)``: the 3rd nearest row;
+* ``z(a, b mean5)``: the mean distance to the 5 nearest rows (PyOD's
+  ``KNN(method="mean")``) instead of the distance to the 5th.
 
 How to run
 ----------
@@ -77,6 +82,12 @@ def distances(reference, rows, k):
     return -search.kneighbors()[0][:, -1], -search.kneighbors(rows)[0][:, -1]
 
 
+def mean_distances(reference, rows, k):
+    """As :func:`distances`, the mean distance to the k nearest rows."""
+    search = NearestNeighbors(n_neighbors=k).fit(reference)
+    return -search.kneighbors()[0].mean(axis=1), -search.kneighbors(rows)[0].mean(axis=1)
+
+
 def candidates(X_fit, X_test, seed):
     """``{name: test scores}`` and the detector's fit seconds."""
     np.random.seed(seed)  # as bench_outliers.py before every fit
@@ -100,6 +111,9 @@ def candidates(X_fit, X_test, seed):
     }
     for w in WEIGHTS:
         out[f"z(a, {w:g} b)"] = za + w * zb
+    out["min(za, zb)"] = np.minimum(za, zb)
+    out["z(a, b k=3)"] = za + robust_z(*distances(Z_fit, Z_test, 3))
+    out["z(a, b mean5)"] = za + robust_z(*mean_distances(Z_fit, Z_test, 5))
     order = np.argsort(a_fit, kind="stable")
     for q in TRIMS:
         kept = np.sort(order[int(q * order.size):])
