@@ -433,9 +433,9 @@ def _at_atom_in_precision(codes, column, values):
     if not bits or min(bits) >= 64 or column.atom == 0:
         return codes
     low = {16: np.float16, 32: np.float32}[min(bits)]
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         atom = low(column.atom)
-        if not np.isfinite(atom):
+        if not np.isfinite(atom) or atom == 0:  # beyond the precision's range
             return codes
         at_atom = codes.astype(low) == atom
     return np.where(at_atom, column.atom, codes) if at_atom.any() else codes

@@ -1,9 +1,9 @@
 """polars DataFrames in and out: converted from and to pandas, dtypes kept.
 
 skvae codes tables with pandas. A polars DataFrame is converted column by
-column, each in one vectorised step (no pyarrow needed): floats to
-``float64``, integers to the nullable integer dtype of their width
-(``UInt8`` to ``"UInt8"``, ``Int128`` and ``UInt128`` to ``"Int64"``),
+column, each in one vectorised step (no pyarrow needed): ``Float32`` to
+``float32``, other floats to ``float64``, integers to the nullable integer
+dtype of their width (``UInt8`` to ``"UInt8"``, ``Int128`` and ``UInt128`` to ``"Int64"``),
 decimals to ``float64``, booleans to ``"boolean"``, ``Categorical`` to a
 ``category`` and ``Enum`` to an ordered ``category`` (its order is its
 categories'), strings to labels (``object``), ``Date`` and ``Datetime`` to
@@ -82,6 +82,8 @@ def _to_pandas(series):
         return out
     if dtype.is_nested():
         raise holds_lists(name, f"nested values (polars dtype {dtype})")
+    if dtype == pl.Float32:  # its precision kept: a value's float32 is what it holds
+        return pd.Series(np.array(series.to_numpy(), dtype=np.float32))
     if dtype.is_float() or dtype.is_decimal():
         return pd.Series(np.array(series.cast(pl.Float64).to_numpy(), dtype=np.float64))
     if dtype.is_integer():

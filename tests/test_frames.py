@@ -126,7 +126,7 @@ def test_polars_to_pandas_and_back_keeps_values_dtypes_and_nulls():
     X = _every_dtype()
     P = to_pandas(X)
     assert {name: str(dtype) for name, dtype in P.dtypes.items()} == {
-        "f": "float64", "f32": "float64", "i": "Int64", "u8": "UInt8", "i8": "Int8",
+        "f": "float64", "f32": "float32", "i": "Int64", "u8": "UInt8", "i8": "Int8",
         "b": "boolean", "s": "object", "c": "category", "e": "category", "n": "object",
         "d": "float64", "dt": "datetime64[ms, Europe/Paris]", "date": "datetime64[s]",
         "dur": "timedelta64[us]", "time": "object", "bytes": "object",

@@ -162,6 +162,28 @@ def test_a_value_is_at_the_atom_in_the_lower_precision_of_fit_and_data(atom):
     assert _at_atom(fitted_32, [atom, next_32], "float64") == [True, False]
 
 
+def test_a_polars_float32_column_is_at_the_atom_as_a_pandas_one():
+    pl = pytest.importorskip("polars")
+    from skvae._frames import to_pandas
+
+    X = pd.DataFrame({"a": np.r_[np.full(40, 0.1), 0.1 * (1 + np.arange(1.0, 61.0))]})
+    table = Table.fit(X)
+    rows = pl.DataFrame({"a": [0.1, 0.2]}, schema={"a": pl.Float32})
+    assert table.columns[0].at_atom(table.codes(to_pandas(rows))[:, 0]).tolist() == [
+        True, False]
+    fitted_32 = Table.fit(to_pandas(pl.from_pandas(X).cast(pl.Float32)))
+    assert _at_atom(fitted_32, [0.1, 0.2], "float64") == [True, False]
+
+
+def test_an_atom_that_is_zero_in_float32_is_not_matched_there():
+    # 1e-46 is 0 in float32: a float32 zero is 0, not the atom
+    X = pd.DataFrame({"a": np.r_[np.full(40, 1e-46), np.arange(-30.0, 30.0)]})
+    table = Table.fit(X)
+    assert table.types["a"] == "spiked"
+    assert _at_atom(table, [0.0, 1e-46], "float32") == [False, False]
+    assert _at_atom(table, [1e-46, 0.0], "float64") == [True, False]
+
+
 def test_an_atom_at_zero_holds_zero_alone():
     X = pd.DataFrame({"a": np.r_[np.zeros(40), np.arange(1.0, 61.0)]})
     table = Table.fit(X.astype("float32"))
