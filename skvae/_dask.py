@@ -65,27 +65,33 @@ def lazy(meta):
 
 
 def lazy_past_set_output(cls):
-    """Class decorator: ``cls.transform`` returns Dask results past ``set_output``.
+    """Class decorator: ``transform`` and ``fit_transform`` return Dask
+    results past ``set_output``.
 
-    scikit-learn wraps a transformer's ``transform`` so that its output
-    becomes the container ``set_output`` (or ``set_config``) asks for:
-    pandas would compute a lazy Dask result into memory, polars cannot take
-    one. Given a Dask collection, ``transform`` now calls the method beneath
-    that wrapper; other input goes through it as before.
+    scikit-learn wraps a transformer's ``transform`` and ``fit_transform``
+    so that their output becomes the container ``set_output`` (or
+    ``set_config``) asks for: pandas would compute a lazy Dask result into
+    memory, polars cannot take one. Given a Dask collection, each now calls
+    the method beneath that wrapper; other input goes through it as before.
     """
-    outer = cls.__dict__["transform"]
-    inner = getattr(outer, "__wrapped__", None)
-    if inner is None:  # scikit-learn did not wrap it
-        return cls
+    for name in ("transform", "fit_transform"):
+        outer = getattr(cls, name)
+        inner = getattr(outer, "__wrapped__", None)
+        if inner is not None:  # scikit-learn wrapped it
+            setattr(cls, name, _past(outer, inner))
+    return cls
+
+
+def _past(outer, inner):
+    """``outer``, but ``inner`` for a Dask collection."""
 
     @functools.wraps(outer)
-    def transform(self, X, *args, **kwargs):
+    def method(self, X, *args, **kwargs):
         if is_dask(X):
             return inner(self, X, *args, **kwargs)
         return outer(self, X, *args, **kwargs)
 
-    cls.transform = transform
-    return cls
+    return method
 
 
 def _one_block(method, estimator, kwargs, X):

@@ -285,6 +285,10 @@ def test_dask_results_stay_lazy_whatever_set_output_asks(container):
     np.testing.assert_array_equal(codes.compute(), np.asarray(in_memory))
     expected = imputer.set_output(transform="default").transform(frame)
     pd.testing.assert_frame_equal(filled.compute(), expected)
+    refitted = VAETransformer(**SMALL).set_output(transform=container)
+    lazy = refitted.fit_transform(da.from_array(X, chunks=100))
+    assert isinstance(lazy, da.Array)
+    np.testing.assert_array_equal(lazy.compute(), np.asarray(in_memory))
 
 
 def test_imputer_fills_a_dask_dataframe_on_the_cluster(client):
