@@ -527,12 +527,14 @@ class Table:
             p = targets[:, t].astype(np.float64)
             with np.errstate(invalid="ignore"):  # (1 - p) x where p is 1 and x overflows
                 values[:, j] = np.where(p >= 1, atom, p * atom + (1 - p) * values[:, j])
-        values[:, self._unobserved_positions] = np.nan  # nothing learnt: missing
+        unobserved = self._unobserved_positions
+        values[:, unobserved] = np.nan  # nothing learnt: missing
         if not self.frame:
             return values
         import pandas as pd
 
-        finite = np.isfinite(values) | ~np.array([c.observed for c in self.columns])
+        finite = np.isfinite(values)
+        finite[:, unobserved] = True  # missing on purpose
         if not finite.all():
             row, j = np.argwhere(~finite)[0]
             raise ValueError(

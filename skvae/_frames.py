@@ -3,8 +3,8 @@
 skvae codes tables with pandas. A polars DataFrame is converted column by
 column, each in one vectorised step (no pyarrow needed): ``Float32`` to
 ``float32``, other floats to ``float64``, integers to the nullable integer
-dtype of their width (``UInt8`` to ``"UInt8"``, ``Int128`` and ``UInt128`` to ``"Int64"``),
-decimals to ``float64``, booleans to ``"boolean"``, ``Categorical`` to a
+dtype of their width (``UInt8`` to ``"UInt8"``, ``Int128`` and ``UInt128``
+to ``"Int64"``), decimals to ``float64``, booleans to ``"boolean"``, ``Categorical`` to a
 ``category`` and ``Enum`` to an ordered ``category`` (its order is its
 categories'), strings to labels (``object``), ``Date`` and ``Datetime`` to
 ``datetime64`` (with the time zone), ``Duration`` to ``timedelta64``, a
