@@ -4,7 +4,7 @@ What it measures
 ----------------
 The ROC AUC, on the training rows themselves, of the default
 ``AutoencoderOutlierDetector()`` (trimmed, its model's score beside the
-distance to the 5th nearest training row), of the same detector scoring by
+mean distance to the 5 nearest training rows), of the same detector scoring by
 its model alone (``n_neighbors=None``), of either with a model trained on
 every row, and of ``IsolationForest``, when ten rows are
 added to scikit-learn's 178 wine rows: a point 3 standard deviations out in

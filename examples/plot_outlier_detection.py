@@ -105,8 +105,8 @@ display = OutlierDisplay.from_estimator(detector, X_new)
 # each row and sensor, how much the sensor adds to the row's abnormality:
 # its negative log-likelihood under the default model (a
 # :class:`~skvae.VAETransformer`), how badly the model, having seen the row,
-# can explain that reading, beside its share of the row's distance to the
-# 5th nearest training row, each in units of its score's spread over the
+# can explain that reading, beside its share of the row's mean distance to
+# its 5 nearest training rows, each in units of its score's spread over the
 # training rows. Some sensors are harder to predict than others even on
 # normal rows, so we show the excess over the median of the normal rows.
 # For the flagged faulty rows the largest excess should fall on the sensor

@@ -1,4 +1,4 @@
-"""Distances of rows to their k-th nearest training row, for the detector.
+"""Distances of rows to their nearest training rows, for the detector.
 
 :func:`fit_coding` and :func:`code_rows` put the rows of an array or a
 DataFrame in one space of floats, each column as the model takes it:
@@ -6,11 +6,11 @@ numbers (and booleans, and the levels of an ordinal column) standardised on
 the training rows, labels one-hot
 with each indicator scaled by ``1 / sqrt(2)`` (two rows of different classes
 then differ by 1 in that column, as two numbers one standard deviation
-apart), NaN where a value is missing. :func:`kth_neighbours` finds each
-row's k-th nearest reference row there, by the Euclidean distance, or
+apart), NaN where a value is missing. :func:`nearest_neighbours` finds
+each row's k nearest reference rows there, by the Euclidean distance, or
 without the missing coordinates (scikit-learn's ``nan_euclidean``, scaled
 up by the share of coordinates present) when some are.
-:func:`contributions` splits a distance among the columns.
+:func:`contributions` splits their mean distance among the columns.
 
 A coding is a list of plain values (saved with the detector): for each
 column ``("number", mean, scale)``, ``("levels", labels, mean, scale)`` or
@@ -157,34 +157,38 @@ def column_widths(coding):
     return [len(c[1]) if c[0] == "labels" else 1 for c in coding]
 
 
-def kth_neighbours(rows, reference, k, *, leave_self_out=False):
-    """Distance to, and index of, each row's k-th nearest reference row.
+def nearest_neighbours(rows, reference, k, *, leave_self_out=False):
+    """Distances to, and indices of, each row's k nearest reference rows.
 
-    With ``leave_self_out``, ``rows`` are the reference rows themselves and
-    each row's own distance is left out. Without missing values the search
-    is scikit-learn's :class:`~sklearn.neighbors.NearestNeighbors` by brute
+    Both arrays have shape ``(n_rows, k)``, nearest first. With
+    ``leave_self_out``, ``rows`` are the reference rows themselves and each
+    row's own distance is left out. Without missing values the search is
+    scikit-learn's :class:`~sklearn.neighbors.NearestNeighbors` by brute
     force (on 6 to 30 standardised columns 3 to 10 times faster than its
     trees); with some, each distance leaves out the coordinates missing in
     either row and is scaled up by the share present, as scikit-learn's
     ``nan_euclidean`` (:func:`_nan_squared_distances`), a block of rows at a
-    time. A row that shares no coordinate with k of the reference rows
-    gets the distance NaN.
+    time. A neighbour that shares no coordinate with the row is at distance
+    NaN: it is among the k nearest only when fewer than k reference rows
+    share one (with ``leave_self_out``, the row itself may then fill such a
+    place).
     """
     if not (np.isnan(rows).any() or np.isnan(reference).any()):
         search = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(reference)
-        distances, index = search.kneighbors(None if leave_self_out else rows)
-        return distances[:, -1], index[:, -1]
+        return search.kneighbors(None if leave_self_out else rows)
     parts = _observed_parts(reference)
     step = max(1, _BLOCK // max(1, reference.shape[0]))
-    squared = np.empty(rows.shape[0])
-    index = np.empty(rows.shape[0], dtype=np.intp)
+    squared = np.empty((rows.shape[0], k))
+    index = np.empty((rows.shape[0], k), dtype=np.intp)
     for start in range(0, rows.shape[0], step):
         block = _nan_squared_distances(rows[start : start + step], parts)
+        at = np.arange(block.shape[0])[:, None]
         if leave_self_out:
-            block[np.arange(block.shape[0]), start + np.arange(block.shape[0])] = np.inf
-        kth = np.argpartition(block, k - 1, axis=1)[:, k - 1]
-        squared[start : start + step] = block[np.arange(block.shape[0]), kth]
-        index[start : start + step] = kth
+            block[at[:, 0], start + at[:, 0]] = np.inf
+        nearest = np.argpartition(block, k - 1, axis=1)[:, :k]
+        nearest = np.take_along_axis(nearest, np.argsort(block[at, nearest], axis=1), axis=1)
+        squared[start : start + step] = block[at, nearest]
+        index[start : start + step] = nearest
     distances = np.sqrt(squared * rows.shape[1])
     distances[np.isinf(distances)] = np.nan
     return distances, index
@@ -219,22 +223,33 @@ def _nan_squared_distances(rows, parts):
     return total
 
 
-def contributions(rows, neighbours, distances, widths):
-    """Each column's share of the distance to the k-th neighbour.
+def contributions(rows, reference, index, distances, widths):
+    """Each column's share of the mean distance to the neighbours.
 
-    ``(row - neighbour)^2`` summed over a column's coordinates, scaled up as
+    ``index`` and ``distances`` have shape ``(n_rows, k)``, as
+    :func:`nearest_neighbours` gives them for ``rows`` against
+    ``reference``. A column's share of one distance is
+    ``(row - neighbour)^2`` summed over its coordinates, scaled up as
     ``nan_euclidean`` scales the squared distance when coordinates are
-    missing, and divided by the distance: a row's shares sum to its
-    distance. 0 where a value is missing and for a row at distance 0.
+    missing, and divided by the distance; its share of the mean distance is
+    the mean of those over the k neighbours: a row's shares sum to its mean
+    distance. 0 where a value is missing, for a neighbour at distance 0, and
+    in every column of a row without a mean distance (one of its k
+    distances is NaN).
     """
-    squares = np.square(rows - neighbours)
-    present = ~np.isnan(squares)
-    scale = squares.shape[1] / np.maximum(present.sum(axis=1, keepdims=True), 1)
-    squares = np.where(present, squares, 0.0) * scale
     bounds = np.cumsum([0, *widths])
-    per_column = np.column_stack(
-        [squares[:, a:b].sum(axis=1) for a, b in zip(bounds[:-1], bounds[1:])]
-    ) if widths else np.empty((squares.shape[0], 0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = per_column / distances[:, None]
-    return np.where(np.isfinite(shares), shares, 0.0)
+    shares = np.zeros((rows.shape[0], len(widths)))
+    for j in range(index.shape[1]):  # one neighbour at a time: n x p memory
+        squares = np.square(rows - reference[index[:, j]])
+        present = ~np.isnan(squares)
+        scale = squares.shape[1] / np.maximum(present.sum(axis=1, keepdims=True), 1)
+        squares = np.where(present, squares, 0.0) * scale
+        per_column = np.column_stack(
+            [squares[:, a:b].sum(axis=1) for a, b in zip(bounds[:-1], bounds[1:])]
+        ) if widths else np.empty((squares.shape[0], 0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = per_column / distances[:, j, None]
+        shares += np.where(np.isfinite(share), share, 0.0)
+    shares /= max(1, index.shape[1])
+    shares[np.isnan(distances).any(axis=1)] = 0.0
+    return shares

@@ -13,7 +13,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._dask import lazy
 from ._frames import is_frame, is_polars, to_pandas
-from ._neighbours import code_rows, column_widths, contributions, fit_coding, kth_neighbours
+from ._neighbours import (
+    code_rows,
+    column_widths,
+    contributions,
+    fit_coding,
+    nearest_neighbours,
+)
 from ._type_rules import heavy_tailed_types
 from ._utils import SEED_MAX, check_rows_observed, clone_with_seed
 from ._vae import VAETransformer
@@ -100,7 +106,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     The detector fits a clone of ``estimator`` on part of the training rows
     and scores rows with the model's :meth:`score_samples` beside their
-    distance to the ``n_neighbors``-th nearest of those rows (higher is more
+    mean distance to the ``n_neighbors`` nearest of those rows (higher is more
     typical). The other training rows, which neither saw, are scored too:
     their scores calibrate the detector, giving every new row a conformal
     p-value (:meth:`score_pvalues`) and the default threshold.
@@ -149,8 +155,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         p-values, fewer leave more rows to train the model on.
 
     n_neighbors : int or None, default=5
-        The distance of a row to its ``n_neighbors``-th nearest training row
-        (of those the model is fitted on, at most all but one) joins the
+        The mean distance of a row to its ``n_neighbors`` nearest training
+        rows (of those the model is fitted on, at most all but one) joins the
         model's score: the score is the mean of the two, each centred on its
         median over the training rows and divided by its interquartile
         range (see Notes). None: the model's score alone.
@@ -249,10 +255,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     ``(z_model + z_distance) / 2``: ``z_model`` is the model's score minus
     its median over up to 1,000 of the model's training rows (with a float
     ``contamination``, the up to 10,000 the search draws from), divided by
-    their interquartile range; ``z_distance`` is minus the row's Euclidean
-    distance to its ``n_neighbors``-th nearest training row of the model, in
-    the same units against the training rows' own such distances (each
-    without itself), as PyOD's ``KNN`` [6]_ scores a row. The distance is
+    their interquartile range; ``z_distance`` is minus the row's mean
+    Euclidean distance to its ``n_neighbors`` nearest training rows of the
+    model, in the same units against the training rows' own such distances
+    (each without itself), as PyOD's ``KNN(method="mean")`` [6]_ scores a
+    row. The distance is
     taken over the columns as the model takes them (its ``column_types_``),
     standardised on those rows: categorical columns one-hot over the
     model's classes, with a mismatch counting as one standard deviation,
@@ -293,9 +300,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     .. [5] Rousseeuw, P. J. and Van Driessen, K. (1999). A fast algorithm
        for the minimum covariance determinant estimator. Technometrics,
        41(3), 212-223.
-    .. [6] Ramaswamy, S., Rastogi, R. and Shim, K. (2000). Efficient
-       algorithms for mining outliers from large data sets. ACM SIGMOD
-       Record, 29(2), 427-438.
+    .. [6] Angiulli, F. and Pizzuti, C. (2002). Fast outlier detection in
+       high dimensional spaces. Principles of Data Mining and Knowledge
+       Discovery (PKDD), 15-27.
 
     Examples
     --------
@@ -469,10 +476,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                             getattr(self.estimator_, "categories_", None))
         rows = code_rows(_rows(X, reference), coding)
         k = min(self.n_neighbors, rows.shape[0] - 1)
-        own, _ = kth_neighbours(rows, rows, k, leave_self_out=True)
+        own, _ = nearest_neighbours(rows, rows, k, leave_self_out=True)
         self._neighbours = {
-            "coding": coding, "rows": rows.astype(np.float32), "k": k,
-            "model": _centre_and_spread(model), "distance": _centre_and_spread(-own),
+            "coding": coding, "rows": rows.astype(np.float32), "k": k, "mean": True,
+            "model": _centre_and_spread(model),
+            "distance": _centre_and_spread(-own.mean(axis=1)),
         }
 
     def _model_scores(self, X):
@@ -480,11 +488,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
 
     def _search(self, X):
-        """X's coded rows, each one's distance to its k-th nearest reference row
-        and that row's index."""
+        """X's coded rows, and the distances to and indices of the reference
+        rows whose mean distance is the row's: its k nearest, or the k-th
+        alone in a detector saved before the mean (its scale is that one's)."""
         state = self._neighbours
         rows = code_rows(X, state["coding"])
-        distances, index = kth_neighbours(rows, state["rows"].astype(np.float64), state["k"])
+        distances, index = nearest_neighbours(rows, state["rows"].astype(np.float64), state["k"])
+        if not state.get("mean", False):
+            distances, index = distances[:, -1:], index[:, -1:]
         return rows, distances, index
 
     def _score_samples(self, X):
@@ -496,7 +507,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         (model_centre, model_spread), (centre, spread) = (
             self._neighbours["model"], self._neighbours["distance"])
         # a row with no value in common with the reference rows: no evidence
-        near = np.nan_to_num((-distances - centre) / spread, nan=0.0)
+        near = np.nan_to_num((-distances.mean(axis=1) - centre) / spread, nan=0.0)
         return 0.5 * ((model - model_centre) / model_spread + near)
 
     @lazy(lambda self, X: np.empty(0))
@@ -512,8 +523,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            The mean of the model's score and minus the distance to the
-            ``n_neighbors``-th nearest training row, each in units of its
+            The mean of the model's score and minus the mean distance to
+            the ``n_neighbors`` nearest training rows, each in units of its
             spread over the training rows (see Notes); with
             ``n_neighbors=None``, the model's :meth:`score_samples`: minus
             the reconstruction error (:class:`AutoencoderTransformer`) or
@@ -609,9 +620,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         With ``n_neighbors=None`` these are the contributions. With
         ``n_neighbors`` (the default), each feature's contribution is the
         mean of the model's, divided by the spread of the model's scores,
-        and its share of the distance to the ``n_neighbors``-th nearest
-        training row (its squared difference to that row, summed over a
-        category's one-hot columns, over the distance), divided by the
+        and its share of the mean distance to the ``n_neighbors`` nearest
+        training rows (its squared difference to each of them, summed over a
+        category's one-hot columns, over that distance, averaged over the
+        neighbours), divided by the
         spread of the distances: with the autoencoder a row's contributions
         sum to ``-score_samples`` up to a constant, with the VAE up to its
         latent part too (a row without a distance, see Notes, has the
@@ -641,7 +653,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         if getattr(self, "_neighbours", None) is not None:
             state = self._neighbours
             rows, distances, index = self._search(X_valid)
-            shares = contributions(rows, state["rows"][index], distances,
+            shares = contributions(rows, state["rows"], index, distances,
                                    column_widths(state["coding"]))
             values = 0.5 * (values / state["model"][1] + shares / state["distance"][1])
         if is_polars(X):

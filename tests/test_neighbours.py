@@ -1,4 +1,4 @@
-"""The detector's neighbour distance: coding, k-th neighbours, contributions."""
+"""The detector's neighbour distance: coding, nearest neighbours, contributions."""
 
 import math
 
@@ -13,7 +13,7 @@ from skvae._neighbours import (
     column_widths,
     contributions,
     fit_coding,
-    kth_neighbours,
+    nearest_neighbours,
 )
 
 
@@ -22,52 +22,69 @@ def _rows(n=60, d=4, seed=0):
 
 
 @pytest.mark.parametrize("k", [1, 3, 5])
-def test_kth_neighbours_are_scikit_learns(k):
+def test_nearest_neighbours_are_scikit_learns(k):
     reference, rows = _rows(), _rows(10, seed=1)
-    distances, index = kth_neighbours(rows, reference, k)
+    distances, index = nearest_neighbours(rows, reference, k)
+    assert distances.shape == index.shape == (10, k)
     expected_d, expected_i = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(rows)
-    np.testing.assert_allclose(distances, expected_d[:, -1])
-    np.testing.assert_array_equal(index, expected_i[:, -1])
-    own, own_index = kth_neighbours(reference, reference, k, leave_self_out=True)
+    np.testing.assert_allclose(distances, expected_d)
+    np.testing.assert_array_equal(index, expected_i)
+    own, own_index = nearest_neighbours(reference, reference, k, leave_self_out=True)
     expected_d, expected_i = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors()
-    np.testing.assert_allclose(own, expected_d[:, -1])
-    assert (own_index != np.arange(reference.shape[0])).all()
+    np.testing.assert_allclose(own, expected_d)
+    assert (own_index != np.arange(reference.shape[0])[:, None]).all()
 
 
 @pytest.mark.parametrize("leave_self_out", [False, True])
-def test_kth_neighbours_with_missing_values_leave_them_out(leave_self_out):
+def test_nearest_neighbours_with_missing_values_leave_them_out(leave_self_out):
     reference = _rows()
     reference[::3, 1] = np.nan
     rows = reference if leave_self_out else _rows(10, seed=1)
     if not leave_self_out:
         rows[::2, 0] = np.nan
-    distances, index = kth_neighbours(rows, reference, 2, leave_self_out=leave_self_out)
+    distances, index = nearest_neighbours(rows, reference, 3, leave_self_out=leave_self_out)
     every = nan_euclidean_distances(rows, reference)
     if leave_self_out:
         np.fill_diagonal(every, np.inf)
-    expected = np.sort(every, axis=1)[:, 1]
+    expected = np.sort(every, axis=1)[:, :3]  # nearest first
     np.testing.assert_allclose(distances, expected)
-    np.testing.assert_allclose(every[np.arange(rows.shape[0]), index], expected)
+    np.testing.assert_allclose(np.take_along_axis(every, index, axis=1), expected)
 
 
 def test_a_row_sharing_no_coordinate_with_the_reference_has_no_distance():
     reference = np.c_[_rows(20, 1), np.full(20, np.nan)]
     rows = np.array([[np.nan, 1.0], [0.5, np.nan]])
-    distances, _ = kth_neighbours(rows, reference, 1)
-    assert np.isnan(distances[0]) and np.isfinite(distances[1])
+    distances, _ = nearest_neighbours(rows, reference, 1)
+    assert np.isnan(distances[0, 0]) and np.isfinite(distances[1, 0])
 
 
-def test_contributions_share_out_the_distance():
+def test_contributions_share_out_the_mean_distance():
     reference, rows = _rows(), _rows(10, seed=1)
     rows[::2, 2] = np.nan
-    distances, index = kth_neighbours(rows, reference, 3)
-    shares = contributions(rows, reference[index], distances, [1, 2, 1])
+    distances, index = nearest_neighbours(rows, reference, 3)
+    shares = contributions(rows, reference, index, distances, [1, 2, 1])
     assert shares.shape == (10, 3)
-    np.testing.assert_allclose(shares.sum(axis=1), distances)
-    assert (shares[::2, 1] >= 0).all() and (shares >= 0).all()
+    np.testing.assert_allclose(shares.sum(axis=1), distances.mean(axis=1))
+    assert (shares >= 0).all()
     # the missing coordinate is one of column 1's two: it adds nothing
-    first = np.square(rows[0] - reference[index[0]]) * 4 / 3 / distances[0]
-    np.testing.assert_allclose(shares[0], [first[0], first[1], first[3]])
+    each = np.square(rows[0] - reference[index[0]]) * 4 / 3 / distances[0][:, None]
+    np.testing.assert_allclose(
+        shares[0], [each[:, 0].mean(), each[:, 1].mean(), each[:, 3].mean()])
+    # one neighbour: its share of its own distance
+    alone = contributions(rows, reference, index[:, -1:], distances[:, -1:], [1, 2, 1])
+    np.testing.assert_allclose(alone.sum(axis=1), distances[:, -1])
+
+
+def test_a_row_with_fewer_than_k_neighbours_sharing_a_value_has_no_shares():
+    reference = _rows(20, 2)
+    reference[3:, 0] = np.nan  # three rows share column 0 with the row
+    rows = np.array([[0.5, np.nan], [0.5, 0.5]])
+    distances, index = nearest_neighbours(rows, reference, 5)
+    assert np.isfinite(distances[0, :3]).all() and np.isnan(distances[0, 3:]).all()
+    assert np.isfinite(distances[1]).all()
+    shares = contributions(rows, reference, index, distances, [1, 1])
+    np.testing.assert_array_equal(shares[0], 0.0)
+    np.testing.assert_allclose(shares[1].sum(), distances[1].mean())
 
 
 def test_a_frame_is_coded_as_standardised_numbers_and_one_hot_labels():
@@ -110,12 +127,12 @@ def test_missing_values_are_searched_a_block_at_a_time(monkeypatch):
 
     reference = _rows()
     reference[::4, 2] = np.nan
-    whole = kth_neighbours(reference, reference, 3, leave_self_out=True)
+    whole = nearest_neighbours(reference, reference, 3, leave_self_out=True)
     monkeypatch.setattr(neighbours, "_BLOCK", 7 * reference.shape[0])  # 7 rows a block
-    blocks = kth_neighbours(reference, reference, 3, leave_self_out=True)
+    blocks = nearest_neighbours(reference, reference, 3, leave_self_out=True)
     np.testing.assert_allclose(blocks[0], whole[0])
     np.testing.assert_array_equal(blocks[1], whole[1])
-    assert (blocks[1] != np.arange(reference.shape[0])).all()
+    assert (blocks[1] != np.arange(reference.shape[0])[:, None]).all()
 
 
 def test_an_ordered_column_is_coded_by_the_levels_of_fit():

@@ -673,6 +673,65 @@ def test_a_detector_saved_without_neighbour_state_scores_by_its_model():
     assert old.feature_contributions(X).shape == (5, 5)
 
 
+def _neighbour_parts(detector, X, k_th=False):
+    """The model's and the distance's z-scores, from scikit-learn's search."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from skvae._neighbours import code_rows
+    from skvae._outlier import _centre_and_spread
+
+    state = detector._neighbours
+    search = NearestNeighbors(n_neighbors=state["k"]).fit(state["rows"].astype(np.float64))
+    own = search.kneighbors()[0]
+    new = search.kneighbors(code_rows(X, state["coding"]))[0]
+    own, new = (own[:, -1], new[:, -1]) if k_th else (own.mean(axis=1), new.mean(axis=1))
+    model_centre, model_spread = state["model"]
+    z_model = (detector.estimator_.score_samples(X) - model_centre) / model_spread
+    return z_model, -new, _centre_and_spread(-own)
+
+
+def test_the_distance_is_the_mean_to_the_nearest_training_rows():
+    detector = _fit(AutoencoderOutlierDetector(MODELS[0], random_state=0), _normal())
+    X = np.vstack([_normal(20, seed=5), FAR])
+    z_model, distance, scale = _neighbour_parts(detector, X)
+    # fit searched the rows before they were kept in float32
+    np.testing.assert_allclose(detector._neighbours["distance"], scale, rtol=1e-6)
+    centre, spread = detector._neighbours["distance"]
+    np.testing.assert_allclose(detector.score_samples(X),
+                               0.5 * (z_model + (distance - centre) / spread))
+
+
+def test_a_detector_saved_with_the_kth_distance_keeps_scoring_by_it():
+    detector = _fit(AutoencoderOutlierDetector(MODELS[0], random_state=0), _normal())
+    X = np.vstack([_normal(20, seed=5), FAR])
+    state = detector.__getstate__()
+    neighbours = dict(state["_neighbours"])
+    del neighbours["mean"]  # as a detector of an earlier version holds it
+    z_model, distance, neighbours["distance"] = _neighbour_parts(detector, X, k_th=True)
+    old = AutoencoderOutlierDetector.__new__(AutoencoderOutlierDetector)
+    old.__setstate__({**state, "_neighbours": neighbours})
+    scores = old.score_samples(X)
+    centre, spread = neighbours["distance"]
+    np.testing.assert_allclose(scores, 0.5 * (z_model + (distance - centre) / spread))
+    # its contributions share out that distance
+    contributions = old.feature_contributions(X)
+    constant = contributions[0].sum() + scores[0]
+    np.testing.assert_allclose(contributions.sum(axis=1), constant - scores, rtol=1e-5)
+
+
+def test_a_row_without_a_mean_distance_is_explained_by_the_model_alone():
+    X = _normal()
+    X[4:, 0] = np.nan  # four rows hold column 0
+    detector = _fit(AutoencoderOutlierDetector(MODELS[0], random_state=0), X)
+    state = detector._neighbours
+    assert 0 < np.isfinite(state["rows"][:, 0]).sum() < state["k"]
+    row = np.array([[0.5, np.nan, np.nan, np.nan, np.nan]])
+    model_part = 0.5 * detector.estimator_.score_features(row) / state["model"][1]
+    np.testing.assert_allclose(detector.feature_contributions(row), model_part)
+    z_model = (detector.estimator_.score_samples(row) - state["model"][0]) / state["model"][1]
+    np.testing.assert_allclose(detector.score_samples(row), 0.5 * z_model)
+
+
 def test_the_neighbour_distance_codes_columns_as_the_model_types_them():
     rng = np.random.RandomState(0)
     X = pd.DataFrame({
