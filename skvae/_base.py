@@ -47,6 +47,7 @@ from ._frames import check_column_names, is_frame, is_polars, to_pandas, to_pola
 from ._given import given_rows, keep_given
 from ._nn import ACTIVATIONS
 from ._utils import (
+    ACTIVATION_BUDGET,
     INFERENCE_CHUNK,
     MAX_STANDARDISED,
     SEED_MAX,
@@ -234,6 +235,16 @@ class BaseAutoencoder(
     def _score_chunk(self, n_features):
         """Rows per chunk when scoring rows of ``n_features`` features."""
         return INFERENCE_CHUNK
+
+    def _rows_in_budget(self, width, draws=1):
+        """Rows whose activations, ``draws`` a row through a network whose
+        widest layer is ``width`` or a hidden layer, fit ``ACTIVATION_BUDGET``."""
+        widest = max(width, *np.atleast_1d(self.hidden_layer_sizes), 1)
+        return max(1, ACTIVATION_BUDGET // (draws * int(widest)))
+
+    def _validation_chunk(self):
+        """Rows per chunk of the validation pass (one draw a row)."""
+        return self._rows_in_budget(self._table.width)
 
     def _plain_state(self, state):
         """A model's own additions to its saved state (see ``__getstate__``)."""
@@ -532,7 +543,7 @@ class BaseAutoencoder(
         """Minus the loss on held-out rows, a callable (:func:`._fitting.validation_scorer`)."""
         seed = self._rng.randint(SEED_MAX)
         return _fitting.validation_scorer(self._row_losses, X_val, mask_val, seed,
-                                          self._device)
+                                          self._device, self._validation_chunk())
 
     def _train(self, codes, *, incremental):
         """Train on validated rows: ``max_iter`` epochs, or one if incremental.

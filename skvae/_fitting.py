@@ -273,11 +273,13 @@ def split_validation(n_samples, validation_fraction, rng):
     return order[n_val:], order[:n_val]
 
 
-def validation_scorer(row_losses, X_val, mask_val, seed, device):
+def validation_scorer(row_losses, X_val, mask_val, seed, device, chunk):
     """A callable giving minus the loss on held-out rows (higher is better).
 
     ``row_losses(x, mask, epoch, generator)`` is the model's; its draws are
-    seeded by ``seed`` at every call. Every held-out row counts, also when
+    seeded by ``seed`` at every call. The rows are taken ``chunk`` at a
+    time, so that a large table's activations stay bounded; only each row's
+    loss and count are kept. Every held-out row counts, also when
     training is trimmed: scoring only the rows the model fits best would
     reward fitting the typical rows ever more closely, and training would
     run on long after the model stopped improving on the data as a whole
@@ -287,8 +289,15 @@ def validation_scorer(row_losses, X_val, mask_val, seed, device):
     def score():  # in the training mode the loop keeps (see fit_loop)
         generator = make_generator(seed, device)
         with torch.inference_mode():
-            losses = row_losses(X_val, mask_val, None, generator)
-            return -_training.batch_loss(*losses).item()
+            parts = [
+                row_losses(X_val[start : start + chunk],
+                           None if mask_val is None else mask_val[start : start + chunk],
+                           None, generator)[:2]
+                for start in range(0, X_val.shape[0], chunk)
+            ]
+            losses, counts = zip(*parts)
+            counts = None if counts[0] is None else torch.cat(counts)
+            return -_training.batch_loss(torch.cat(losses), counts).item()
 
     return score
 

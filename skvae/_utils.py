@@ -20,6 +20,10 @@ INFERENCE_CHUNK = 4096
 # another path for a handful of rows, whose float32 rounding differs, and a
 # row must give the same result alone as within a batch.
 MIN_INFERENCE_ROWS = 16
+# Entries (rows x draws a row x widest layer) of the activations held at
+# once where rows are taken in chunks by that measure: importance sampling
+# (scoring, attributing, imputing) and the validation pass of early stopping.
+ACTIVATION_BUDGET = 2**23
 # Rows per chunk when computing statistics and standardising in float64.
 STATISTICS_CHUNK = 65536
 # Standardised values are clipped to this many standard deviations. Far

@@ -19,10 +19,6 @@ from ._losses import (
 from ._nn import VariationalAutoencoder, build
 from ._utils import SEED_MAX, make_generator
 
-# Entries (rows x importance samples x widest layer) held at once when
-# importance sampling: scoring, attributing, imputing.
-_SCORE_BUDGET = 2**23
-
 
 class VAETransformer(BaseAutoencoder):
     """Variational autoencoder for dimensionality reduction, density and sampling.
@@ -591,8 +587,10 @@ class VAETransformer(BaseAutoencoder):
 
     def _score_chunk(self, width):
         """Rows per chunk that keep importance sampling in budget."""
-        widest = max(width, *np.atleast_1d(self.hidden_layer_sizes), 1)
-        return max(1, _SCORE_BUDGET // (self.n_importance_samples * int(widest)))
+        return self._rows_in_budget(width, self.n_importance_samples)
+
+    def _validation_chunk(self):
+        return self._rows_in_budget(self._table.width, self.train_importance_samples)
 
     # ------------------------------------------------------------ sampling
     def _sample_targets(self, n_samples, rng):

@@ -291,6 +291,39 @@ def test_early_stopping_attributes(Model):
     assert model.n_iter_ < 200
 
 
+def test_the_validation_pass_takes_the_rows_in_chunks(monkeypatch):
+    import skvae._base as base
+
+    X = _data()
+    X[::7, 1] = np.nan  # the mask is taken in chunks with the rows
+    calls = []
+    whole = _fit_quietly(AutoencoderTransformer(**{**FAST, "early_stopping": True}), X)
+    row_losses = AutoencoderTransformer._row_losses
+
+    def counted(self, x, mask, epoch, generator):
+        if epoch is None:
+            calls.append(x.shape[0])
+        return row_losses(self, x, mask, epoch, generator)
+
+    monkeypatch.setattr(AutoencoderTransformer, "_row_losses", counted)
+    monkeypatch.setattr(base, "ACTIVATION_BUDGET", 7 * 16)  # 7 rows of the widest layer, 16
+    chunked = _fit_quietly(AutoencoderTransformer(**{**FAST, "early_stopping": True}), X)
+    assert max(calls) == 7 and len(calls) > len(chunked.validation_scores_)
+    # the autoencoder draws nothing: the same scores, the same fit
+    np.testing.assert_allclose(chunked.validation_scores_, whole.validation_scores_, rtol=1e-5)
+    assert chunked.n_iter_ == whole.n_iter_
+
+
+def test_the_vae_validation_chunk_counts_its_importance_samples():
+    model = _fit_quietly(VAETransformer(train_importance_samples=4, **FAST), _data())
+    from skvae._utils import ACTIVATION_BUDGET
+
+    widest = max(model._table.width, *model.hidden_layer_sizes)
+    assert model._validation_chunk() == ACTIVATION_BUDGET // (4 * widest)
+    assert model._score_chunk(model._table.width) == (
+        ACTIVATION_BUDGET // (model.n_importance_samples * widest))
+
+
 def test_fit_loop_reports_max_iter():
     module, optimizer, loss_fn, X, generator = _toy_problem()
     status = fit_loop(
