@@ -30,7 +30,11 @@ normal row:
   the more alarmed of the two);
 * ``z(a, b k=3)``: the 3rd nearest row;
 * ``z(a, b mean5)``: the mean distance to the 5 nearest rows (PyOD's
-  ``KNN(method="mean")``) instead of the distance to the 5th.
+  ``KNN(method="mean")``) instead of the distance to the 5th;
+* ``z(a) + min(zb, 0)`` and ``z(a) + min(zb mean5, 0)``: the distance's
+  z-score counts only where it says abnormal (a row nearer its neighbours
+  than the median training row gets 0, not credit), with the 5th and with
+  the mean distance.
 
 How to run
 ----------
@@ -113,7 +117,10 @@ def candidates(X_fit, X_test, seed):
         out[f"z(a, {w:g} b)"] = za + w * zb
     out["min(za, zb)"] = np.minimum(za, zb)
     out["z(a, b k=3)"] = za + robust_z(*distances(Z_fit, Z_test, 3))
-    out["z(a, b mean5)"] = za + robust_z(*mean_distances(Z_fit, Z_test, 5))
+    zb_mean = robust_z(*mean_distances(Z_fit, Z_test, 5))
+    out["z(a, b mean5)"] = za + zb_mean
+    out["z(a) + min(zb, 0)"] = za + np.minimum(zb, 0.0)
+    out["z(a) + min(zb mean5, 0)"] = za + np.minimum(zb_mean, 0.0)
     order = np.argsort(a_fit, kind="stable")
     for q in TRIMS:
         kept = np.sort(order[int(q * order.size):])
