@@ -277,9 +277,11 @@ def validation_scorer(row_losses, X_val, mask_val, seed, device, chunk):
     """A callable giving minus the loss on held-out rows (higher is better).
 
     ``row_losses(x, mask, epoch, generator)`` is the model's; its draws are
-    seeded by ``seed`` at every call. The rows are taken ``chunk`` at a
-    time, so that a large table's activations stay bounded; only each row's
-    loss and count are kept. Every held-out row counts, also when
+    seeded by ``seed`` at every call. The rows are taken in as few chunks
+    of at most ``chunk`` rows as there can be, of near-equal sizes (no
+    chunk of a handful of rows, which CPU kernels round otherwise), so that
+    a large table's activations stay bounded; only each row's loss and
+    count are kept. Every held-out row counts, also when
     training is trimmed: scoring only the rows the model fits best would
     reward fitting the typical rows ever more closely, and training would
     run on long after the model stopped improving on the data as a whole
@@ -288,13 +290,12 @@ def validation_scorer(row_losses, X_val, mask_val, seed, device, chunk):
 
     def score():  # in the training mode the loop keeps (see fit_loop)
         generator = make_generator(seed, device)
+        n_chunks = max(1, math.ceil(X_val.shape[0] / chunk))
+        masks = ([None] * n_chunks if mask_val is None
+                 else torch.tensor_split(mask_val, n_chunks))
         with torch.inference_mode():
-            parts = [
-                row_losses(X_val[start : start + chunk],
-                           None if mask_val is None else mask_val[start : start + chunk],
-                           None, generator)[:2]
-                for start in range(0, X_val.shape[0], chunk)
-            ]
+            parts = [row_losses(x, mask, None, generator)[:2]
+                     for x, mask in zip(torch.tensor_split(X_val, n_chunks), masks)]
             losses, counts = zip(*parts)
             counts = None if counts[0] is None else torch.cat(counts)
             return -_training.batch_loss(torch.cat(losses), counts).item()

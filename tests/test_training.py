@@ -308,10 +308,26 @@ def test_the_validation_pass_takes_the_rows_in_chunks(monkeypatch):
     monkeypatch.setattr(AutoencoderTransformer, "_row_losses", counted)
     monkeypatch.setattr(base, "ACTIVATION_BUDGET", 7 * 16)  # 7 rows of the widest layer, 16
     chunked = _fit_quietly(AutoencoderTransformer(**{**FAST, "early_stopping": True}), X)
-    assert max(calls) == 7 and len(calls) > len(chunked.validation_scores_)
+    # 30 held-out rows in 5 chunks of 6, none of a handful of rows
+    assert set(calls) == {6} and len(calls) == 5 * (len(chunked.validation_scores_) + 1)
     # the autoencoder draws nothing: the same scores, the same fit
     np.testing.assert_allclose(chunked.validation_scores_, whole.validation_scores_, rtol=1e-5)
     assert chunked.n_iter_ == whole.n_iter_
+
+
+def test_the_vae_validation_pass_in_chunks_draws_per_chunk(monkeypatch):
+    import skvae._base as base
+
+    X = _data()
+    X[::5, 0] = np.nan
+    params = {**FAST, "early_stopping": True, "train_importance_samples": 3, "max_iter": 5}
+    whole = _fit_quietly(VAETransformer(**params), X)
+    monkeypatch.setattr(base, "ACTIVATION_BUDGET", 4 * 3 * 16)  # 4 rows, 3 draws each
+    chunked = _fit_quietly(VAETransformer(**params), X)
+    assert np.isfinite(chunked.validation_scores_).all()
+    # other draws, the same estimate up to their noise
+    np.testing.assert_allclose(chunked.validation_scores_, whole.validation_scores_, rtol=0.05)
+    assert chunked.validation_scores_ != whole.validation_scores_
 
 
 def test_the_vae_validation_chunk_counts_its_importance_samples():
