@@ -97,12 +97,20 @@ class RunningMoments:
     chunks with the pairwise update of Chan, Golub & LeVeque (1983), so one
     pass over chunks of any size gives the statistics of the whole data.
     NaN marks missing entries.
+
+    The mean and the sum of squared deviations are kept in units of a power
+    of two per feature, at or above the largest magnitude seen: squares of
+    values beyond 1e154 would overflow float64 and those of values below
+    1e-154 underflow, where a column of them would pass for constant.
+    Dividing by a power of two is exact, so other data gives the same
+    statistics to the bit.
     """
 
     def __init__(self, n_features):
         self.count = np.zeros(n_features)
-        self.mean = np.zeros(n_features)
-        self.m2 = np.zeros(n_features)  # sum of squared deviations
+        self.unit = np.zeros(n_features)  # 0 until a non-zero value is seen
+        self.mean = np.zeros(n_features)  # in units
+        self.m2 = np.zeros(n_features)  # sum of squared deviations, in units squared
         self.low = np.full(n_features, np.inf)
         self.high = np.full(n_features, -np.inf)
 
@@ -114,6 +122,7 @@ class RunningMoments:
             # fmin and fmax pass over NaN
             self.low = np.fmin(self.low, np.fmin.reduce(block, axis=0, initial=np.inf))
             self.high = np.fmax(self.high, np.fmax.reduce(block, axis=0, initial=-np.inf))
+            block = self._in_units(block)
             if observed.all():  # the same sums, without masking copies
                 count = np.full(block.shape[1], block.shape[0])
                 mean = block.sum(axis=0) / count
@@ -133,6 +142,21 @@ class RunningMoments:
             self.count = total
         return self
 
+    def _in_units(self, block):
+        """``block`` in the units of its features, moving to larger units first
+        where its magnitudes exceed them (the statistics kept are rescaled)."""
+        magnitude = np.fmax.reduce(np.abs(block), axis=0, initial=0.0)
+        # 2^e >= magnitude (2^1023 at most: x / unit stays below 2)
+        unit = np.ldexp(1.0, np.minimum(np.frexp(magnitude)[1], 1023))
+        unit = np.where(magnitude > 0, np.maximum(self.unit, unit), self.unit)
+        grown = unit > self.unit
+        if grown.any():
+            ratio = np.where(grown & (self.unit > 0), self.unit / np.where(grown, unit, 1.0), 1.0)
+            self.mean = np.where(grown, self.mean * ratio, self.mean)
+            self.m2 = np.where(grown, self.m2 * ratio * ratio, self.m2)
+            self.unit = unit
+        return block / np.where(self.unit > 0, self.unit, 1.0)
+
     def statistics(self):
         """Per-feature ``(mean, scale)`` for standardising, in float64.
 
@@ -144,13 +168,13 @@ class RunningMoments:
         with np.errstate(invalid="ignore", divide="ignore"):
             var = np.where(self.count > 0, self.m2 / self.count, 0.0)
         # scikit-learn's test for a constant feature (StandardScaler): the
-        # variance is within the rounding error of its computation
+        # variance is within the rounding error of its computation (scale-free,
+        # so the same in units)
         eps = np.finfo(np.float64).eps
         bound = self.count * eps * var + (self.count * self.mean * eps) ** 2
         constant = (var <= bound) | ~np.isfinite(var)
-        return self.mean.copy(), np.where(constant, 1.0, np.sqrt(var))
-
-
+        unit = np.where(self.unit > 0, self.unit, 1.0)
+        return self.mean * unit, np.where(constant, 1.0, np.sqrt(var) * unit)
 
 
 def standardise(X, mean, scale, chunk=STATISTICS_CHUNK):

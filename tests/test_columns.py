@@ -431,6 +431,20 @@ def test_running_moments_with_and_without_missing_values(chunk):
     np.testing.assert_array_equal(partial.high, np.nanmax(X_missing, axis=0))
 
 
+@pytest.mark.parametrize("factor", [1e-300, 2.0**-1000, 1e300, 2.0**1000])
+def test_running_moments_of_values_whose_squares_leave_float64(factor):
+    X = np.random.RandomState(0).normal(3.0, 2.0, size=(30, 2))
+    X[5, 1] = np.nan
+    # the magnitudes grow from chunk to chunk, the units with them
+    grown = X * np.r_[np.full(10, 1.0), np.full(20, 4.0)][:, None]
+    for data, chunk in ((X, 1000), (X, 7), (grown, 10)):
+        expected = RunningMoments(2).update(data, chunk=chunk).statistics()
+        mean, scale = RunningMoments(2).update(data * factor, chunk=chunk).statistics()
+        np.testing.assert_allclose(mean, expected[0] * factor, rtol=1e-12)
+        np.testing.assert_allclose(scale, expected[1] * factor, rtol=1e-12)
+    np.testing.assert_allclose(scale / factor, np.nanstd(grown, axis=0), rtol=1e-12)
+
+
 def test_continuous_values_have_a_negligible_grid_step():
     values = np.random.RandomState(0).normal(size=2000)
     assert 0 < grid_step(values) < 1e-4 * values.std()

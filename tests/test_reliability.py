@@ -100,7 +100,7 @@ def test_detector_calls_the_most_extreme_row_an_outlier(fitted, value):
     assert pvalues[2] == pvalues.min() == 1 / (len(detector.calibration_scores_) + 1)
 
 
-@pytest.mark.parametrize("scale", [1e-20, 1e-8, 1e8, 1e30])
+@pytest.mark.parametrize("scale", [1e-300, 1e-20, 1e-8, 1e8, 1e30, 1e300])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_results_do_not_depend_on_the_units(scale, dtype):
     X = _data().astype(dtype)
@@ -111,14 +111,30 @@ def test_results_do_not_depend_on_the_units(scale, dtype):
     assert np.isfinite(scaled.scale_).all()
     np.testing.assert_allclose(scaled.scale_, unit.scale_ * scale, rtol=1e-5)
 
-    def relative_error(model, X):
-        X_hat = model.inverse_transform(model.transform(X)).astype(np.float64)
-        return np.mean((X_hat - X) ** 2) / X.astype(np.float64).var()
+    def relative_error(model, X, scale=1.0):
+        # in the original units: squares of 1e300 overflow
+        X_hat = model.inverse_transform(model.transform(X)).astype(np.float64) / scale
+        X = X.astype(np.float64) / scale
+        return np.mean((X_hat - X) ** 2) / X.var()
 
     # training sees the same standardised rows up to float32 rounding
-    assert relative_error(scaled, X * dtype(scale)) == pytest.approx(
+    assert relative_error(scaled, X * dtype(scale), scale) == pytest.approx(
         relative_error(unit, X), rel=0.2
     )
+
+
+def test_columns_near_the_ends_of_float64_are_modelled_and_drawn():
+    # squares of these values overflow or underflow float64
+    factors = np.array([1.0, 1e300, 1e-300])
+    X = _data()[:, :3] * factors
+    model = VAETransformer(**SMALL).fit(X)
+    np.testing.assert_allclose(model.scale_, _data()[:, :3].std(axis=0) * factors, rtol=1e-6)
+    draws = model.sample(50)
+    assert np.isfinite(draws).all()
+    assert (np.abs(draws[:, 1]) < 1e303).all() and (draws[:, 2] * 1e300).std() > 0.1
+    imputed = AutoencoderImputer(VAETransformer(**SMALL)).fit_transform(
+        np.where(np.arange(X.shape[0])[:, None] % 4 == 0, np.nan, X))
+    assert np.isfinite(imputed).all()
 
 
 def test_constant_and_near_constant_features():
