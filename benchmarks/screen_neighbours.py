@@ -34,7 +34,9 @@ normal row:
 * ``z(a) + min(zb, 0)`` and ``z(a) + min(zb mean5, 0)``: the distance's
   z-score counts only where it says abnormal (a row nearer its neighbours
   than the median training row gets 0, not credit), with the 5th and with
-  the mean distance.
+  the mean distance;
+* ``z(a, b mean3)``, ``z(a, b mean10)``, ``z(a, b mean20)``: the mean
+  distance to the 3, 10 and 20 nearest rows.
 
 How to run
 ----------
@@ -121,6 +123,8 @@ def candidates(X_fit, X_test, seed):
     out["z(a, b mean5)"] = za + zb_mean
     out["z(a) + min(zb, 0)"] = za + np.minimum(zb, 0.0)
     out["z(a) + min(zb mean5, 0)"] = za + np.minimum(zb_mean, 0.0)
+    for k in (3, 10, 20):
+        out[f"z(a, b mean{k})"] = za + robust_z(*mean_distances(Z_fit, Z_test, k))
     order = np.argsort(a_fit, kind="stable")
     for q in TRIMS:
         kept = np.sort(order[int(q * order.size):])
