@@ -150,10 +150,10 @@ class RunningMoments:
         unit = np.ldexp(1.0, np.minimum(np.frexp(magnitude)[1], 1023))
         unit = np.where(magnitude > 0, np.maximum(self.unit, unit), self.unit)
         grown = unit > self.unit
-        if grown.any():
-            ratio = np.where(grown & (self.unit > 0), self.unit / np.where(grown, unit, 1.0), 1.0)
-            self.mean = np.where(grown, self.mean * ratio, self.mean)
-            self.m2 = np.where(grown, self.m2 * ratio * ratio, self.m2)
+        if grown.any():  # a power of two: exact
+            ratio = np.divide(self.unit, unit, out=np.ones_like(unit), where=grown)
+            self.mean *= ratio
+            self.m2 *= ratio * ratio
             self.unit = unit
         return block / np.where(self.unit > 0, self.unit, 1.0)
 
