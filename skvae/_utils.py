@@ -172,9 +172,11 @@ class RunningMoments:
         # so the same in units)
         eps = np.finfo(np.float64).eps
         bound = self.count * eps * var + (self.count * self.mean * eps) ** 2
-        constant = (var <= bound) | ~np.isfinite(var)
         unit = np.where(self.unit > 0, self.unit, 1.0)
-        return self.mean * unit, np.where(constant, 1.0, np.sqrt(var) * unit)
+        scale = np.sqrt(var) * unit
+        # a spread of subnormal values can round to a scale of 0
+        constant = (var <= bound) | ~np.isfinite(var) | (scale == 0)
+        return self.mean * unit, np.where(constant, 1.0, scale)
 
 
 def standardise(X, mean, scale, chunk=STATISTICS_CHUNK):

@@ -445,6 +445,13 @@ def test_running_moments_of_values_whose_squares_leave_float64(factor):
     np.testing.assert_allclose(scale / factor, np.nanstd(grown, axis=0), rtol=1e-12)
 
 
+def test_running_moments_of_subnormal_values_give_a_positive_scale():
+    # their spread rounds to a scale of 0: the column counts as constant
+    for values in ([5e-324, 1e-323], [0.0, 5e-324]):
+        mean, scale = RunningMoments(1).update(np.array(values)[:, None]).statistics()
+        assert scale[0] == 1.0 and np.isfinite(mean[0])
+
+
 def test_continuous_values_have_a_negligible_grid_step():
     values = np.random.RandomState(0).normal(size=2000)
     assert 0 < grid_step(values) < 1e-4 * values.std()
