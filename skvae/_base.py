@@ -239,8 +239,8 @@ class BaseAutoencoder(
     def _rows_in_budget(self, width, draws=1):
         """Rows whose activations, ``draws`` a row through a network whose
         widest layer is ``width`` or a hidden layer, fit ``ACTIVATION_BUDGET``."""
-        widest = max(width, *np.atleast_1d(self.hidden_layer_sizes), 1)
-        return max(1, ACTIVATION_BUDGET // (draws * int(widest)))
+        widest = max(width, *_fitting.hidden_layer_sizes(self.hidden_layer_sizes), 1)
+        return max(1, ACTIVATION_BUDGET // (draws * widest))
 
     def _validation_chunk(self):
         """Rows per chunk of the validation pass (one draw a row)."""

@@ -294,7 +294,7 @@ def validation_scorer(row_losses, X_val, mask_val, seed, device, chunk):
         masks = ([None] * n_chunks if mask_val is None
                  else torch.tensor_split(mask_val, n_chunks))
         with torch.inference_mode():
-            parts = [row_losses(x, mask, None, generator)[:2]
+            parts = [row_losses(x, mask, None, generator)
                      for x, mask in zip(torch.tensor_split(X_val, n_chunks), masks)]
             losses, counts = zip(*parts)
             counts = None if counts[0] is None else torch.cat(counts)

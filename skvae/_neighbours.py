@@ -250,6 +250,6 @@ def contributions(rows, reference, index, distances, widths):
         with np.errstate(invalid="ignore", divide="ignore"):
             share = per_column / distances[:, j, None]
         shares += np.where(np.isfinite(share), share, 0.0)
-    shares /= max(1, index.shape[1])
+    shares /= index.shape[1]
     shares[np.isnan(distances).any(axis=1)] = 0.0
     return shares

@@ -120,9 +120,10 @@ class RunningMoments:
             block = np.asarray(X[start : start + chunk], dtype=np.float64)
             observed = ~np.isnan(block)
             # fmin and fmax pass over NaN
-            self.low = np.fmin(self.low, np.fmin.reduce(block, axis=0, initial=np.inf))
-            self.high = np.fmax(self.high, np.fmax.reduce(block, axis=0, initial=-np.inf))
-            block = self._in_units(block)
+            low = np.fmin.reduce(block, axis=0, initial=np.inf)
+            high = np.fmax.reduce(block, axis=0, initial=-np.inf)
+            self.low, self.high = np.fmin(self.low, low), np.fmax(self.high, high)
+            block = self._in_units(block, np.maximum(np.fmax(-low, high), 0.0))
             if observed.all():  # the same sums, without masking copies
                 count = np.full(block.shape[1], block.shape[0])
                 mean = block.sum(axis=0) / count
@@ -142,10 +143,10 @@ class RunningMoments:
             self.count = total
         return self
 
-    def _in_units(self, block):
+    def _in_units(self, block, magnitude):
         """``block`` in the units of its features, moving to larger units first
-        where its magnitudes exceed them (the statistics kept are rescaled)."""
-        magnitude = np.fmax.reduce(np.abs(block), axis=0, initial=0.0)
+        where its largest ``magnitude`` exceeds them (the statistics kept are
+        rescaled)."""
         # 2^e >= magnitude (2^1023 at most: x / unit stays below 2)
         unit = np.ldexp(1.0, np.minimum(np.frexp(magnitude)[1], 1023))
         unit = np.where(magnitude > 0, np.maximum(self.unit, unit), self.unit)
@@ -155,7 +156,11 @@ class RunningMoments:
             self.mean *= ratio
             self.m2 *= ratio * ratio
             self.unit = unit
-        return block / np.where(self.unit > 0, self.unit, 1.0)
+        return block / self._units()
+
+    def _units(self):
+        """The units, 1 for a feature whose values have all been 0."""
+        return np.where(self.unit > 0, self.unit, 1.0)
 
     def statistics(self):
         """Per-feature ``(mean, scale)`` for standardising, in float64.
@@ -172,7 +177,7 @@ class RunningMoments:
         # so the same in units)
         eps = np.finfo(np.float64).eps
         bound = self.count * eps * var + (self.count * self.mean * eps) ** 2
-        unit = np.where(self.unit > 0, self.unit, 1.0)
+        unit = self._units()
         scale = np.sqrt(var) * unit
         # a spread of subnormal values can round to a scale of 0
         constant = (var <= bound) | ~np.isfinite(var) | (scale == 0)
