@@ -45,6 +45,7 @@ class Adam:
     def __init__(self, groups):
         self.param_groups = [dict(_GROUP_DEFAULTS, params=list(g)) for g in groups]
         self.state = {}
+        self._counters = {}
 
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient (they are set to None)."""
@@ -55,13 +56,12 @@ class Adam:
     @torch.no_grad()
     def step(self):
         """One update of every parameter that has a gradient."""
-        for group in self.param_groups:
+        for index, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            states = [self._state_of(p) for p in params]
-            steps = [s["step"] for s in states]
-            torch._foreach_add_(steps, 1)
+            steps = self._count_step(index, params)
+            states = [self.state[p] for p in params]
             beta1, beta2 = group["betas"]
             torch._fused_adam_(
                 params,
@@ -80,6 +80,27 @@ class Adam:
                 grad_scale=None,
                 found_inf=None,
             )
+
+    def _count_step(self, index, params):
+        """Add 1 to the step counts of ``params``; return the counts.
+
+        The counts of a group's stepped parameters are views of one tensor,
+        so that counting is one addition: ``torch._foreach_add_`` over a
+        network's 17 scalar tensors costs about 25 µs on the CPU, a fortieth
+        of a small table's step. The views are made again, with the counts'
+        values, when the stepped parameters change.
+        """
+        states = [self._state_of(p) for p in params]
+        counter = self._counters.get(index)
+        if counter is None or len(counter[0]) != len(params) or any(
+            a is not b for a, b in zip(counter[0], params)
+        ):
+            counts = torch.stack([s["step"] for s in states])
+            for state, count in zip(states, counts.unbind()):
+                state["step"] = count
+            counter = self._counters[index] = (params, counts)
+        counter[1].add_(1)
+        return [s["step"] for s in states]
 
     def _state_of(self, param):
         state = self.state.get(param)
@@ -125,7 +146,7 @@ class Adam:
             group.update({k: v for k, v in saved_group.items()
                           if k != "params" and k in _GROUP_DEFAULTS})
             group["betas"] = tuple(group["betas"])
-        self.state = {}
+        self.state, self._counters = {}, {}
         for index, values in state_dict["state"].items():
             param = by_index[index]
             self.state[param] = {

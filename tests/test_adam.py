@@ -78,6 +78,26 @@ def test_a_parameter_without_gradient_is_left_alone():
     assert frozen not in optimizer.state and groups[0][0] in optimizer.state
 
 
+def test_step_counts_follow_which_parameters_have_gradients():
+    """Each parameter counts its own steps when the stepped ones change."""
+    ours_params, torch_params = _params(), _params()
+    ours, theirs = _ours(ours_params), _torch_adam(torch_params)
+    generator = torch.Generator().manual_seed(3)
+    for step in range(12):
+        x = torch.randn(8, 3, generator=generator)
+        for optimizer, groups in ((ours, ours_params), (theirs, torch_params)):
+            optimizer.zero_grad(set_to_none=True)
+            _loss(groups, x).backward()
+            if step % 3 == 1:  # the second bias skips a step now and then
+                groups[1][1].grad = None
+            optimizer.step()
+    for mine, other in zip(sum(ours_params, []), sum(torch_params, [])):
+        torch.testing.assert_close(mine, other, rtol=0, atol=0)
+    _assert_same_state(ours, theirs)
+    counts = [s["step"].item() for s in ours.state_dict()["state"].values()]
+    assert counts == [12.0, 12.0, 12.0, 8.0]
+
+
 @pytest.mark.parametrize("direction", ["torch to ours", "ours to torch"])
 def test_state_moves_between_the_two_optimisers(direction):
     """A model saved with one optimiser resumes with the other, on the same path."""
