@@ -36,7 +36,15 @@ normal row:
   than the median training row gets 0, not credit), with the 5th and with
   the mean distance;
 * ``z(a, b mean3)``, ``z(a, b mean10)``, ``z(a, b mean20)``: the mean
-  distance to the 3, 10 and 20 nearest rows.
+  distance to the 3, 10 and 20 nearest rows;
+* ``knn sub s``, ``z(a, b sub s)``: the mean distance to the 5 nearest
+  rows of a random subsample of ``s`` fitted rows (256, 512 or 1,000; all
+  rows where there are fewer), averaged over 10 subsamples (a subsampling
+  ensemble, Aggarwal & Sathe, SIGKDD Explorations 2015), alone and beside
+  ``a``; a fitted row's own distance leaves itself out of a subsample that
+  holds it; ``z(a, 2 b sub 256)`` weighs the distance twice;
+* ``knn vs``, ``z(a, b vs)``: the same with each subsample's size drawn
+  between 50 and 1,000 rows (their variable subsampling).
 
 How to run
 ----------
@@ -72,6 +80,7 @@ from skvae import AutoencoderOutlierDetector  # noqa: E402
 
 TRIMS = (0.05, 0.1, 0.25)
 WEIGHTS = (0.5, 2.0, 3.0)
+SUBSAMPLES = (256, 512, 1000)
 
 
 def robust_z(reference, scores):
@@ -92,6 +101,28 @@ def mean_distances(reference, rows, k):
     """As :func:`distances`, the mean distance to the k nearest rows."""
     search = NearestNeighbors(n_neighbors=k).fit(reference)
     return -search.kneighbors()[0].mean(axis=1), -search.kneighbors(rows)[0].mean(axis=1)
+
+
+def subsample_distances(reference, rows, k, size, n_subsamples, seed):
+    """As :func:`mean_distances`, averaged over random subsamples of the reference.
+
+    ``size`` is the subsamples' size, or ``(low, high)`` to draw each one's.
+    """
+    rng = np.random.default_rng(seed)
+    n = reference.shape[0]
+    own, theirs = np.zeros(n), np.zeros(rows.shape[0])
+    for _ in range(n_subsamples):
+        m = size if np.isscalar(size) else rng.integers(size[0], size[1] + 1)
+        chosen = np.sort(rng.choice(n, size=min(m, n), replace=False))
+        search = NearestNeighbors(n_neighbors=min(k + 1, chosen.size)).fit(reference[chosen])
+        d, i = search.kneighbors(reference)
+        is_self = chosen[i] == np.arange(n)[:, None]
+        # each row's first k neighbours that are not itself
+        keep = np.cumsum(~is_self, axis=1) <= k
+        keep &= ~is_self
+        own -= (d * keep).sum(axis=1) / keep.sum(axis=1)
+        theirs -= search.kneighbors(rows, n_neighbors=min(k, chosen.size))[0].mean(axis=1)
+    return own / n_subsamples, theirs / n_subsamples
 
 
 def candidates(X_fit, X_test, seed):
@@ -125,6 +156,14 @@ def candidates(X_fit, X_test, seed):
     out["z(a) + min(zb mean5, 0)"] = za + np.minimum(zb_mean, 0.0)
     for k in (3, 10, 20):
         out[f"z(a, b mean{k})"] = za + robust_z(*mean_distances(Z_fit, Z_test, k))
+    for size in SUBSAMPLES:
+        own, test = subsample_distances(Z_fit, Z_test, 5, size, 10, seed)
+        out[f"knn sub {size}"] = test
+        out[f"z(a, b sub {size})"] = za + robust_z(own, test)
+        if size == 256:
+            out["z(a, 2 b sub 256)"] = za + 2 * robust_z(own, test)
+    own, test = subsample_distances(Z_fit, Z_test, 5, (50, 1000), 10, seed)
+    out["knn vs"], out["z(a, b vs)"] = test, za + robust_z(own, test)
     order = np.argsort(a_fit, kind="stable")
     for q in TRIMS:
         kept = np.sort(order[int(q * order.size):])
