@@ -18,6 +18,7 @@ import numpy as np
 from ._dtypes import is_number_dtype
 from ._kinds import BINARY, POSITIVE, SIGNED_LOG, TYPES, ZERO_INFLATED
 from ._type_rules import (
+    MAX_COUNT,
     NUMBER_KINDS,
     atom_of,
     check_objects,
@@ -312,6 +313,14 @@ def make_column(values, name, declared, default, frame):
             raise ValueError(
                 f"Column {name!r} is {declared} and cannot hold negative values, got "
                 f"{np.nanmin(codes):g}. Declare it real in column_types."
+            )
+    if kind.discrete and kind.log_coded:  # count, spiked-count
+        codes = as_numbers(values, name)
+        if (codes > MAX_COUNT).any():
+            raise ValueError(
+                f"Column {name!r} is {declared}, but holds {np.nanmax(codes):g}: "
+                f"counts above {MAX_COUNT:g} lose their probability to rounding. "
+                "Declare it real in column_types."
             )
     if kind.point_mass:
         codes = as_numbers(values, name)

@@ -24,6 +24,12 @@ MAX_LABELS = 100
 # columns as positive (benchmarks/pages/outlier-detection.md, "Heavy-tailed
 # columns").
 HEAVY_TAIL_SKEWNESS = 5.0
+# The largest count a count column may hold: the negative binomial's
+# log-probability is a difference of log-gamma values near y log y, which
+# float64 keeps to about 1e-3 nats at 1e12 and loses entirely from about 1e15
+# (_losses.negative_binomial_log_prob). Larger integers (identifiers,
+# timestamps in nanoseconds) are typed real.
+MAX_COUNT = 1e12
 # Standard errors of a Poisson's variance-to-mean ratio below 1 at which a
 # column of non-negative integers is typed real rather than count.
 COUNT_DISPERSION_Z = 3.0
@@ -45,7 +51,9 @@ def infer_type(values):
     - ``category`` dtype: ``"ordinal"`` if ordered, else ``"categorical"``;
     - boolean (``bool``, ``"boolean"``): ``"binary"``;
     - integers: ``"binary"`` if every value is 0 or 1, ``"count"`` if none
-      is negative and the variance is not clearly below the mean (a
+      is negative or above ``MAX_COUNT`` (1e12, the largest count whose
+      probability float64 computes accurately) and the variance is not
+      clearly below the mean (a
       Poisson's equals it, a negative binomial's exceeds it): the ratio of
       variance to mean is at least ``1 - 3 sqrt(2 / (n - 1))``, three
       standard errors of a Poisson's ratio under 1 (0.75 for 300 values),
@@ -248,7 +256,7 @@ def heavy_tailed_types(X):
 def _integer_type(values):
     if values.size and np.isin(values, (0.0, 1.0)).all():
         return "binary"
-    if values.size and values.min() >= 0:
+    if values.size and values.min() >= 0 and values.max() <= MAX_COUNT:
         # a Poisson's variance over its mean is 1 give or take sqrt(2 / (n - 1)):
         # a count unless the column is clearly under-dispersed, so that a
         # Poisson-like column does not flip between count and real with the sample

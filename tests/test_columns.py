@@ -495,6 +495,19 @@ def test_a_poisson_column_is_a_count_whatever_the_sample(lam, n):
     assert types == {"count"}
 
 
+def test_integers_too_large_for_a_count_are_real_and_cannot_be_declared_count():
+    # nanosecond timestamps: a count's log-gamma differences lose every digit
+    # there, and gave scores of thousands of nats above 0
+    rng = np.random.RandomState(0)
+    stamps = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 365, 300), unit="D")
+    X = pd.DataFrame({"ts": stamps.astype("int64"), "x": rng.normal(size=300)})
+    assert infer_type(X["ts"]) == "real"
+    assert infer_type(pd.Series(rng.poisson(3, 300) * 10**10)) == "count"
+    assert Table.fit(X).types["ts"] == "real"
+    with pytest.raises(ValueError, match="'ts' is count, but holds 1.7.*e\\+18.*real"):
+        Table.fit(X, {"ts": "count"})
+
+
 @pytest.mark.parametrize(
     "values",
     [
