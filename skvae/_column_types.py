@@ -128,19 +128,22 @@ class Column:
     @property
     def has_bounded_support(self):
         """Whether some codes have probability 0 under its likelihood (see
-        :meth:`outside_support`): labelled, count, positive and
+        :meth:`outside_support`): binary, labelled, count, positive and
         zero-inflated columns."""
-        return self.has_labels or self.is_bounded_below
+        return self.has_labels or self.is_bounded_below or self.kind is BINARY
 
     def outside_support(self, codes):
         """Where ``codes`` have probability 0 under the column's likelihood.
 
-        A label not seen in fit (coded -1); a negative count or negative
-        value of a zero-inflated column; in a positive column a value at or
-        below ``-offset``, where ``log1p(x / offset)`` is not defined
-        (``fit`` refuses negative values there, but a new value a little
-        below the training minimum keeps a density).
+        A label not seen in fit (coded -1); a number outside [0, 1] in a
+        binary column of numbers; a negative count or negative value of a
+        zero-inflated column; in a positive column a value at or below
+        ``-offset``, where ``log1p(x / offset)`` is not defined (``fit``
+        refuses negative values there, but a new value a little below the
+        training minimum keeps a density).
         """
+        if self.kind is BINARY and not self.labelled:
+            return (codes < 0) | (codes > 1)
         if self.has_labels or (self.is_bounded_below and (
                 self.kind.discrete or self.has_point_mass)):
             return codes < 0
@@ -403,7 +406,7 @@ def column_codes(values, column, check_support=True):
     if column.has_labels:
         return _class_codes(values, column, check_support)
     codes = as_numbers(values, column.name)
-    if column.kind is BINARY and ((codes < 0) | (codes > 1)).any():
+    if check_support and column.kind is BINARY and ((codes < 0) | (codes > 1)).any():
         raise ValueError(
             f"Column {column.name!r} is binary and needs data in [0, 1], got values "
             f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "

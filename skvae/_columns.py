@@ -379,7 +379,7 @@ class Table:
                 return self._unobserved_missing(X)  # a float array is its own code
             if all(c.kind is BINARY and not c.labelled for c in self.columns):
                 X = self._unobserved_missing(X)
-                if np.nanmin(X) < 0 or np.nanmax(X) > 1:
+                if outside == "raise" and (np.nanmin(X) < 0 or np.nanmax(X) > 1):
                     raise ValueError(
                         "likelihood='bernoulli' needs data in [0, 1], got values from "
                         f"{np.nanmin(X):g} to {np.nanmax(X):g}. Scale the data to "

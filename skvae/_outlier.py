@@ -439,14 +439,28 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                 finite = scores[np.isfinite(scores)]
                 self.offset_ = finite.min() if finite.size else -np.inf
         if self.offset_ == -np.inf:
-            warnings.warn(
-                f"With {cal_idx.size} calibration rows no p-value can be as "
-                f"low as {AUTO_LEVEL}, so contamination='auto' flags no row. "
-                "Use more samples, a larger calibration_fraction or a float "
-                "contamination.",
-                UserWarning,
-            )
+            warnings.warn(self._no_flag_reason(cal_idx.size), UserWarning)
         return self
+
+    def _no_flag_reason(self, n_cal):
+        """Why no row can be flagged: too few calibration rows, or too many
+        of them at probability 0 under the model."""
+        impossible = int(np.isneginf(self.calibration_scores_).sum())
+        if math.floor(round(AUTO_LEVEL * (n_cal + 1), 9)) >= 1 and impossible:
+            return (
+                f"{impossible} of the {n_cal} calibration rows have probability 0 "
+                "under the model (values it cannot hold, such as labels or "
+                "numbers outside what its training rows showed), so no row can "
+                f"have a p-value as low as {AUTO_LEVEL} and contamination='auto' "
+                "flags none. Drop columns of identifiers, give label columns a "
+                "category dtype that lists every label, or use a float "
+                "contamination."
+            )
+        return (
+            f"With {n_cal} calibration rows no p-value can be as low as "
+            f"{AUTO_LEVEL}, so contamination='auto' flags no row. Use more "
+            "samples, a larger calibration_fraction or a float contamination."
+        )
 
     def _fit_neighbours(self, X, fit_idx, rng):
         """Set ``_neighbours``, the state of the neighbour distance (None without).
@@ -552,7 +566,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """
         scores = self.score_samples(X)
         # -inf scores with an offset of -inf: no row is below it
-        return np.where(scores == self.offset_, 0.0, scores - self.offset_)
+        with np.errstate(invalid="ignore"):
+            return np.where(scores == self.offset_, 0.0, scores - self.offset_)
 
     @lazy(lambda self, X: np.empty(0, dtype=int))
     def predict(self, X):

@@ -382,6 +382,52 @@ def test_a_negative_count_in_a_dataframe_is_most_abnormal():
     assert new["n"].dtype == "Int64" and new.iloc[2]["n"] == -1
 
 
+@pytest.mark.parametrize("Model", [VAETransformer, AutoencoderTransformer])
+def test_a_binary_column_outside_0_and_1_is_most_abnormal(Model):
+    # a 2 in a column of 0s and 1s is a value the model cannot hold: scoring
+    # raised, and fitting raised when such a row fell among the calibration rows
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "kids": rng.randint(0, 2, 200)})
+    detector = _fit(AutoencoderOutlierDetector(Model(**SMALL), random_state=0), frame)
+    assert detector.estimator_.column_types_["kids"] == "binary"
+    new = frame.iloc[:3].copy()
+    new.loc[new.index[1:], "kids"] = [2, -1]
+    assert np.isneginf(detector.score_samples(new)).tolist() == [False, True, True]
+    assert detector.predict(new).tolist()[1:] == [-1, -1]
+    assert (detector.feature_contributions(new).iloc[1:]["kids"] == np.inf).all()
+    with pytest.raises(ValueError, match="'kids' is binary and needs data in"):
+        detector.estimator_.transform(new)
+    frame.loc[detector._split(200, np.random.RandomState(0))[1][0], "kids"] = 2
+    _fit(AutoencoderOutlierDetector(Model(**SMALL), random_state=0), frame)
+
+
+def test_a_bernoulli_array_outside_0_and_1_is_most_abnormal():
+    X = (np.random.RandomState(0).rand(200, 4) < 0.3).astype(float)
+    detector = _fit(AutoencoderOutlierDetector(
+        VAETransformer(likelihood="bernoulli", **SMALL), random_state=0), X)
+    new = X[:2].copy()
+    new[1, 2] = 2.0
+    assert np.isneginf(detector.score_samples(new)).tolist() == [False, True]
+    assert detector.feature_contributions(new)[1, 2] == np.inf
+    with pytest.raises(ValueError, match="needs data in \\[0, 1\\]"):
+        detector.estimator_.transform(new)
+
+
+def test_calibration_rows_of_no_probability_are_named_when_nothing_can_be_flagged():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({
+        "a": rng.normal(size=300),
+        "id": np.r_[rng.choice(list("xyz"), 240), [f"r{i}" for i in range(60)]],
+    })
+    detector = AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0)
+    with pytest.warns(UserWarning, match="of the 60 calibration rows have probability 0"):
+        _fit(detector, frame)
+    assert detector.offset_ == -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert (detector.decision_function(frame) >= 0).all()
+
+
 def test_a_quantile_among_rows_of_no_probability_flags_them():
     # calibration rows far below 0 in the positive column score -inf; when the
     # contamination quantile falls among them, the offset is the lowest
