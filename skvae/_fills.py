@@ -20,7 +20,9 @@ from ._frames import is_frame
 
 
 def is_nan(value):
-    return isinstance(value, Real) and math.isnan(value)
+    """Whether ``value`` is NaN, or pandas' NA, which marks what NaN marks."""
+    return (isinstance(value, Real) and math.isnan(value)) or (
+        type(value).__name__ == "NAType" and type(value).__module__.startswith("pandas"))
 
 
 # A feature with no observed value in fit, kept by ``keep_empty_features``, is

@@ -136,10 +136,11 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         ``random_state``. None means a :class:`VAETransformer` sized for
         imputation (see Notes).
 
-    missing_values : int, float or np.nan, default=np.nan
+    missing_values : int, float, np.nan or pd.NA, default=np.nan
         The placeholder for the missing values. All occurrences of
-        `missing_values` will be imputed. With `np.nan`, any missing value
-        of a pandas DataFrame (`np.nan`, `None`, `pd.NA`) marks a hole; a
+        `missing_values` will be imputed. With `np.nan` (or `pd.NA`, which
+        means the same), any missing value of a pandas DataFrame (`np.nan`,
+        `None`, `pd.NA`) marks a hole; a
         number applies to DataFrames whose columns are all numbers, which
         must then hold no other missing value.
 

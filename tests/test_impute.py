@@ -162,6 +162,24 @@ def test_integer_columns_get_integer_values():
     assert not X_imputed["a"].isna().any()
 
 
+def test_pandas_na_as_missing_values_means_nan():
+    # as in SimpleImputer: pd.NA marks what NaN marks, in arrays and frames
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60),
+                          "k": pd.array(rng.poisson(3, 60), dtype="Int64")})
+    frame.loc[3, "k"] = pd.NA
+    frame.loc[5, "x"] = np.nan
+    for X in (frame, frame.astype({"k": "float64"}).to_numpy()):
+        expected = AutoencoderImputer(SMALL_VAE, random_state=0).fit_transform(X)
+        imputer = AutoencoderImputer(SMALL_VAE, missing_values=pd.NA, random_state=0)
+        filled = imputer.fit_transform(X)
+        if isinstance(X, pd.DataFrame):
+            pd.testing.assert_frame_equal(filled, expected)
+        else:
+            np.testing.assert_array_equal(filled, expected)
+        assert not pd.isna(filled).any(axis=None)
+
+
 def test_missing_values_other_than_nan_need_numeric_columns():
     frame = pd.DataFrame({"x": [1.0, -1.0, 3.0], "city": ["a", "b", "c"]})
     message = r"missing_values=-1 applies to numeric data only"
