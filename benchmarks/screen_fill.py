@@ -1,0 +1,83 @@
+"""Screen of the imputer's fills completed from filled inputs.
+
+What it measures
+----------------
+``score_samples`` sets a row's missing inputs to the model's expectation of
+them, ten times over, before scoring its observed entries
+(``BaseAutoencoder._filled``; "Rows with missing entries" on the outlier
+detection page). This screen asks whether the imputer's fills gain from the
+same: the MSE on the removed cells of ``AutoencoderImputer()`` (its default
+VAE) and of ``AutoencoderImputer(AutoencoderTransformer())``, as they are
+and with ``complete`` run on the filled rows, on ``bench_speed.py``'s
+standardised training rows with a share of the cells removed completely at
+random, and the seconds of ``fit_transform``.
+
+How to run
+----------
+From the repository root::
+
+    python benchmarks/screen_fill.py --tables concrete,banknote,wine,redwine --seeds 0,1
+"""
+
+import argparse
+import functools
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+from bench_impute import mcar_mask  # noqa: E402
+from bench_speed import split_numeric  # noqa: E402
+from sklearn.utils import check_random_state  # noqa: E402
+
+from skvae import AutoencoderImputer, AutoencoderTransformer  # noqa: E402
+from skvae._base import BaseAutoencoder  # noqa: E402
+from skvae._utils import SEED_MAX, make_generator  # noqa: E402
+
+AS_IS = BaseAutoencoder._completed
+
+
+def completed_from_filled(self, codes, random_state, draw):
+    """``BaseAutoencoder._completed`` with ``complete`` run on filled rows."""
+    generator = None
+    if draw:
+        seed = check_random_state(random_state).randint(SEED_MAX)
+        generator = make_generator(seed, self._device)
+    fill = self._on_filled(functools.partial(self._complete_rows, generator=generator))
+    return self._map_rows(fill, codes, self._score_chunk(self._table.width))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--tables", default="concrete,banknote,wine,redwine")
+    p.add_argument("--seeds", default="0,1")
+    p.add_argument("--rate", type=float, default=0.2)
+    args = p.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    for name in args.tables.split(","):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            X, _, _ = split_numeric(name, seed)
+            mask = mcar_mask(X.shape, args.rate, seed)
+            X_missing = np.where(mask, np.nan, X)
+            for model in ("vae", "ae"):
+                for variant, completed in (("as is", AS_IS), ("filled", completed_from_filled)):
+                    BaseAutoencoder._completed = completed
+                    estimator = AutoencoderTransformer(random_state=seed) if model == "ae" else None
+                    imputer = AutoencoderImputer(estimator, random_state=seed)
+                    start = time.perf_counter()
+                    filled = imputer.fit_transform(X_missing)
+                    seconds = time.perf_counter() - start
+                    mse = float(np.mean((filled[mask] - X[mask]) ** 2))
+                    print(json.dumps(dict(table=name, seed=seed, model=model, variant=variant,
+                                          mse=round(mse, 4), seconds=round(seconds, 2))),
+                          flush=True)
+    BaseAutoencoder._completed = AS_IS
+
+
+if __name__ == "__main__":
+    main()
