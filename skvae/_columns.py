@@ -426,7 +426,9 @@ class Table:
         mask = None if not left_out.any() else (~left_out).astype(np.float32)
         if self.shared:
             return std, mask, n_clipped
-        raw = np.where(missing, 0.0, codes).astype(np.float32)
+        with np.errstate(over="ignore"):  # raw values beyond float32 are never
+            # read: their columns (standardised, Gaussian) take ``std``
+            raw = np.where(missing, 0.0, codes).astype(np.float32)
         inputs, targets = [], []
         for j, column in enumerate(self.columns):
             if column.kind.one_hot:

@@ -138,6 +138,17 @@ def test_columns_near_the_ends_of_float64_are_modelled_and_drawn():
     assert np.isfinite(imputed).all()
 
 
+def test_a_frame_with_a_column_beyond_float32_and_a_count_warns_nothing():
+    # its raw codes were cast to float32 whole, overflowing where unused
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": 1e300 * rng.normal(size=60), "k": rng.poisson(3, 60)})
+    model = VAETransformer(**SMALL).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model.transform(frame)
+        model.score_samples(frame)
+
+
 def test_constant_and_near_constant_features():
     X = _data()
     X[:, 0] = 7.0  # constant
