@@ -83,27 +83,36 @@ def given_rows(table, given, n_samples):
                 f"given[{j}] must hold numbers for a model fitted on an array, "
                 f"got {column[0]!r}."
             ) from None
+        if not np.isfinite(X[:, j]).all():
+            raise ValueError(
+                f"given[{j}] holds {X[~np.isfinite(X[:, j]), j][0]}: give finite "
+                "numbers."
+            )
     return X, values
 
 
 def _check_dtype_holds(column, dtype, name):
-    """Raise unless the integer or boolean ``dtype`` holds the numbers of ``column``.
+    """Raise unless a numeric ``dtype`` holds the numbers of ``column``.
 
     The given values come back in the column's dtype: 2.5 in an ``Int16``
-    column, 300 in a ``uint8`` one or 0.5 in a boolean one would come back
-    changed. Values that are not numbers are left to the table's coding,
-    which names what is wrong with them.
+    column, 300 in a ``uint8`` one, 0.5 in a boolean one or 1e40 in a
+    ``float32`` one would come back changed. Values that are not numbers
+    are left to the table's coding, which names what is wrong with them.
     """
     import pandas as pd
 
     integer = pd.api.types.is_integer_dtype(dtype)
-    if not (integer or pd.api.types.is_bool_dtype(dtype)):
+    floating = pd.api.types.is_float_dtype(dtype)
+    if not (integer or floating or pd.api.types.is_bool_dtype(dtype)):
         return
     numbers = pd.to_numeric(pd.Series(list(column)), errors="coerce").astype(float)
     numbers = numbers[numbers.notna()].to_numpy()
+    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
     if integer:
-        low, high = integer_range(getattr(dtype, "numpy_dtype", dtype))
+        low, high = integer_range(numpy_dtype)
         held = (numbers == np.round(numbers)) & (numbers >= low) & (numbers <= high)
+    elif floating:
+        held = np.abs(numbers) <= float(np.finfo(numpy_dtype).max)
     else:
         held = (numbers == 0) | (numbers == 1)
     if not held.all():

@@ -491,6 +491,8 @@ def test_sample_given_keeps_dataframe_values_and_dtypes():
         ({"n": -1}, "Column 'n' is count and cannot hold negative values"),
         ({"n": 2.5}, r"given\['n'\] holds 2.5, which the column's dtype Int64 cannot hold"),
         ({"n": 2**70}, r"given\['n'\] holds 1.18059e\+21, which the column's dtype Int64"),
+        ({"f": 1e40}, r"given\['f'\] holds 1e\+40, which the column's dtype float32"),
+        ({"x": np.inf}, r"given\['x'\] holds inf, which the column's dtype float64"),
         ({}, "given must be a non-empty dict"),
         ("x", "given must be a non-empty dict"),
     ],
@@ -500,16 +502,20 @@ def test_sample_given_refuses_what_the_model_cannot_condition_on(given, match):
         "x": np.arange(40.0),
         "group": pd.Categorical(["up", "down"] * 20),
         "n": pd.array(np.arange(40) % 5, dtype="Int64"),
+        "f": np.linspace(0, 1, 40, dtype=np.float32),
     })
     vae = _fit(VAETransformer(max_iter=2, **FAST), frame)
     with pytest.raises(ValueError, match=match):
         vae.sample(3, given=given)
 
 
-def test_sample_given_on_an_array_needs_numbers(two_groups):
+@pytest.mark.parametrize("value, match", [
+    ("three", r"given\[0\] must hold numbers"), (np.inf, r"given\[0\] holds inf: give finite"),
+])
+def test_sample_given_on_an_array_needs_finite_numbers(two_groups, value, match):
     _, vae = two_groups
-    with pytest.raises(ValueError, match=r"given\[0\] must hold numbers"):
-        vae.sample(2, given={0: "three"})
+    with pytest.raises(ValueError, match=match):
+        vae.sample(2, given={0: value})
 
 
 def test_autoencoder_cannot_sample_given_values():
