@@ -684,10 +684,11 @@ class BaseAutoencoder(
         scores : ndarray of shape (n_samples,)
             See the class documentation for the units. A row holding a
             value the model gives probability 0 (a label not seen in fit; a
-            number outside [0, 1] in a binary column; a negative count; in a
-            positive column, modelled on ``log1p(x / m)`` with ``m`` its
-            training mean, a value at or below ``-m``) scores ``-inf``,
-            where :meth:`transform` refuses it.
+            number outside [0, 1] in a binary column; a negative or
+            fractional count; in a positive column, modelled on
+            ``log1p(x / m)`` with ``m`` its training mean, a value at or
+            below ``-m``) scores ``-inf``, where :meth:`transform` refuses
+            it.
         """
         check_is_fitted(self)
         codes, outside = self._validate_X(X, reset=False, outside="missing")

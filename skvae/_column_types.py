@@ -136,14 +136,16 @@ class Column:
         """Where ``codes`` have probability 0 under the column's likelihood.
 
         A label not seen in fit (coded -1); a number outside [0, 1] in a
-        binary column of numbers; a negative count or negative value of a
-        zero-inflated column; in a positive column a value at or below
-        ``-offset``, where ``log1p(x / offset)`` is not defined (``fit``
-        refuses negative values there, but a new value a little below the
-        training minimum keeps a density).
+        binary column of numbers; a negative or fractional count; a
+        negative value of a zero-inflated column; in a positive column a
+        value at or below ``-offset``, where ``log1p(x / offset)`` is not
+        defined (``fit`` refuses negative values there, but a new value a
+        little below the training minimum keeps a density).
         """
         if self.kind is BINARY and not self.labelled:
             return (codes < 0) | (codes > 1)
+        if self.is_count:
+            return (codes < 0) | (np.isfinite(codes) & (codes != np.round(codes)))
         if self.has_labels or (self.is_bounded_below and (
                 self.kind.discrete or self.has_point_mass)):
             return codes < 0
@@ -417,6 +419,12 @@ def column_codes(values, column, check_support=True):
     checked = check_support and column.is_bounded_below
     if checked and column.outside_support(codes).any():
         lowest = np.nanmin(codes)
+        if column.is_count and lowest >= 0:
+            fraction = codes[np.isfinite(codes) & (codes != np.round(codes))][0]
+            raise ValueError(
+                f"Column {column.name!r} is {column.type} and holds {fraction:g}, "
+                "which is not a whole number. Declare it real in column_types."
+            )
         if column.kind.discrete or column.has_point_mass:
             raise ValueError(
                 f"Column {column.name!r} is {column.type} and cannot hold negative "

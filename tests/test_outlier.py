@@ -451,6 +451,22 @@ def test_calibration_rows_of_no_probability_are_named_when_nothing_can_be_flagge
         assert (detector.decision_function(frame) >= 0).all()
 
 
+def test_a_fractional_count_is_most_abnormal_and_refused_where_data_is_coded():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200),
+                          "n": pd.array(rng.poisson(3, size=200), dtype="Int64")})
+    detector = _fit(AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0), frame)
+    assert detector.estimator_.column_types_["n"] == "count"
+    new = pd.DataFrame({"x": [0.0, 0.0, 0.0], "n": [2.0, 2.5, np.nan]})
+    assert np.isneginf(detector.score_samples(new)).tolist() == [False, True, False]
+    assert detector.feature_contributions(new).loc[1, "n"] == np.inf
+    match = "'n' is count and holds 2.5, which is not a whole number"
+    with pytest.raises(ValueError, match=match):
+        detector.estimator_.transform(new)
+    with pytest.raises(ValueError, match=match):
+        VAETransformer(column_types={"n": "count"}, **SMALL).fit(new)
+
+
 def test_a_quantile_among_rows_of_no_probability_flags_them():
     # calibration rows far below 0 in the positive column score -inf; when the
     # contamination quantile falls among them, the offset is the lowest
