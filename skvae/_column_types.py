@@ -48,7 +48,8 @@ class Column:
     model saved before they were kept): its decoded values stay in their
     range (see :meth:`unscalar`). ``observed`` is False for a column with
     no observed value in the data that set the statistics: the model learns
-    nothing of it, and its values are coded as missing.
+    nothing of it, and its values are coded as missing. ``whole`` is True for
+    an ``object`` column of integers, whose decoded values are rounded.
     """
 
     name: object
@@ -65,6 +66,7 @@ class Column:
     high: float = None
     labelled: bool = field(default=False)  # binary column of non-numeric labels
     observed: bool = True
+    whole: bool = False
 
     @property
     def kind(self):

@@ -53,6 +53,7 @@ import numpy as np
 
 from ._column_types import Column, column_codes, grid_step, make_column
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
+from ._fills import value_kind
 from ._frames import is_frame
 from ._kinds import BINARY, REAL, TYPES  # noqa: F401 (TYPES: the table's API)
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
@@ -135,6 +136,8 @@ class Table:
         for j, column in enumerate(columns):
             if column.has_grid_floor:
                 column.resolution = grid_step(codes[:, j])
+            if frame and column.dtype == object and not column.has_labels:
+                column.whole = value_kind(X.iloc[:, j]) == "int"
         return table.set_statistics(table.moments(codes))
 
     def moments(self, codes, moments=None):

@@ -48,9 +48,10 @@ def to_dtype(values, column):
         values = (values >= 0.5).astype(float)
     if column.is_count:
         values = np.round(values).clip(min=0)
-        if dtype == object:  # an object column of counts: whole numbers
-            high = integer_range(np.dtype(np.int64))[1]
-            return pd.Series(values.clip(max=high).astype(np.int64)).astype(object)
+    if dtype == object and (column.is_count or column.whole):  # whole numbers
+        low, high = integer_range(np.dtype(np.int64))
+        values = np.round(values).clip(low, high).astype(np.int64)
+        return pd.Series(values).astype(object)
     if pd.api.types.is_bool_dtype(dtype):
         return pd.Series(values >= 0.5).astype(dtype)
     numpy_dtype = getattr(dtype, "numpy_dtype", dtype)

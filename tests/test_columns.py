@@ -391,6 +391,23 @@ def test_counts_of_an_object_column_come_back_whole():
     assert all(type(v) is int for v in out["n"]) and out["n"].tolist() == X["n"].tolist()
 
 
+def test_integers_of_an_object_column_typed_real_come_back_whole():
+    # negative integers are typed real; their decoded values were floats
+    X = pd.DataFrame({"n": pd.Series([-3, 0, 2, None, -1, 4], dtype=object),
+                      "f": pd.Series([0.5, 1.0, 2.0, 3.0, None, 1.5], dtype=object)})
+    table = Table.fit(X)
+    assert table.types == {"n": "real", "f": "real"}
+    targets = np.array([[-2.6, 0.3], [0.4, 1.2]])  # standardised codes
+    out = table.decode(targets)
+    assert all(type(v) is int for v in out["n"])
+    assert all(isinstance(v, float) for v in out["f"])
+    old = table.to_state()  # saved before the flag was kept
+    for column in old["columns"]:
+        del column["whole"]
+    assert not any(c.whole for c in Table.from_state(old).columns)
+    assert Table.from_state(table.to_state()).decode(targets)["n"].tolist() == out["n"].tolist()
+
+
 # ------------------------------------------------------------ grids, floors
 @pytest.mark.parametrize(
     "values, step",
