@@ -59,10 +59,6 @@ from ._utils import (
 
 __all__ = ["BaseAutoencoder"]
 
-# Rounds of setting a row's missing inputs to the model's expectation of them
-# before the row is scored (BaseAutoencoder._filled).
-FILL_ROUNDS = 10
-
 
 @lazy_past_set_output
 class BaseAutoencoder(
@@ -755,7 +751,7 @@ class BaseAutoencoder(
         check_is_fitted(self)
         codes, outside = self._validate_X(X, reset=False, outside="missing")
         chunk = self._score_chunk(self._table.width)
-        scores = self._map_rows(self._on_filled(self._feature_scores), codes, chunk)
+        scores = self._map_rows(self._feature_scores, codes, chunk)
         out = self._table.per_column(scores)
         if outside is not None:
             out[outside] = np.inf
@@ -783,35 +779,7 @@ class BaseAutoencoder(
     def _score_samples(self, codes):
         """:meth:`_score_rows` of validated codes, a float64 array."""
         chunk = self._score_chunk(self._table.width)
-        return self._map_rows(self._on_filled(self._score_rows), codes, chunk, np.float64)
-
-    def _on_filled(self, fn):
-        """``fn(x, mask)`` called on :meth:`_filled` rows."""
-        return lambda x, mask: fn(self._filled(x, mask), mask)
-
-    def _filled(self, x, mask):
-        """Encoded rows whose missing inputs hold the model's expectation of them.
-
-        A missing entry reaches the encoder at the training mean; on
-        correlated columns that puts a row's code far from the codes that
-        explain its observed entries, so that the VAE's importance samples
-        miss them (its log-likelihood of the observed entries came out tens
-        of nats low) and the autoencoder reconstructs them poorly.
-        ``FILL_ROUNDS`` times, the missing inputs are set to the decoder's
-        expectation at the row's code; the observed entries and the mask
-        stay, so a row is still scored on its observed entries alone. Only
-        where the inputs are the targets (every column Gaussian, or every
-        column Bernoulli); other tables' rows come as they are.
-        """
-        if mask is None or not self._table.shared:
-            return x
-        missing = mask == 0
-        if not missing.any():
-            return x
-        filled = x
-        for _ in range(FILL_ROUNDS):
-            filled = torch.where(missing, self._decode(self._encode(filled, mask)), x)
-        return filled
+        return self._map_rows(self._score_rows, codes, chunk, np.float64)
 
     def _complete(self, X, *, random_state=None, draw=False):
         """Every cell of the rows of X given their observed cells.
@@ -856,7 +824,8 @@ class BaseAutoencoder(
             :class:`AutoencoderImputer` with ``sample_posterior=True``), then
             the other columns from the decoder. :class:`VAETransformer` only.
             A value the model cannot condition on (a missing value, a
-            category not seen in ``fit``, a negative count, a value the
+            category not seen in ``fit``, a negative or fractional count, a
+            number outside [0, 1] in a binary column, a value the
             column's dtype cannot hold, such as 2.5 in an integer column)
             raises a ``ValueError`` naming its column.
 

@@ -191,6 +191,10 @@ class Table:
     def _unobserved_positions(self):
         return [j for j, column in enumerate(self.columns) if not column.observed]
 
+    def observed_targets(self):
+        """Whether each target's column was observed in fit, in target order."""
+        return np.array([self.columns[j].observed for j in self.order], dtype=bool)
+
     def observe_all(self):
         """Mark every column observed, until :meth:`set_statistics` decides
         again (while the chunks of a stream after the first are read)."""
@@ -359,8 +363,9 @@ class Table:
         """``(N, n_columns)`` float64 codes in the columns' order, NaN missing.
 
         A value of probability 0 under its column's likelihood (a label not
-        seen in fit; a negative count; in a positive column, a value at or
-        below ``-offset``) raises a ``ValueError``; with ``outside="missing"`` it is coded as
+        seen in fit; a number outside [0, 1] in a binary column; a negative
+        or fractional count; in a positive column, a value at or below
+        ``-offset``) raises a ``ValueError``; with ``outside="missing"`` it is coded as
         missing instead, and ``(codes, where)`` is returned, ``where`` the
         boolean mask of those entries, or None when there is none;
         ``outside="keep"`` codes it as it is. A column with no observed value
