@@ -48,10 +48,9 @@ def to_dtype(values, column):
         values = (values >= 0.5).astype(float)
     if column.is_count:
         values = np.round(values).clip(min=0)
-    if dtype == object and (column.is_count or column.whole):  # whole numbers
-        low, high = integer_range(np.dtype(np.int64))
-        values = np.round(values).clip(low, high).astype(np.int64)
-        return pd.Series(values).astype(object)
+    if dtype == object and (column.is_count or column.whole):
+        # Python integers, as the column held: of any size, as ``round`` gives them
+        return pd.Series([int(v) for v in np.round(values)], dtype=object)
     if pd.api.types.is_bool_dtype(dtype):
         return pd.Series(values >= 0.5).astype(dtype)
     numpy_dtype = getattr(dtype, "numpy_dtype", dtype)

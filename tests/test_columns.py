@@ -406,6 +406,11 @@ def test_integers_of_an_object_column_typed_real_come_back_whole():
         del column["whole"]
     assert not any(c.whole for c in Table.from_state(old).columns)
     assert Table.from_state(table.to_state()).decode(targets)["n"].tolist() == out["n"].tolist()
+    # beyond int64 too, as Python's integers hold them
+    big = pd.DataFrame({"n": pd.Series([3 * 10**19, 5 * 10**19, 9 * 10**19], dtype=object)})
+    decoded = Table.fit(big).decode(np.array([[-1.0], [0.0], [1.0]]))["n"].tolist()
+    assert all(type(v) is int for v in decoded) and decoded[0] < decoded[1] < decoded[2]
+    assert abs(decoded[1] - 17 * 10**19 // 3) < 2**14  # the mean, to float64's precision
 
 
 # ------------------------------------------------------------ grids, floors
