@@ -2,6 +2,7 @@
 
 import inspect
 import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -614,6 +615,22 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             return names
         indicator_names = self.indicator_.get_feature_names_out(input_features)
         return np.concatenate([names, indicator_names])
+
+    def __getstate__(self):
+        # pd.NA as NaN, which it means, and a flag: a saved file (skvae.save)
+        # holds plain values only
+        state = super().__getstate__()
+        if not isinstance(self.missing_values, Real) and is_nan(self.missing_values):
+            state = dict(state, missing_values=np.nan, _missing_values_na=True)
+        return state
+
+    def __setstate__(self, state):
+        if state.get("_missing_values_na", False):
+            import pandas as pd
+
+            state = {k: v for k, v in state.items() if k != "_missing_values_na"}
+            state["missing_values"] = pd.NA
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

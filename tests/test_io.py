@@ -95,6 +95,19 @@ def test_unfitted_estimator_round_trips():
     assert loaded.get_params() == VAETransformer(n_components=3, beta=2.0).get_params()
 
 
+def test_an_imputer_of_pandas_na_round_trips():
+    pd = pytest.importorskip("pandas")
+    imputer = AutoencoderImputer(VAETransformer(**SMALL), missing_values=pd.NA,
+                                 random_state=0)
+    loaded, _ = _round_trip(imputer)
+    assert loaded.missing_values is pd.NA
+    X = _data()
+    imputer.fit(X)
+    loaded, _ = _round_trip(imputer)
+    assert loaded.missing_values is pd.NA and imputer.missing_values is pd.NA
+    np.testing.assert_array_equal(loaded.transform(X), imputer.transform(X))
+
+
 def test_pipeline_round_trip():
     X = np.nan_to_num(_data())
     pipe = make_pipeline(StandardScaler(), VAETransformer(**SMALL)).fit(X)
