@@ -147,7 +147,7 @@ class Column:
         if self.kind is BINARY and not self.labelled:
             return (codes < 0) | (codes > 1)
         if self.is_count:
-            return (codes < 0) | (np.isfinite(codes) & (codes != np.round(codes)))
+            return (codes < 0) | fractional(codes)
         if self.has_labels or (self.is_bounded_below and (
                 self.kind.discrete or self.has_point_mass)):
             return codes < 0
@@ -401,6 +401,13 @@ def _class_codes(values, column, check_support=True):
     return codes
 
 
+def fractional(codes):
+    """Where finite ``codes`` are not whole numbers, beyond float64 rounding
+    (``0.1 * 3 * 10`` is a count of 3)."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(codes - np.round(codes)) > 1e-9 * np.maximum(1.0, np.abs(codes))
+
+
 def column_codes(values, column, check_support=True):
     """The scalar code of each entry: number, count or class index; NaN if missing.
 
@@ -410,7 +417,7 @@ def column_codes(values, column, check_support=True):
     if column.has_labels:
         return _class_codes(values, column, check_support)
     codes = as_numbers(values, column.name)
-    if check_support and column.kind is BINARY and ((codes < 0) | (codes > 1)).any():
+    if check_support and column.kind is BINARY and column.outside_support(codes).any():
         raise ValueError(
             f"Column {column.name!r} is binary and needs data in [0, 1], got values "
             f"from {np.nanmin(codes):g} to {np.nanmax(codes):g}. Scale it to [0, 1] "
@@ -422,10 +429,10 @@ def column_codes(values, column, check_support=True):
     if checked and column.outside_support(codes).any():
         lowest = np.nanmin(codes)
         if column.is_count and lowest >= 0:
-            fraction = codes[np.isfinite(codes) & (codes != np.round(codes))][0]
             raise ValueError(
-                f"Column {column.name!r} is {column.type} and holds {fraction:g}, "
-                "which is not a whole number. Declare it real in column_types."
+                f"Column {column.name!r} is {column.type} and holds "
+                f"{float(codes[fractional(codes)][0])!r}, which is not a whole "
+                "number. Declare it real in column_types."
             )
         if column.kind.discrete or column.has_point_mass:
             raise ValueError(

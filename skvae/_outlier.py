@@ -50,9 +50,13 @@ def _auto_offset(calibration_scores, level):
     ``k = floor(level * (n + 1))``, ``p(x) <= level`` exactly when
     ``score(x) < c_k``; when ``k = 0`` no p-value is that small (``-inf``).
     """
-    n_cal = calibration_scores.shape[0]
-    k = math.floor(round(level * (n_cal + 1), 9))
+    k = _auto_rank(calibration_scores.shape[0], level)
     return calibration_scores[k - 1] if k >= 1 else -np.inf
+
+
+def _auto_rank(n_cal, level):
+    """``k = floor(level * (n_cal + 1))``: the calibration rank of :func:`_auto_offset`."""
+    return math.floor(round(level * (n_cal + 1), 9))
 
 
 def _models_heavy_tails_as_gaussian(estimator):
@@ -232,8 +236,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     likelihoods: an :class:`AutoencoderTransformer`'s columns stay as given.
     That density is defined above ``-m``: a new value a little below the
     training minimum (0 or more) is scored by it, not called impossible. A
-    value at or below ``-m`` in a positive column, a negative count, or a
-    label not seen in fit, has probability 0 under the model: such a row
+    value at or below ``-m`` in a positive column, a negative or fractional
+    count, a number outside [0, 1] in a binary column, or a label not seen
+    in fit, has probability 0 under the model: such a row
     scores ``-inf`` and, in
     :meth:`feature_contributions`, that entry is ``inf`` and the row's other
     entries are explained as if it were missing.
@@ -446,7 +451,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """Why no row can be flagged: too few calibration rows, or too many
         of them at probability 0 under the model."""
         impossible = int(np.isneginf(self.calibration_scores_).sum())
-        if math.floor(round(AUTO_LEVEL * (n_cal + 1), 9)) >= 1 and impossible:
+        if _auto_rank(n_cal, AUTO_LEVEL) >= 1 and impossible:
             return (
                 f"{impossible} of the {n_cal} calibration rows have probability 0 "
                 "under the model (values it cannot hold, such as labels or "
@@ -544,7 +549,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             the reconstruction error (:class:`AutoencoderTransformer`) or
             ``log p(x)`` (:class:`VAETransformer`). ``-inf`` for a row with a
             value the model gives probability 0: a label not seen in fit, a
-            negative count, or a value at or below ``-m`` in a column
+            number outside [0, 1] in a binary column, a negative or
+            fractional count, or a value at or below ``-m`` in a column
             modelled as positive (see Notes).
         """
         check_is_fitted(self)
@@ -645,8 +651,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         model's part only).
 
         A value the model gives probability 0 (a label not seen in fit, a
-        negative count, a value at or below ``-m`` in a column modelled as
-        positive; see Notes)
+        number outside [0, 1] in a binary column, a negative or fractional
+        count, a value at or below ``-m`` in a column modelled as positive;
+        see Notes)
         contributes ``inf``; the row's other entries are then explained as
         if it were missing.
 
