@@ -442,9 +442,9 @@ class BaseAutoencoder(
             try:
                 codes = self._validate_X(chunk, reset=first is None,
                                          min_samples=2 if first is None else 1)
+                moments = self._table.moments(codes, moments)
             except ValueError as error:
                 raise ValueError(f"Chunk {index} of X: {error}") from error
-            moments = self._table.moments(codes, moments)
             if first is None:  # the statistics of every chunk decide what is observed
                 first = codes
                 self._table.observe_all()

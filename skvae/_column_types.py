@@ -321,14 +321,6 @@ def make_column(values, name, declared, default, frame):
                 f"Column {name!r} is {declared} and cannot hold negative values, got "
                 f"{np.nanmin(codes):g}. Declare it real in column_types."
             )
-    if kind.discrete and kind.log_coded:  # count, spiked-count
-        codes = as_numbers(values, name)
-        if (codes > MAX_COUNT).any():
-            raise ValueError(
-                f"Column {name!r} is {declared}, but holds {np.nanmax(codes):g}: "
-                f"counts above {MAX_COUNT:g} lose their probability to rounding. "
-                "Declare it real in column_types."
-            )
     if kind.point_mass:
         codes = as_numbers(values, name)
         observed = codes[~np.isnan(codes)]
@@ -399,6 +391,18 @@ def _class_codes(values, column, check_support=True):
             "Refit with data that includes it, or set it to missing."
         )
     return codes
+
+
+def check_counts(codes, column):
+    """Raise if a count column's training codes exceed ``MAX_COUNT``."""
+    with np.errstate(invalid="ignore"):
+        too_large = codes > MAX_COUNT
+    if too_large.any():
+        raise ValueError(
+            f"Column {column.name!r} is {column.type}, but holds "
+            f"{np.max(codes[too_large]):g}: counts above {MAX_COUNT:g} lose their "
+            "probability to rounding. Declare it real in column_types."
+        )
 
 
 def fractional(codes):

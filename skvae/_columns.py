@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from ._column_types import Column, column_codes, grid_step, make_column
+from ._column_types import Column, check_counts, column_codes, grid_step, make_column
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
 from ._fills import value_kind
 from ._frames import is_frame
@@ -145,8 +145,13 @@ class Table:
 
         ``codes`` are those of :meth:`codes`; ``moments`` a :class:`Moments`
         to update, or None for new ones. Chunk by chunk, this gives the
-        statistics of data read in parts.
+        statistics of data read in parts. What the model trains on passes
+        here (``fit``, ``partial_fit``'s chunks, ``fit_chunks``' pass): a
+        count above ``MAX_COUNT`` raises (:func:`check_counts`).
         """
+        for j, column in enumerate(self.columns):
+            if column.is_count:
+                check_counts(codes[:, j], column)
         if moments is None:
             moments = Moments(RunningMoments(len(self.columns)), np.zeros(len(self.columns)))
         moments.scalars.update(self.scalars(codes))

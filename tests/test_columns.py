@@ -528,6 +528,12 @@ def test_integers_too_large_for_a_count_are_real_and_cannot_be_declared_count():
     assert Table.fit(X).types["ts"] == "real"
     with pytest.raises(ValueError, match="'ts' is count, but holds 1.7.*e\\+18.*real"):
         Table.fit(X, {"ts": "count"})
+    # a later chunk of training data too (partial_fit, fit_chunks), not new rows
+    table = Table.fit(pd.DataFrame({"n": pd.array([0, 3, 1, 7, 2], dtype="Int64")}))
+    chunk = pd.DataFrame({"n": pd.array([2, 10**15], dtype="Int64")})
+    with pytest.raises(ValueError, match="'n' is count, but holds 1e\\+15"):
+        table.widen(table.codes(chunk))
+    assert table.codes(chunk)[1, 0] == 10**15
 
 
 @pytest.mark.parametrize(
