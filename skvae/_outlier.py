@@ -374,7 +374,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                     "while a minimum of 3 is required by AutoencoderOutlierDetector."
                 )
             return X
-        return validate_data(
+        X = validate_data(
             self,
             X,
             reset=reset,
@@ -382,6 +382,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             ensure_all_finite="allow-nan",
             ensure_min_samples=3 if reset else 1,
         )
+        if coded and not reset and hasattr(self, "feature_names_in_"):
+            # the model was fitted on the DataFrame: the detector has just
+            # warned of the missing names, the model would warn again
+            import pandas as pd
+
+            X = pd.DataFrame(X, columns=self.feature_names_in_)
+        return X
 
     def _split(self, n_samples, rng):
         """Row indices to fit the model on and to calibrate it with."""

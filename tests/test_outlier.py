@@ -489,6 +489,19 @@ def test_a_fractional_count_is_most_abnormal_and_refused_where_data_is_coded():
         VAETransformer(column_types={"n": "count"}, **SMALL).fit(new)
 
 
+@pytest.mark.parametrize("method", ["predict", "score_pvalues", "feature_contributions"])
+def test_an_array_after_a_dataframe_warns_once(method):
+    frame = pd.DataFrame(_normal(200), columns=list("abcde"))
+    detector = _fit(AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0), frame)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = getattr(detector, method)(frame.to_numpy()[:4])
+    names = [str(w.message) for w in caught if "valid feature names" in str(w.message)]
+    assert len(names) == 1 and "AutoencoderOutlierDetector" in names[0]
+    assert isinstance(out, np.ndarray)
+    np.testing.assert_array_equal(out, np.asarray(getattr(detector, method)(frame[:4])))
+
+
 def test_a_quantile_among_rows_of_no_probability_flags_them():
     # calibration rows far below 0 in the positive column score -inf; when the
     # contamination quantile falls among them, the offset is the lowest
