@@ -9,7 +9,7 @@ missing entries" on the outlier detection page). This screen asks whether
 the imputer's fills gain from the same: the MSE on the removed cells of
 ``AutoencoderImputer()`` (its default VAE) and of
 ``AutoencoderImputer(AutoencoderTransformer())``, as they are and with
-``complete`` run on rows filled that way (the missing inputs set to the
+``_complete_rows`` run on rows filled that way (the missing inputs set to the
 decoder's expectation at the code, ten times), on ``bench_speed.py``'s
 standardised training rows with a share of the cells removed completely at
 random, and the seconds of ``fit_transform``.
@@ -22,7 +22,7 @@ From the repository root::
 """
 
 import argparse
-import functools
+import contextlib
 import json
 import sys
 import time
@@ -36,13 +36,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from bench_impute import mcar_mask  # noqa: E402
 from bench_speed import split_numeric  # noqa: E402
-from sklearn.utils import check_random_state  # noqa: E402
 
-from skvae import AutoencoderImputer, AutoencoderTransformer  # noqa: E402
-from skvae._base import BaseAutoencoder  # noqa: E402
-from skvae._utils import SEED_MAX, make_generator  # noqa: E402
+from skvae import AutoencoderImputer, AutoencoderTransformer, VAETransformer  # noqa: E402
 
-AS_IS = BaseAutoencoder._completed
 ROUNDS = 10
 
 
@@ -56,15 +52,19 @@ def filled(model, x, mask):
     return out
 
 
-def completed_from_filled(self, codes, random_state, draw):
-    """``BaseAutoencoder._completed`` with ``complete`` run on filled rows."""
-    generator = None
-    if draw:
-        seed = check_random_state(random_state).randint(SEED_MAX)
-        generator = make_generator(seed, self._device)
-    complete = functools.partial(self._complete_rows, generator=generator)
-    fill = lambda x, mask: complete(filled(self, x, mask), mask)  # noqa: E731
-    return self._map_rows(fill, codes, self._score_chunk(self._table.width))
+@contextlib.contextmanager
+def completing_filled_rows(model_class):
+    """``model_class._complete_rows`` run on :func:`filled` rows, within."""
+    as_is = model_class._complete_rows
+
+    def complete_rows(self, x, mask, generator):
+        return as_is(self, filled(self, x, mask), mask, generator)
+
+    model_class._complete_rows = complete_rows
+    try:
+        yield
+    finally:
+        model_class._complete_rows = as_is
 
 
 def main(argv=None):
@@ -79,17 +79,16 @@ def main(argv=None):
             X, _, _ = split_numeric(name, seed)
             mask = mcar_mask(X.shape, args.rate, seed)
             X_missing = np.where(mask, np.nan, X)
-            for model in ("vae", "ae"):
-                for variant, completed in (("as is", AS_IS), ("filled", completed_from_filled)):
+            for model, model_class in (("vae", VAETransformer), ("ae", AutoencoderTransformer)):
+                for variant in ("as is", "filled"):
                     estimator = AutoencoderTransformer(random_state=seed) if model == "ae" else None
                     imputer = AutoencoderImputer(estimator, random_state=seed)
-                    BaseAutoencoder._completed = completed
-                    try:
+                    patch = (completing_filled_rows(model_class) if variant == "filled"
+                             else contextlib.nullcontext())
+                    with patch:
                         start = time.perf_counter()
                         out = imputer.fit_transform(X_missing)
                         seconds = time.perf_counter() - start
-                    finally:
-                        BaseAutoencoder._completed = AS_IS
                     mse = float(np.mean((out[mask] - X[mask]) ** 2))
                     print(json.dumps(dict(table=name, seed=seed, model=model, variant=variant,
                                           mse=round(mse, 4), seconds=round(seconds, 2))),

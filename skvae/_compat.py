@@ -7,6 +7,7 @@ names from here; nothing here is re-exported further.
 """
 
 from sklearn.base import _fit_context
+from sklearn.utils._missing import is_pandas_na
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -24,4 +25,5 @@ __all__ = [
     "_check_feature_names_in",
     "_get_output_config",
     "_fit_context",
+    "is_pandas_na",
 ]

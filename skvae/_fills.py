@@ -15,14 +15,14 @@ from numbers import Real
 
 import numpy as np
 
+from ._compat import is_pandas_na
 from ._dtypes import integer_range, is_label_dtype, is_number_dtype
 from ._frames import is_frame
 
 
 def is_nan(value):
     """Whether ``value`` is NaN, or pandas' NA, which marks what NaN marks."""
-    return (isinstance(value, Real) and math.isnan(value)) or (
-        type(value).__name__ == "NAType" and type(value).__module__.startswith("pandas"))
+    return (isinstance(value, Real) and math.isnan(value)) or is_pandas_na(value)
 
 
 # A feature with no observed value in fit, kept by ``keep_empty_features``, is

@@ -2,7 +2,6 @@
 
 import inspect
 import warnings
-from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -16,6 +15,7 @@ from ._compat import (
     _check_feature_names_in,
     _fit_context,
     _get_output_config,
+    is_pandas_na,
 )
 from ._dask import float_dtype, in_dask_block, lazy, lazy_past_set_output
 from ._dtypes import is_label_dtype
@@ -620,7 +620,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         # pd.NA as NaN, which it means, and a flag: a saved file (skvae.save)
         # holds plain values only
         state = super().__getstate__()
-        if not isinstance(self.missing_values, Real) and is_nan(self.missing_values):
+        if is_pandas_na(self.missing_values):
             state = dict(state, missing_values=np.nan, _missing_values_na=True)
         return state
 

@@ -518,10 +518,15 @@ class VAETransformer(BaseAutoencoder):
         return _observed_sum(log_prob, mask) + beta * log_ratio, params, log_prob
 
     def _score_rows(self, x, mask):
-        log_w, _, _ = self._importance_sample(
+        log_w, _, _ = self._scoring_samples(x, mask)
+        return log_mean_exp(log_w, dim=0)
+
+    def _scoring_samples(self, x, mask):
+        """:meth:`_importance_sample` over the fixed noise, from the
+        :meth:`_filled` rows: what scores and attributions are estimated with."""
+        return self._importance_sample(
             self._filled(x, mask), mask, self._importance_noise(x.device)
         )
-        return log_mean_exp(log_w, dim=0)
 
     def _filled(self, x, mask):
         """Encoded rows whose missing inputs hold the model's expectation of
@@ -541,7 +546,8 @@ class VAETransformer(BaseAutoencoder):
         """
         if mask is None or not self._table.shared:
             return x
-        missing = (mask == 0) & self._observed_targets(x.device)
+        observed = torch.as_tensor(self._table.observed_targets(), device=x.device)
+        missing = (mask == 0) & observed
         rows = missing.any(-1)
         if not rows.any():
             return x
@@ -554,10 +560,6 @@ class VAETransformer(BaseAutoencoder):
         out[rows] = filled
         return out
 
-    def _observed_targets(self, device):
-        """Whether each target's column was observed in fit, a bool tensor."""
-        return torch.as_tensor(self._table.observed_targets(), device=device)
-
     def _score_samples(self, codes):
         # the density of the coded targets, times the Jacobian of the coding
         return super()._score_samples(codes) + self._table.log_jacobian(codes)
@@ -565,15 +567,13 @@ class VAETransformer(BaseAutoencoder):
     def _feature_scores(self, x, mask):
         """Posterior expectation of ``-log p(x_j | z)`` for each target.
 
-        Estimated with the importance samples of ``_score_rows`` (drawn from
-        the :meth:`_filled` rows) and their
+        Estimated with the importance samples of ``_score_rows``
+        (:meth:`_scoring_samples`) and their
         self-normalised weights, in nats, on the coded targets (no
         Jacobian). A row's terms sum to the reconstruction part of
         ``-log p(x) = E_p(z|x)[-log p(x | z)] + KL(p(z | x) || p(z))``.
         """
-        log_w, _, log_prob = self._importance_sample(
-            self._filled(x, mask), mask, self._importance_noise(x.device)
-        )
+        log_w, _, log_prob = self._scoring_samples(x, mask)
         weights = torch.softmax(log_w, dim=0).unsqueeze(-1)
         terms = -(weights * log_prob).sum(0)
         return terms if mask is None else terms * mask
