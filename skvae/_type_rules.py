@@ -3,8 +3,10 @@
 :func:`infer_type` gives a DataFrame column its type from its dtype first and
 its values second; :func:`point_mass_type` says which numeric columns give
 one value a probability of its own, :func:`has_count_spike` which count
-columns; :func:`heavy_tailed_types` reads which float columns to model as
-positive (the outlier detector's rule). :func:`check_objects` and
+columns, :func:`is_heavy_tailed` which float columns have a long right tail
+(modelled on a log scale); :func:`heavy_tailed_types` declares those of an
+array, or of a DataFrame whatever their point mass, positive (the outlier
+detector's rule). :func:`check_objects` and
 :func:`unmodelled` refuse, naming the column, what no type can hold (dates,
 durations, lists). :mod:`._column_types` turns a column and its type into
 the record of how the table codes it.
@@ -38,6 +40,9 @@ COUNT_DISPERSION_Z = 3.0
 # other values, gives that value a point mass (benchmarks/pages/mixed-types.md,
 # "A point mass, built").
 POINT_MASS_SHARE = 0.2
+# A heavy-tailed float column (is_heavy_tailed) gives 0 a point mass from
+# this share, where it stands out (float_type).
+ZERO_IN_TAIL_SHARE = 0.01
 # A count column's most frequent value is a spike (spiked-count) when it holds
 # at least this many times the share that a negative binomial of the column's
 # mean and variance gives it (and COUNT_DISPERSION_Z standard errors more),
@@ -61,11 +66,12 @@ def infer_type(values):
       for a count, and a point mass for a real one, where
       :func:`point_mass_type` finds a value that holds at least
       ``POINT_MASS_SHARE`` of them (hours worked, mostly 40);
-    - floats: by :func:`point_mass_type`, ``"spiked"`` or
-      ``"zero-inflated"`` when one value holds at least ``POINT_MASS_SHARE``
-      of them, else ``"real"`` (integers with holes stored as floats too:
-      give them a nullable integer dtype, ``"Int64"``, or declare their
-      type);
+    - floats: by :func:`float_type`, ``"spiked"`` or ``"zero-inflated"``
+      when one value holds at least ``POINT_MASS_SHARE`` of them,
+      ``"positive"`` (or ``"zero-inflated"`` where 0 stands out) for a long
+      right tail of non-negative values, else ``"real"`` (integers with
+      holes stored as floats too: give them a nullable integer dtype,
+      ``"Int64"``, or declare their type);
     - labels (``object`` or ``string``): ``"binary"`` if there are two,
       else ``"categorical"``. Strings are labels even when they spell
       numbers (``"1.5"``): their values come back as the same strings. An
@@ -87,7 +93,7 @@ def infer_type(values):
     if pd.api.types.is_integer_dtype(dtype):
         return _integer_type(observed.to_numpy(dtype=np.float64))
     if pd.api.types.is_float_dtype(dtype):
-        return point_mass_type(observed.to_numpy(dtype=np.float64)) or "real"
+        return float_type(observed.to_numpy(dtype=np.float64))
     if dtype.kind in "mMc" or isinstance(
         dtype, (pd.PeriodDtype, pd.IntervalDtype, pd.DatetimeTZDtype)
     ):
@@ -101,7 +107,7 @@ def infer_type(values):
             numbers = numbers.to_numpy(np.float64)
             if (numbers == np.round(numbers)).all():
                 return _integer_type(numbers)
-            return point_mass_type(numbers) or "real"
+            return float_type(numbers)
         n_labels = observed.nunique()
         if n_labels > MAX_LABELS and n_labels > len(observed) / 2:
             numbers = pd.to_numeric(observed, errors="coerce").notna().all()
@@ -185,6 +191,36 @@ def point_mass_type(values):
     without bound as its scale shrinks, cannot describe either. A count
     column with such a value is ``"spiked-count"`` (:func:`infer_type`).
     """
+    top = _standing_out(values, POINT_MASS_SHARE)
+    if top is None:
+        return None
+    return ZERO_INFLATED.name if top == 0 and values.min() == 0 else SPIKED.name
+
+
+def float_type(values):
+    """The type of a float column from its observed values.
+
+    A point mass by :func:`point_mass_type`; else, for a heavy-tailed
+    column (:func:`is_heavy_tailed`), ``"zero-inflated"`` when 0 is its
+    most frequent value, held at least twice as often as any other, and
+    ``"positive"`` otherwise (0 then holds at least ``ZERO_IN_TAIL_SHARE``
+    of the values, 1%); else ``"real"``. On a log scale an exact 0 is
+    a value of its own (the end of a positive column's range, where its
+    draws pile up; minus infinity for a logarithm), so a long-tailed amount
+    gets its atom at 0 from a smaller share than a fifth
+    (benchmarks/pages/mixed-types.md, "Heavy-tailed columns typed by the
+    rules").
+    """
+    kind = point_mass_type(values)
+    if kind is not None or not is_heavy_tailed(values):
+        return kind or "real"
+    at_zero = _standing_out(values, ZERO_IN_TAIL_SHARE) == 0
+    return ZERO_INFLATED.name if at_zero else "positive"
+
+
+def _standing_out(values, share):
+    """The most frequent value, if it holds at least ``share`` of the values and
+    twice as many as any other, beside at least two other values; else None."""
     if values.size < 3:
         return None
     distinct, counts = np.unique(values, return_counts=True)
@@ -192,11 +228,9 @@ def point_mass_type(values):
         return None
     top = int(np.argmax(counts))
     second = np.partition(counts, -2)[-2]
-    if counts[top] < max(POINT_MASS_SHARE * values.size, 2 * second):
+    if counts[top] < max(share * values.size, 2 * second):
         return None
-    if distinct[top] == 0 and distinct[0] == 0:
-        return ZERO_INFLATED.name
-    return SPIKED.name
+    return distinct[top]
 
 
 def atom_of(values):

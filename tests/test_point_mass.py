@@ -11,7 +11,7 @@ from skvae import (
     VAETransformer,
 )
 from skvae._columns import Table
-from skvae._type_rules import heavy_tailed_types, point_mass_type
+from skvae._type_rules import heavy_tailed_types, infer_type, point_mass_type
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -47,6 +47,54 @@ def amounts_frame(n=400, seed=0):
 )
 def test_a_value_that_holds_a_fifth_of_a_column_gets_a_point_mass(values, expected):
     assert point_mass_type(values) == expected
+
+
+def _tail(n=1000, seed=0):
+    return np.random.RandomState(seed).lognormal(sigma=1.5, size=n)  # skewness 30
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (_tail(), "positive"),
+        (np.r_[np.zeros(100), _tail(900)], "zero-inflated"),  # 0 stands out in 10%
+        (np.r_[np.zeros(300), _tail(700)], "zero-inflated"),  # the point-mass rule
+        (np.r_[np.ones(100), _tail(900)], "positive"),  # 1 is not 0
+        (np.r_[0.0, 0.0, _tail(998)], "positive"),  # 0 in under 1%
+        (np.r_[np.zeros(10), np.ones(5), _tail(985)], "zero-inflated"),  # in 1%
+        (np.r_[np.zeros(19), np.ones(10), _tail(971)], "positive"),  # not twice 1
+        (np.r_[np.zeros(100), np.random.RandomState(0).exponential(size=900)], "real"),
+        (np.r_[_tail(), -1.0], "real"),  # a negative value
+        (np.r_[np.full(300, -1.0), _tail(700)], "spiked"),  # a placeholder
+    ],
+)
+def test_a_long_right_tail_is_modelled_on_a_log_scale(values, expected):
+    from skvae._type_rules import float_type
+
+    assert float_type(values) == expected
+    assert infer_type(pd.Series(values)) == expected
+    assert infer_type(pd.Series(values, dtype=object)) == expected
+
+
+def test_a_heavy_tailed_column_of_a_frame_is_positive_for_every_estimator():
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=300)  # the amount's sample skewness is 10.7
+    X = pd.DataFrame({"amount": 100.0 * rng.pareto(1.5, 300), "x": z})
+    for model in (VAETransformer(**SMALL), AutoencoderTransformer(**SMALL)):
+        assert model.fit(X).column_types_ == {"amount": "positive", "x": "real"}
+        assert set(model.fit(X.to_numpy()).column_types_.values()) == {"real"}
+    imputer = AutoencoderImputer(VAETransformer(**SMALL), random_state=0).fit(X)
+    assert imputer.estimator_.column_types_["amount"] == "positive"
+    # new values need only lie above minus the offset, the column's mean
+    model = VAETransformer(**SMALL).fit(X)
+    offset = X["amount"].mean()
+    new = pd.DataFrame({"amount": [-0.5 * offset, -offset], "x": [0.0, 0.0]})
+    scores = model.score_samples(new)
+    assert np.isfinite(scores[0]) and scores[1] == -np.inf
+    with pytest.raises(ValueError, match="Column 'amount' is positive, .*Declare it real"):
+        model.transform(new)
+    declared = VAETransformer(**SMALL, column_types={"amount": "real"}).fit(X)
+    assert np.isfinite(declared.score_samples(new)).all()
 
 
 def test_float_columns_of_frames_get_their_point_masses_and_arrays_as_declared():
