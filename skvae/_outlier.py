@@ -134,7 +134,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         the heavy-tailed columns as ``"positive"``: the float columns whose
         training values are non-negative, take more than two values, are
         less than half at their minimum and have a sample skewness above 5
-        (see Notes).
+        (see Notes). That is the rule of every estimator for a DataFrame's
+        float columns; the detector applies it to arrays too, and prefers
+        it to a point mass at 0.
 
     contamination : "auto" or float, default="auto"
         The threshold on the scores that :meth:`predict` and
