@@ -269,7 +269,7 @@ def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK, dtype=np.float32):
             args = get_chunk(start, start + chunk)
             n = min(chunk, n_rows - start)
             if n < MIN_INFERENCE_ROWS:
-                args = [_pad_ones(a, MIN_INFERENCE_ROWS) for a in args]
+                args = [_pad_rows(a, MIN_INFERENCE_ROWS) for a in args]
             result = fn(*args)[:n].cpu().numpy()
             if out is None:
                 out = np.empty((n_rows, *result.shape[1:]), dtype=dtype)
@@ -277,11 +277,15 @@ def map_chunks(fn, n_rows, get_chunk, chunk=INFERENCE_CHUNK, dtype=np.float32):
     return out
 
 
-def _pad_ones(tensor, n_rows):
-    """``tensor`` with rows of ones appended up to ``n_rows`` (None stays None)."""
+def _pad_rows(tensor, n_rows):
+    """``tensor`` with copies of its last row appended up to ``n_rows`` (None stays None).
+
+    A copy of a row the caller gave is valid input wherever that row is: a
+    class index within its column's classes, a count, a mask.
+    """
     if tensor is None or tensor.shape[0] >= n_rows:
         return tensor
-    padding = tensor.new_ones((n_rows - tensor.shape[0], *tensor.shape[1:]))
+    padding = tensor[-1:].expand(n_rows - tensor.shape[0], *tensor.shape[1:])
     return torch.cat([tensor, padding])
 
 

@@ -283,3 +283,26 @@ def test_an_arrays_column_declared_labels_by_position(Model, kind):
     coded = [column[0] for column in detector._neighbours["coding"]]
     assert coded == ["number", "labels" if kind == "categorical" else "levels", "number"]
     assert np.isfinite(detector.score_samples(X[:5])).all()
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "category"])
+def test_a_column_of_one_label_is_scored_sampled_and_imputed(dtype):
+    # a small batch is padded to a fixed size for inference: the padding
+    # must hold classes the column has (it held class 1 of a column of one)
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"income": rng.normal(40, 8, 60), "visits": rng.poisson(3, 60),
+                      "country": pd.Series(["US"] * 60, dtype=dtype)})
+    vae = VAETransformer(**SMALL).fit(X)
+    assert vae.column_types_["country"] == "categorical"
+    assert np.isfinite(vae.score_samples(X.iloc[:3])).all()
+    drawn = vae.sample(3, random_state=0, given={"income": 40.0})
+    assert (drawn["country"] == "US").all() and (drawn["income"] == 40.0).all()
+    holes = X.copy()
+    holes.loc[::7, "income"] = np.nan
+    holes.loc[::5, "country"] = None
+    imputer = AutoencoderImputer(VAETransformer(**SMALL), sample_posterior=True,
+                                 random_state=0)
+    filled = imputer.fit_transform(holes)
+    assert (filled["country"] == "US").all() and not filled.isna().any().any()
+    detector = AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0)
+    assert detector.fit(X.iloc[:4]).predict(X.iloc[:2]).shape == (2,)
