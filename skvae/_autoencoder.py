@@ -117,9 +117,10 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     warm_start : bool, default=False
         When True, ``fit`` continues training the previous network instead
-        of starting anew. Changing ``n_components``, ``hidden_layer_sizes``
-        or ``activation`` in between raises a ``ValueError``: a trained
-        network cannot be reshaped.
+        of starting anew. Changing ``n_components``, ``hidden_layer_sizes``,
+        ``activation`` or ``column_types`` in between (or before
+        ``partial_fit``) raises a ``ValueError``: a trained network cannot be
+        reshaped, nor its columns recoded.
 
     random_state : int, RandomState instance or None, default=None
         Controls weight initialisation, shuffling, the validation split and

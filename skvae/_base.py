@@ -454,11 +454,13 @@ class BaseAutoencoder(
         self._initialize(first)
 
     def _architecture(self):
-        """The parameters that shape the network, checked by warm starts."""
+        """The parameters that shape the network and its likelihood, checked by
+        warm starts (a model saved before one was checked is not checked on it)."""
         return {
             "n_components": self.n_components,
             "hidden_layer_sizes": _fitting.hidden_layer_sizes(self.hidden_layer_sizes),
             "activation": self.activation,
+            "column_types": self.column_types,
         }
 
     def _check_architecture(self):

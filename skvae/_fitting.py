@@ -105,9 +105,9 @@ def hidden_layer_sizes(sizes):
 def check_architecture(built_for, architecture):
     """Raise if the parameters that shape the network changed since it was built."""
     changed = {
-        name: (old, new)
-        for (name, old), new in zip(built_for.items(), architecture.values())
-        if old != new
+        name: (old, architecture[name])
+        for name, old in built_for.items()
+        if name in architecture and old != architecture[name]
     }
     if changed:
         listed = ", ".join(f"{n} from {o!r} to {v!r}" for n, (o, v) in changed.items())

@@ -415,6 +415,8 @@ def test_interrupted_fit_keeps_a_usable_model(Model, monkeypatch):
         (AutoencoderTransformer, "hidden_layer_sizes", (8,)),
         (VAETransformer, "activation", "tanh"),
         (VAETransformer, "likelihood", "bernoulli"),
+        (AutoencoderTransformer, "column_types", {0: "positive"}),
+        (VAETransformer, "column_types", {0: "positive"}),
     ],
 )
 @pytest.mark.parametrize("how", ["fit", "partial_fit"])
@@ -426,6 +428,15 @@ def test_changed_architecture_cannot_continue(Model, param, value, how):
         getattr(model, how)(X)
     model.set_params(warm_start=False).fit(X)  # a new network is fine
     assert model.transform(X).shape[1] == model.n_components
+
+
+def test_a_model_built_before_column_types_were_checked_continues():
+    X = np.clip(_data(), 0, 1)
+    model = VAETransformer(warm_start=True, **SMALL).fit(X)
+    del model._built_for["column_types"]  # as a model saved by an earlier version
+    model.fit(X)  # the other parameters are compared by name
+    with pytest.raises(ValueError, match="Cannot continue training: likelihood from"):
+        model.set_params(likelihood="bernoulli").fit(X)
 
 
 # ---------------------------------------------------------- parameters, ranges
