@@ -53,6 +53,7 @@ from ._utils import (
     SEED_MAX,
     check_rows_observed,
     make_generator,
+    refuse_strings,
     resolve_device,
     to_tensor,
 )
@@ -277,6 +278,7 @@ class BaseAutoencoder(
             if reset:
                 self._table = Table.fit(X, self.column_types, self._default_type())
         else:
+            refuse_strings(X)
             X = validate_data(
                 self,
                 X,
@@ -858,7 +860,7 @@ class BaseAutoencoder(
                 "values: its codes have no posterior to draw from. Use a "
                 "VAETransformer."
             )
-        X, values = given_rows(self._table, given, n_samples)
+        X, values = given_rows(self._table, given, n_samples, self._dtype)
         codes = self._validate_X(X, reset=False, check_rows=False)
         targets = self._completed(codes, rng, draw=True)
         return self._output(targets, self._dtype, given=values)

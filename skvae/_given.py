@@ -15,13 +15,14 @@ import numpy as np
 from ._dtypes import integer_range
 
 
-def given_rows(table, given, n_samples):
+def given_rows(table, given, n_samples, dtype=np.float64):
     """``n_samples`` rows holding ``given``, and the given values by position.
 
     Returns ``(X, values)``: ``X`` a DataFrame in the fitted columns' order
     (the table was fitted on one) or a float array, NaN where nothing is
     given; ``values`` maps a column's position to its ``n_samples`` given
-    values (an object array).
+    values (an object array). ``dtype`` is the float dtype of an array
+    model's output, which must hold the given numbers.
     """
     import pandas as pd
 
@@ -31,6 +32,11 @@ def given_rows(table, given, n_samples):
             "given must be a non-empty dict mapping columns (names for a "
             "DataFrame, positions for an array) to the values every generated "
             f"row keeps, got {given!r}."
+        )
+    if not table.frame and any(isinstance(name, (bool, np.bool_)) for name in given):
+        raise ValueError(
+            "given's keys are column positions (integers) for a model fitted on "
+            f"an array, got {[n for n in given if isinstance(n, (bool, np.bool_))]}."
         )
     unknown = [name for name in given if name not in names]
     if unknown:
@@ -75,18 +81,29 @@ def given_rows(table, given, n_samples):
         )
         return X, values
     X = np.full((n_samples, len(names)), np.nan)
+    largest = float(np.finfo(dtype).max)
     for j, column in values.items():
+        strings = [v for v in column if isinstance(v, (str, bytes))]
         try:
+            if strings:
+                raise ValueError
             X[:, j] = column.astype(np.float64)
         except (TypeError, ValueError):
+            shown = strings[0] if strings else column[0]
             raise ValueError(
                 f"given[{j}] must hold numbers for a model fitted on an array, "
-                f"got {column[0]!r}."
+                f"got {shown!r}."
             ) from None
         if not np.isfinite(X[:, j]).all():
             raise ValueError(
                 f"given[{j}] holds {X[~np.isfinite(X[:, j]), j][0]}: give finite "
                 "numbers."
+            )
+        if (np.abs(X[:, j]) > largest).any():
+            raise ValueError(
+                f"given[{j}] holds {X[np.abs(X[:, j]) > largest, j][0]:g}, which the "
+                f"model's output dtype {np.dtype(dtype)} cannot hold: it would come "
+                "back changed. Give a value of that dtype."
             )
     return X, values
 

@@ -29,7 +29,7 @@ from ._frames import (
     to_polars,
 )
 from ._kinds import ORDINAL
-from ._utils import SEED_MAX, clone_with_seed
+from ._utils import SEED_MAX, clone_with_seed, refuse_strings
 from ._vae import VAETransformer
 
 
@@ -363,6 +363,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
                 X = _marked_missing(X, self.missing_values)
             validate_data(self, X, reset=reset, skip_check_array=True)
             return X, X.isna().to_numpy()
+        refuse_strings(X)
         X = validate_data(
             self,
             X,

@@ -21,7 +21,7 @@ from ._neighbours import (
     nearest_neighbours,
 )
 from ._type_rules import heavy_tailed_types
-from ._utils import SEED_MAX, check_rows_observed, clone_with_seed
+from ._utils import SEED_MAX, check_rows_observed, clone_with_seed, refuse_strings
 from ._vae import VAETransformer
 
 # With contamination="auto", a row is an outlier when its conformal p-value
@@ -376,6 +376,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                     "while a minimum of 3 is required by AutoencoderOutlierDetector."
                 )
             return X
+        refuse_strings(X)
         X = validate_data(
             self,
             X,

@@ -90,6 +90,35 @@ def check_rows_observed(X):
         )
 
 
+def refuse_strings(X):
+    """Raise a ValueError if X, an array or nested lists, holds strings or bytes.
+
+    NumPy would parse strings that spell numbers (``"1.5"``, ``"nan"``) as
+    those numbers; a DataFrame's strings are labels. Rather than read an
+    array's strings one way and a DataFrame's the other, they are refused.
+    DataFrames, sparse matrices and lazy arrays (their dtype alone is read)
+    are left to the validation that follows.
+    """
+    if is_frame(X) or not (hasattr(X, "dtype") or isinstance(X, (list, tuple))):
+        return
+    if not hasattr(X, "dtype"):
+        try:
+            X = np.asarray(X)
+        except (TypeError, ValueError):  # ragged: the validation says so
+            return
+    kind = getattr(X.dtype, "kind", None)
+    if kind == "O" and isinstance(X, np.ndarray):
+        strings = any(isinstance(v, (str, bytes)) for v in X.ravel())
+    else:
+        strings = kind in ("U", "S")
+    if strings:
+        raise ValueError(
+            "X holds strings, and an array's values must be numbers. Convert it "
+            "(X.astype(float)) if its strings spell numbers, or pass a pandas "
+            "DataFrame, whose columns of labels are modelled as categories."
+        )
+
+
 class RunningMoments:
     """Per-feature count, mean, variance and range of observed entries, chunk by chunk.
 

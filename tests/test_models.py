@@ -506,11 +506,25 @@ def test_sample_given_refuses_what_the_model_cannot_condition_on(given, match):
 
 @pytest.mark.parametrize("value, match", [
     ("three", r"given\[0\] must hold numbers"), (np.inf, r"given\[0\] holds inf: give finite"),
+    ("1.5", r"given\[0\] must hold numbers .* got '1.5'"),
+    (b"1.5", r"given\[0\] must hold numbers"),
 ])
 def test_sample_given_on_an_array_needs_finite_numbers(two_groups, value, match):
     _, vae = two_groups
     with pytest.raises(ValueError, match=match):
         vae.sample(2, given={0: value})
+
+
+def test_sample_given_on_an_array_takes_positions_and_values_its_dtype_holds():
+    X = _data(100).astype(np.float32)
+    vae = _fit(VAETransformer(max_iter=2, **FAST), X)
+    with pytest.raises(ValueError, match=r"keys are column positions .* got \[True\]"):
+        vae.sample(2, given={True: 1.0})
+    with pytest.raises(ValueError, match=r"given\[0\] holds 1e\+300, which the model's "
+                       "output dtype float32 cannot hold"):
+        vae.sample(2, given={0: 1e300})
+    drawn = vae.sample(2, given={0: 3e38}, random_state=0)
+    assert drawn.dtype == np.float32 and (drawn[:, 0] == np.float32(3e38)).all()
 
 
 def test_autoencoder_cannot_sample_given_values():

@@ -446,6 +446,26 @@ def test_hidden_layer_sizes_must_be_positive_integers(sizes):
         AutoencoderTransformer(**{**SMALL, "hidden_layer_sizes": sizes}).fit(_data())
 
 
+@pytest.mark.parametrize("strings", [
+    lambda X: X.astype(str), lambda X: X.astype(str).tolist(), lambda X: X.astype(bytes),
+    lambda X: np.where(np.arange(X.shape[1]) == 0, "nan", X.astype(object)),
+])
+def test_arrays_of_strings_are_refused_not_parsed(strings):
+    # a DataFrame's strings are labels; an array's are not read as numbers
+    X = _data()
+    match = "X holds strings, and an array's values must be numbers"
+    for estimator in (VAETransformer(**TINY), AutoencoderImputer(VAETransformer(**TINY)),
+                      AutoencoderOutlierDetector(VAETransformer(**TINY))):
+        with pytest.raises(ValueError, match=match):
+            estimator.fit(strings(X))
+        fitted = estimator.fit(X)
+        method = fitted.transform if hasattr(fitted, "transform") else fitted.score_samples
+        with pytest.raises(ValueError, match=match):
+            method(strings(X))
+    # numbers in an object array are numbers
+    assert VAETransformer(**TINY).fit(X.astype(object)).transform(X).shape[0] == len(X)
+
+
 def test_bernoulli_refuses_values_outside_the_unit_interval():
     X = (_data() > 0).astype(float)
     model = VAETransformer(likelihood="bernoulli", **SMALL).fit(X)
