@@ -1,6 +1,7 @@
 """AutoencoderTransformer: a deterministic autoencoder as a transformer."""
 
 import numpy as np
+import torch
 from sklearn.mixture import GaussianMixture
 
 from ._base import BaseAutoencoder
@@ -216,9 +217,11 @@ class AutoencoderTransformer(BaseAutoencoder):
     each row over its observed features, in units of each feature's
     training standard deviation (so every feature weighs the same).
     :meth:`sample` decodes draws from a 10-component Gaussian mixture fitted
-    to the codes of (at most 10,000 of) the training rows: ex-post density
-    estimation, Ghosh et al. (2020). The mixture is fitted on the first call
-    to :meth:`sample` and kept until the next fit.
+    to the codes of the training rows (a uniform sample of at most 10,000 of
+    them; after ``partial_fit``, of every chunk since the last ``fit``, or
+    since the model was loaded): ex-post density estimation, Ghosh et al.
+    (2020). The mixture is fitted on the first call to :meth:`sample` and
+    kept until the next fit.
 
     References
     ----------
@@ -357,39 +360,44 @@ class AutoencoderTransformer(BaseAutoencoder):
         likelihood = self.module_.likelihood
         return likelihood.point(likelihood.expectation(self._errors(x)[1]))
 
-    def _after_fit(self, data, mask):
-        """Keep (a subsample of) the training codes for the code density.
+    def _after_fit(self, data, mask, incremental):
+        """Keep a uniform sample of the training rows for the code density.
 
-        The mixture itself is fitted on the first call to :meth:`sample`, so
-        ``fit`` does not pay for it. A one-row ``partial_fit`` chunk keeps
-        the previous codes.
+        At most ``_DENSITY_MAX_ROWS`` rows: those of a fit, or a reservoir
+        sample (Vitter's algorithm R) of every ``partial_fit`` chunk since
+        the last fit, so that :meth:`sample` draws from all of them, not
+        from the last chunk. The rows are encoded, and the mixture fitted,
+        on the first call to :meth:`sample` after training.
         """
-        if data.shape[0] < 2:
-            return
-        rows = data
-        if data.shape[0] > _DENSITY_MAX_ROWS:
-            index = self._rng.choice(data.shape[0], _DENSITY_MAX_ROWS, replace=False)
-            rows = data[np.sort(index)]
-        self._codes = self._map(self._encode, rows, None).astype(np.float64)
+        kept = getattr(self, "_density_rows", None)
+        if not incremental or kept is None:
+            self._density_rows, self._rows_seen = data[:0], 0
+        self._density_rows = _reservoir(
+            self._density_rows, data, self._rows_seen, _DENSITY_MAX_ROWS, self._rng)
+        self._rows_seen += data.shape[0]
         self._density_seed = self._rng.randint(SEED_MAX)
         self._density = None
 
     def _plain_state(self, state):
-        """Save the code density, not the training codes it is fitted on."""
-        if getattr(self, "_codes", None) is not None:
+        """Save the code density, not the training rows it is fitted on (a
+        ``partial_fit`` after loading samples its rows anew)."""
+        if getattr(self, "_density_rows", None) is not None:
             state["_density"] = self._code_density()
-        state.pop("_codes", None)
+        state.pop("_density_rows", None)
+        state.pop("_rows_seen", None)
         return state
 
     def _code_density(self):
-        """The Gaussian mixture of the training codes, fitted once and cached."""
+        """The Gaussian mixture of the kept rows' codes, fitted once and cached."""
         if self._density is None:
+            rows = self._density_rows
+            codes = self._map(self._encode, rows, None).astype(np.float64)
             self._density = GaussianMixture(
-                n_components=min(_DENSITY_COMPONENTS, self._codes.shape[0]),
+                n_components=min(_DENSITY_COMPONENTS, codes.shape[0]),
                 reg_covar=1e-4,
                 init_params="k-means++",
                 random_state=self._density_seed,
-            ).fit(self._codes)
+            ).fit(codes)
         return self._density
 
     def _sample_targets(self, n_samples, rng):
@@ -399,3 +407,25 @@ class AutoencoderTransformer(BaseAutoencoder):
         chol = np.linalg.cholesky(mix.covariances_)
         z = mix.means_[component] + np.einsum("nij,nj->ni", chol[component], noise)
         return self._map(self._decode, z.astype(np.float32))
+
+
+def _reservoir(kept, rows, n_seen, size, rng):
+    """``kept``, a uniform sample of ``n_seen`` rows, updated with ``rows``.
+
+    Algorithm R (Vitter, 1985), a chunk at a time: the first ``size`` rows
+    are kept; row ``t`` (counted from 0) after them replaces a random kept
+    row with probability ``size / (t + 1)``.
+    """
+    free = max(0, size - kept.shape[0])
+    kept = torch.cat([kept, rows[:free]])
+    rest = rows[free:]
+    if not rest.shape[0]:
+        return kept
+    t = n_seen + free + np.arange(rest.shape[0])
+    slot = (rng.random_sample(rest.shape[0]) * (t + 1)).astype(np.int64)
+    chosen = np.flatnonzero(slot < size)
+    if chosen.size:  # torch.cat made kept a copy; the last row for a slot wins
+        last = dict(zip(slot[chosen].tolist(), chosen.tolist()))
+        slots = torch.as_tensor(list(last), device=kept.device)
+        kept[slots] = rest[torch.as_tensor(list(last.values()), device=kept.device)]
+    return kept

@@ -226,8 +226,9 @@ class BaseAutoencoder(
         """The type of the columns of an array (see ``_columns``)."""
         return "real"
 
-    def _after_fit(self, data, mask):
-        """Called with the encoded training rows after each fit."""
+    def _after_fit(self, data, mask, incremental):
+        """Called with the encoded training rows after each fit, and with each
+        chunk after ``partial_fit`` (``incremental``)."""
 
     def _min_epochs(self):
         """Epochs of this fit before stopping may end it (a model's warm-up)."""
@@ -604,7 +605,7 @@ class BaseAutoencoder(
         _fitting.warn_if_unfinished(status, self.n_iter_, self._max_epochs,
                                     early_stopping=early_stopping, incremental=incremental)
         self.module_.eval()
-        self._after_fit(X_all, mask_all)
+        self._after_fit(X_all, mask_all, incremental)
 
     # ------------------------------------------------------------- inference
     @lazy(lambda self, X: np.empty((0, self.n_components), float_dtype(X)))

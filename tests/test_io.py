@@ -143,14 +143,14 @@ def test_mixed_table_round_trip():
 def test_no_training_rows_are_saved():
     X = _data(n=300)
     model = AutoencoderTransformer(**SMALL).fit(X)
-    assert model._codes.shape[0] == 300  # kept for the code density, in memory
+    assert model._density_rows.shape[0] == 300  # kept for the code density, in memory
     _, data = _round_trip(model)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         shapes = [np.load(archive.open(name)).shape for name in archive.namelist()
                   if name.endswith(".npy")]
     assert not any(len(shape) and shape[0] == 300 for shape in shapes)
     state = model.__getstate__()
-    assert "_codes" not in state and state["_density"] is not None
+    assert "_density_rows" not in state and state["_density"] is not None
 
 
 class Intruder:
