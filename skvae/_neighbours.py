@@ -152,6 +152,15 @@ def _one_hot(values, labels):
     return block
 
 
+def hide(rows, hidden, widths):
+    """``rows`` with the coordinates of the ``hidden`` entries NaN, as if missing.
+
+    ``hidden`` is a boolean ``(n_rows, n_columns)`` mask of the table's
+    columns; ``widths`` their numbers of coordinates (:func:`column_widths`).
+    """
+    return np.where(np.repeat(hidden, widths, axis=1), np.nan, rows)
+
+
 def column_widths(coding):
     """How many coordinates each column takes."""
     return [len(c[1]) if c[0] == "labels" else 1 for c in coding]

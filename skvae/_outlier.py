@@ -18,6 +18,7 @@ from ._neighbours import (
     column_widths,
     contributions,
     fit_coding,
+    hide,
     nearest_neighbours,
 )
 from ._type_rules import heavy_tailed_types
@@ -516,12 +517,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """The model's scores (skvae's: ``-inf`` for a row outside its support)."""
         return np.asarray(self.estimator_.score_samples(X), dtype=np.float64)
 
-    def _search(self, X):
+    def _search(self, X, hidden=None):
         """X's coded rows, and the distances to and indices of the reference
         rows whose mean distance is the row's: its k nearest, or the k-th
-        alone in a detector saved before the mean (its scale is that one's)."""
+        alone in a detector saved before the mean (its scale is that one's).
+        The ``hidden`` entries, a boolean mask of X's, count as missing."""
         state = self._neighbours
         rows = code_rows(X, state["coding"])
+        if hidden is not None and hidden.any():
+            rows = hide(rows, hidden, column_widths(state["coding"]))
         distances, index = nearest_neighbours(rows, state["rows"].astype(np.float64), state["k"])
         if not state.get("mean", False):
             distances, index = distances[:, -1:], index[:, -1:]
@@ -665,7 +669,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         count, a value at or below ``-m`` in a column modelled as positive;
         see Notes)
         contributes ``inf``; the row's other entries are then explained as
-        if it were missing.
+        if it were missing, by the model and by the distance.
 
         Parameters
         ----------
@@ -684,7 +688,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         values = self.estimator_.score_features(X_valid)
         if getattr(self, "_neighbours", None) is not None:
             state = self._neighbours
-            rows, distances, index = self._search(X_valid)
+            # an entry of probability 0 is left out of the distance too
+            rows, distances, index = self._search(X_valid, np.isposinf(values))
             shares = contributions(rows, state["rows"], index, distances,
                                    column_widths(state["coding"]))
             values = 0.5 * (values / state["model"][1] + shares / state["distance"][1])

@@ -752,6 +752,29 @@ def test_neighbour_contributions_name_the_column_that_is_off_in_a_frame():
     assert detector.score_pvalues(row)[1] < 0.01
 
 
+@pytest.mark.parametrize("n_neighbors", [None, 5])
+def test_an_entry_of_probability_zero_is_explained_as_if_missing(n_neighbors):
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=300)
+    X = pd.DataFrame({"income": 40 + 8 * z, "visits": rng.poisson(np.exp(1 + 0.3 * z)),
+                      "city": np.where(z > 0, "Paris", "Rome")})
+    detector = _fit(AutoencoderOutlierDetector(VAETransformer(**FAST),
+                                               n_neighbors=n_neighbors, random_state=0), X)
+    rows = pd.concat([X.iloc[:1]] * 4, ignore_index=True)
+    rows["visits"] = rows["visits"].astype(float)
+    rows.loc[0, "visits"], rows.loc[1, "visits"], rows.loc[2, "visits"] = -1.0, 2.5, np.nan
+    rows.loc[3, "city"] = "Berlin"
+    contributions = detector.feature_contributions(rows)
+    assert np.isposinf(contributions["visits"][:2]).all() and contributions["visits"][2] == 0
+    as_missing = contributions.loc[:2, ["income", "city"]].to_numpy()
+    np.testing.assert_allclose(as_missing, as_missing[[2, 2, 2]], rtol=1e-6)
+    missing_city = rows.iloc[[3]].assign(city=None)
+    np.testing.assert_allclose(
+        contributions.loc[3, ["income", "visits"]].to_numpy(dtype=float),
+        detector.feature_contributions(missing_city).loc[3, ["income", "visits"]]
+        .to_numpy(dtype=float), rtol=1e-6)
+
+
 def test_the_neighbour_reference_is_capped_and_leaves_out_the_contamination(monkeypatch):
     import skvae._outlier as outlier
 
