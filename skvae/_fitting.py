@@ -207,13 +207,16 @@ def pca(Xs, n_components, support_fraction, rng):
     if n_components < 1:
         return _Moments(Xs)
     seed = rng.randint(SEED_MAX)
-    fitted = PCA(n_components, random_state=seed).fit(Xs)
-    n_kept = math.ceil(support_fraction * Xs.shape[0])
-    if n_kept < Xs.shape[0] and n_kept > n_components:
-        for _ in range(PCA_C_STEPS):
-            kept = np.argsort(_ppca_distances(fitted, Xs), kind="stable")[:n_kept]
-            fitted = PCA(n_components, random_state=seed).fit(Xs[kept])
-        _measure_spread(fitted, Xs)
+    # constant data has no variance to explain: PCA's explained variance
+    # ratio is 0 / 0, which it computes (and warns of) but the start never reads
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fitted = PCA(n_components, random_state=seed).fit(Xs)
+        n_kept = math.ceil(support_fraction * Xs.shape[0])
+        if n_kept < Xs.shape[0] and n_kept > n_components:
+            for _ in range(PCA_C_STEPS):
+                kept = np.argsort(_ppca_distances(fitted, Xs), kind="stable")[:n_kept]
+                fitted = PCA(n_components, random_state=seed).fit(Xs[kept])
+            _measure_spread(fitted, Xs)
     return fitted
 
 

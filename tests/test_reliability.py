@@ -160,6 +160,19 @@ def test_constant_and_near_constant_features():
     assert np.isfinite(model.score_samples(X)).all()
 
 
+def test_a_table_of_constant_columns_fits_without_numpy_warnings():
+    X = np.ones((150, 4))
+    holes = X.copy()
+    holes[::5, 0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for estimator, data in ((AutoencoderTransformer(**TINY), X),
+                                (AutoencoderImputer(VAETransformer(**TINY)), holes),
+                                (AutoencoderOutlierDetector(VAETransformer(**TINY)), X)):
+            estimator.fit(data)
+    assert (AutoencoderImputer(VAETransformer(**TINY)).fit_transform(holes) == 1.0).all()
+
+
 def test_float32_data_near_its_largest_values():
     X = (_data() * 1e37).astype(np.float32)
     model = AutoencoderTransformer(**SMALL).fit(X)
