@@ -294,10 +294,11 @@ class BaseAutoencoder(
         if outside == "missing":  # (codes, where): rows are checked as given
             if check_rows:
                 given, where = codes
-                check_rows_observed(given if where is None else np.where(where, 0.0, given))
+                check_rows_observed(given if where is None else np.where(where, 0.0, given),
+                                    self._table.unobserved)
             return codes
         if check_rows:
-            check_rows_observed(codes)
+            check_rows_observed(codes, self._table.unobserved)
         return codes
 
     def _prepare(self, codes):

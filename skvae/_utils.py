@@ -75,18 +75,22 @@ def to_tensor(array, device):
 
 
 
-def check_rows_observed(X):
+def check_rows_observed(X, ignored=()):
     """Raise if a row has no observed value: nothing can be inferred for it.
 
-    X is a float array with NaN holes, or a DataFrame with any missing values.
+    X is a float array with NaN holes, or a DataFrame with any missing values;
+    ``ignored`` names the columns a model takes as missing whatever they hold
+    (those with no observed value in fit), for the message.
     """
     missing = X.isna().to_numpy() if is_frame(X) else np.isnan(X)
     empty = np.flatnonzero(missing.all(axis=1))
     if empty.size:
+        also = (f", its entries in the columns that had no observed value in fit "
+                f"({', '.join(map(repr, ignored))}) taken as missing" if ignored else "")
         raise ValueError(
             f"X has {empty.size} row(s) with no observed value (the first is row "
-            f"{empty[0]}). Every row needs at least one non-missing entry: drop "
-            "those rows or fill them before calling this method."
+            f"{empty[0]}{also}). Every row needs at least one non-missing entry: "
+            "drop those rows or fill them before calling this method."
         )
 
 

@@ -228,7 +228,8 @@ def test_a_column_never_observed_in_fit_is_ignored_with_a_warning(Model, tmp_pat
     np.testing.assert_array_equal(model.score_samples(new), model.score_samples(blank))
     only_there = np.full((1, X.shape[1]), np.nan)
     only_there[0, 2] = 1.0
-    with pytest.raises(ValueError, match="no observed value"):
+    with pytest.raises(ValueError, match=r"no observed value \(the first is row 0, its "
+                       r"entries in the columns that had no observed value in fit \(2\)"):
         model.transform(only_there)
     for again in (pickle.loads(pickle.dumps(model)), _saved_and_loaded(model, tmp_path)):
         np.testing.assert_array_equal(again.score_samples(new), model.score_samples(blank))
