@@ -262,7 +262,7 @@ def test_a_number_for_missing_in_a_frame_of_numbers_reaches_the_model_as_missing
 
 def test_non_numeric_array_is_refused():
     X = np.array([[1.0, "a"], [np.nan, "b"]], dtype=object)
-    with pytest.raises(ValueError, match="could not convert"):
+    with pytest.raises(ValueError, match="X holds strings"):
         AutoencoderImputer(SMALL_VAE).fit(X)
 
 
