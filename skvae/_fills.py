@@ -124,12 +124,14 @@ def _category_dtype(name, dtype, fitted, extra=()):
     return pd.CategoricalDtype(merged + extra, ordered=True)
 
 
-def _as_value_type(values, kind, text):
+def _as_value_type(values, kind, text, labels):
     """Fills (an object array) written as the column's observed values are.
 
     Numbers become strings when the column holds text (``text``), and
     are rounded to integers when its values are integers (``kind``, see
-    :class:`FittedColumn`); labels are left as they are.
+    :class:`FittedColumn`); labels are left as they are, numbers among them
+    too where the column's labels are of mixed types (``labels``: the
+    model codes the column's values as labels).
     """
     out = values.copy()
     whole = kind in ("whole text", "int")
@@ -143,6 +145,8 @@ def _as_value_type(values, kind, text):
             continue
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
             out[i] = str(value) if text else value
+            continue
+        if labels and not (text or whole):  # a label that is a number, as decoded
             continue
         number = float(value)
         if whole and math.isfinite(number):
@@ -180,7 +184,8 @@ def _fill_column(original, fill, missing, fitted):
     if is_label_dtype(dtype):
         values = original.to_numpy(dtype=object, copy=True)
         text = fitted.kind in ("text", "whole text") or isinstance(dtype, pd.StringDtype)
-        values[missing] = _as_value_type(labels, fitted.kind, text)
+        values[missing] = _as_value_type(labels, fitted.kind, text,
+                                         fitted.categories is not None)
         return pd.Series(values, index=original.index, name=original.name, dtype=dtype)
     if fitted.empty:
         fill = cast_fills(pd.Series(0.0, index=original.index), dtype)

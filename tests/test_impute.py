@@ -855,3 +855,17 @@ def test_complete_is_what_the_imputer_fills_with():
     draws = [vae.complete(X_missing, sample_posterior=True, random_state=1) for _ in "ab"]
     np.testing.assert_array_equal(draws[0], draws[1])
     assert not np.allclose(draws[0], vae.complete(X_missing))
+
+
+def test_a_label_that_is_a_number_among_strings_is_filled_as_it_is():
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=150)
+    X = pd.DataFrame({"a": z + 0.1 * rng.normal(size=150),
+                      "label": pd.Series([1 if t > 0 else "one" for t in z], dtype=object)})
+    holes = X.copy()
+    holes.loc[rng.rand(150) < 0.2, "label"] = None
+    filled = AutoencoderImputer(SMALL_VAE, random_state=0).fit_transform(holes)
+    types = {type(v) for v in filled["label"]}
+    assert types <= {int, str} and filled["label"].isin([1, "one"]).all()
+    assert filled["label"][holes["label"].notna()].tolist() == \
+        X["label"][holes["label"].notna()].tolist()
