@@ -371,10 +371,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             coded or not all(d.kind in "iuf" for d in X.dtypes)
         ):
             validate_data(self, X, reset=reset, skip_check_array=True)
-            if reset and X.shape[0] < 3:
+            if X.shape[0] < (3 if reset else 1):
                 raise ValueError(
-                    f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) "
-                    "while a minimum of 3 is required by AutoencoderOutlierDetector."
+                    f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while "
+                    f"a minimum of {3 if reset else 1} is required by "
+                    "AutoencoderOutlierDetector."
                 )
             return X
         refuse_strings(X)

@@ -894,3 +894,12 @@ def test_the_neighbour_distance_codes_columns_as_the_model_types_them():
     # new rows whose ordered column lists its levels otherwise score the same
     other = X.iloc[:20].astype({"size": object})
     np.testing.assert_allclose(detector.score_samples(other), detector.score_samples(X.iloc[:20]))
+
+
+def test_an_empty_frame_is_refused_by_the_detector_by_name():
+    X = pd.DataFrame({"a": np.random.RandomState(0).normal(size=60), "c": ["x", "y"] * 30})
+    detector = _fit(AutoencoderOutlierDetector(VAETransformer(**FAST), random_state=0), X)
+    for method in (detector.score_samples, detector.predict, detector.feature_contributions):
+        with pytest.raises(ValueError, match="minimum of 1 is required by "
+                           "AutoencoderOutlierDetector"):
+            method(X.iloc[:0])
