@@ -240,11 +240,14 @@ def as_numbers(values, name):
         except (TypeError, ValueError, OverflowError):
             pass
     if codes is None:
+        if isinstance(dtype, pd.CategoricalDtype) and is_number_dtype(dtype.categories.dtype):
+            how = f"convert it with X[{name!r}].astype(float)"
+        else:
+            how = ("declare its type in column_types or convert it (strings that "
+                   "spell numbers with pd.to_numeric)")
         raise ValueError(
             f"Column {name!r} must hold numbers for its type, but holds {dtype} "
-            f"values such as {values.dropna().iloc[:3].tolist()}: declare its type "
-            "in column_types or convert it (strings that spell numbers with "
-            "pd.to_numeric)."
+            f"values such as {values.dropna().iloc[:3].tolist()}: {how}."
         )
     if np.isinf(codes).any():
         raise ValueError(

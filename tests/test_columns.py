@@ -249,6 +249,9 @@ def test_labels_in_a_numeric_column_are_refused():
     table = Table.fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
     with pytest.raises(ValueError, match="Column 'a' must hold numbers"):
         table.codes(pd.DataFrame({"a": ["x", "y", "z"]}))
+    # numbers in a category dtype: the advice is to convert them
+    with pytest.raises(ValueError, match=r"convert it with X\['a'\]\.astype\(float\)"):
+        table.codes(pd.DataFrame({"a": pd.Categorical([1.0, 2.0, 3.0])}))
 
 
 def test_infinity_in_a_dataframe_is_refused():
