@@ -360,23 +360,28 @@ class AutoencoderTransformer(BaseAutoencoder):
         likelihood = self.module_.likelihood
         return likelihood.point(likelihood.expectation(self._errors(x)[1]))
 
+    def _initialize(self, codes):
+        super()._initialize(codes)
+        self._density_rows, self._density = None, None
+
     def _after_fit(self, data, mask, incremental):
         """Keep a uniform sample of the training rows for the code density.
 
-        At most ``_DENSITY_MAX_ROWS`` rows: those of a fit, or a reservoir
-        sample (Vitter's algorithm R) of every ``partial_fit`` chunk since
-        the last fit, so that :meth:`sample` draws from all of them, not
-        from the last chunk. The rows are encoded, and the mixture fitted,
-        on the first call to :meth:`sample` after training.
+        At most ``_DENSITY_MAX_ROWS`` rows, on the CPU: those of a fit, or a
+        reservoir sample (Vitter's algorithm R) of every ``partial_fit``
+        chunk since the last fit, so that :meth:`sample` draws from all of
+        them, not from the last chunk. The rows are encoded, and the mixture
+        fitted, on the first call to :meth:`sample` after training. A model
+        loaded with its density keeps it until two rows are kept again.
         """
-        kept = getattr(self, "_density_rows", None)
-        if not incremental or kept is None:
-            self._density_rows, self._rows_seen = data[:0], 0
+        if not incremental or getattr(self, "_density_rows", None) is None:
+            self._density_rows, self._rows_seen = data[:0].cpu(), 0
         self._density_rows = _reservoir(
             self._density_rows, data, self._rows_seen, _DENSITY_MAX_ROWS, self._rng)
         self._rows_seen += data.shape[0]
         self._density_seed = self._rng.randint(SEED_MAX)
-        self._density = None
+        if self._density_rows.shape[0] >= 2 or getattr(self, "_density", None) is None:
+            self._density = None
 
     def _plain_state(self, state):
         """Save the code density, not the training rows it is fitted on (a
@@ -390,10 +395,10 @@ class AutoencoderTransformer(BaseAutoencoder):
     def _code_density(self):
         """The Gaussian mixture of the kept rows' codes, fitted once and cached."""
         if self._density is None:
-            rows = self._density_rows
-            codes = self._map(self._encode, rows, None).astype(np.float64)
+            codes = self._map(self._encode, self._density_rows, None).astype(np.float64)
+            distinct = np.unique(codes, axis=0).shape[0]  # rows streamed twice repeat
             self._density = GaussianMixture(
-                n_components=min(_DENSITY_COMPONENTS, codes.shape[0]),
+                n_components=min(_DENSITY_COMPONENTS, distinct),
                 reg_covar=1e-4,
                 init_params="k-means++",
                 random_state=self._density_seed,
@@ -414,10 +419,11 @@ def _reservoir(kept, rows, n_seen, size, rng):
 
     Algorithm R (Vitter, 1985), a chunk at a time: the first ``size`` rows
     are kept; row ``t`` (counted from 0) after them replaces a random kept
-    row with probability ``size / (t + 1)``.
+    row with probability ``size / (t + 1)``. Only the rows kept are copied
+    to ``kept``'s device.
     """
     free = max(0, size - kept.shape[0])
-    kept = torch.cat([kept, rows[:free]])
+    kept = torch.cat([kept, rows[:free].to(kept.device)])
     rest = rows[free:]
     if not rest.shape[0]:
         return kept
@@ -427,5 +433,6 @@ def _reservoir(kept, rows, n_seen, size, rng):
     if chosen.size:  # torch.cat made kept a copy; the last row for a slot wins
         last = dict(zip(slot[chosen].tolist(), chosen.tolist()))
         slots = torch.as_tensor(list(last), device=kept.device)
-        kept[slots] = rest[torch.as_tensor(list(last.values()), device=kept.device)]
+        chosen = torch.as_tensor(list(last.values()), device=rest.device)
+        kept[slots] = rest[chosen].to(kept.device)
     return kept

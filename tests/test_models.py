@@ -539,6 +539,28 @@ def test_autoencoder_samples_every_chunk_of_a_stream_not_the_last():
     assert (ae.sample(500, random_state=0)[:, 0] < 0).mean() > 0.95
 
 
+def test_a_fresh_fit_on_chunks_samples_its_own_rows_only():
+    from skvae import fit_chunks
+
+    rng = np.random.RandomState(0)
+    a, b = rng.normal(size=(200, 4)) + 5, rng.normal(size=(200, 4)) - 5
+    ae = AutoencoderTransformer(max_iter=2, **FAST).fit(a)
+    fit_chunks(ae, [b[:100], b[100:]])  # a new network: a's rows are gone
+    assert (ae.sample(1000, random_state=0)[:, 0] < 0).all()
+    fit_chunks(ae, [rng.normal(size=(100, 6)), rng.normal(size=(100, 6))])  # another width
+    assert ae.sample(3, random_state=0).shape == (3, 6)
+
+
+def test_a_loaded_autoencoder_keeps_its_density_through_a_one_row_chunk():
+    X = _data(200)
+    ae = AutoencoderTransformer(max_iter=2, **FAST).fit(X)
+    loaded = pickle.loads(pickle.dumps(ae))  # the kept rows are not saved
+    loaded.partial_fit(X[:1])
+    assert np.isfinite(loaded.sample(50, random_state=0)).all()
+    again = pickle.loads(pickle.dumps(loaded))
+    assert np.isfinite(again.sample(5, random_state=0)).all()
+
+
 def test_the_reservoir_is_a_uniform_sample_of_every_chunk():
     import torch
 
