@@ -279,7 +279,7 @@ class BaseAutoencoder(
             if reset:
                 self._table = Table.fit(X, self.column_types, self._default_type())
         else:
-            refuse_strings(X)
+            X = refuse_strings(X)
             X = validate_data(
                 self,
                 X,

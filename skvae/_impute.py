@@ -363,7 +363,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
                 X = _marked_missing(X, self.missing_values)
             validate_data(self, X, reset=reset, skip_check_array=True)
             return X, X.isna().to_numpy()
-        refuse_strings(X)
+        X = refuse_strings(X)
         X = validate_data(
             self,
             X,

@@ -378,7 +378,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                     "AutoencoderOutlierDetector."
                 )
             return X
-        refuse_strings(X)
+        X = refuse_strings(X)
         X = validate_data(
             self,
             X,

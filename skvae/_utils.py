@@ -95,32 +95,51 @@ def check_rows_observed(X, ignored=()):
 
 
 def refuse_strings(X):
-    """Raise a ValueError if X, an array or nested lists, holds strings or bytes.
+    """X, refused with a ValueError if it holds strings or bytes.
 
     NumPy would parse strings that spell numbers (``"1.5"``, ``"nan"``) as
     those numbers; a DataFrame's strings are labels. Rather than read an
-    array's strings one way and a DataFrame's the other, they are refused.
-    DataFrames, sparse matrices and lazy arrays (their dtype alone is read)
-    are left to the validation that follows.
+    array's strings one way and a DataFrame's the other, input on the
+    array path (arrays, nested lists, a DataFrame given to a model fitted on
+    an array) holding them is refused. Nested lists and lazy arrays of
+    objects come back as arrays, so that they are converted once; other
+    input comes back as it is (sparse matrices and ragged lists are left to
+    the validation that follows).
     """
-    if is_frame(X) or not (hasattr(X, "dtype") or isinstance(X, (list, tuple))):
-        return
-    if not hasattr(X, "dtype"):
+    if is_frame(X):
+        import pandas as pd
+
+        columns = [X.iloc[:, j] for j in range(X.shape[1])
+                   if not pd.api.types.is_numeric_dtype(X.dtypes.iloc[j])]
+        if any(_holds_strings(c.to_numpy(dtype=object)) for c in columns):
+            raise _strings_error()
+        return X
+    kind = getattr(getattr(X, "dtype", None), "kind", None)
+    if kind in ("U", "S"):
+        raise _strings_error()
+    if isinstance(X, (list, tuple)) or (kind == "O" and not isinstance(X, np.ndarray)):
         try:
             X = np.asarray(X)
         except (TypeError, ValueError):  # ragged: the validation says so
-            return
-    kind = getattr(X.dtype, "kind", None)
-    if kind == "O" and isinstance(X, np.ndarray):
-        strings = any(isinstance(v, (str, bytes)) for v in X.ravel())
-    else:
-        strings = kind in ("U", "S")
-    if strings:
-        raise ValueError(
-            "X holds strings, and an array's values must be numbers. Convert it "
-            "(X.astype(float)) if its strings spell numbers, or pass a pandas "
-            "DataFrame, whose columns of labels are modelled as categories."
-        )
+            return X
+    if isinstance(X, np.ndarray) and _holds_strings(X):
+        raise _strings_error()
+    return X
+
+
+def _holds_strings(array):
+    if array.dtype.kind in ("U", "S"):
+        return True
+    return array.dtype.kind == "O" and any(isinstance(v, (str, bytes)) for v in array.ravel())
+
+
+def _strings_error():
+    return ValueError(
+        "X holds strings, and an array's values must be numbers. Convert it "
+        "(X.astype(float)) if its strings spell numbers, or pass a pandas "
+        "DataFrame (to a model fitted on one), whose columns of labels are "
+        "modelled as categories."
+    )
 
 
 class RunningMoments:

@@ -479,6 +479,20 @@ def test_arrays_of_strings_are_refused_not_parsed(strings):
     assert VAETransformer(**TINY).fit(X.astype(object)).transform(X).shape[0] == len(X)
 
 
+def test_strings_are_refused_from_lazy_arrays_and_frames_on_the_array_path():
+    da = pytest.importorskip("dask.array")
+    X = _data()
+    match = "X holds strings"
+    for lazy in (da.from_array(X.astype(str), chunks=100),
+                 da.from_array(X.round(3).astype(str).astype(object), chunks=100)):
+        with pytest.raises(ValueError, match=match):
+            VAETransformer(**TINY).fit(lazy)
+    fitted = VAETransformer(**TINY).fit(X)  # on an array: a frame takes its path
+    with pytest.raises(ValueError, match=match):
+        fitted.transform(pd.DataFrame(X.astype(str)))
+    assert fitted.transform(pd.DataFrame(X)).shape == (len(X), fitted.n_components)
+
+
 def test_bernoulli_refuses_values_outside_the_unit_interval():
     X = (_data() > 0).astype(float)
     model = VAETransformer(likelihood="bernoulli", **SMALL).fit(X)
