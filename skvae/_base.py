@@ -464,7 +464,9 @@ class BaseAutoencoder(
             "n_components": self.n_components,
             "hidden_layer_sizes": _fitting.hidden_layer_sizes(self.hidden_layer_sizes),
             "activation": self.activation,
-            "column_types": self.column_types,
+            # a copy, so that editing the dict given does not pass unseen; {}
+            # declares nothing, as None does
+            "column_types": dict(self.column_types or {}),
         }
 
     def _check_architecture(self):

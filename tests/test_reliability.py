@@ -443,6 +443,17 @@ def test_changed_architecture_cannot_continue(Model, param, value, how):
     assert model.transform(X).shape[1] == model.n_components
 
 
+def test_column_types_edited_in_place_cannot_continue_and_empty_is_none():
+    X = np.clip(_data(), 0, 1)
+    types = {0: "real"}
+    model = VAETransformer(warm_start=True, column_types=types, **SMALL).fit(X)
+    types[0] = "positive"
+    with pytest.raises(ValueError, match="Cannot continue training: column_types from"):
+        model.fit(X)
+    model = VAETransformer(warm_start=True, **SMALL).fit(X)
+    model.set_params(column_types={}).fit(X)  # declares nothing, as None does
+
+
 def test_a_model_built_before_column_types_were_checked_continues():
     X = np.clip(_data(), 0, 1)
     model = VAETransformer(warm_start=True, **SMALL).fit(X)
