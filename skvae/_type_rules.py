@@ -202,9 +202,9 @@ def float_type(values):
 
     A point mass by :func:`point_mass_type`; else, for a heavy-tailed
     column (:func:`is_heavy_tailed`), ``"zero-inflated"`` when 0 is its
-    most frequent value, held at least twice as often as any other, and
-    ``"positive"`` otherwise (0 then holds at least ``ZERO_IN_TAIL_SHARE``
-    of the values, 1%); else ``"real"``. On a log scale an exact 0 is
+    most frequent value, held at least twice as often as any other and by
+    at least ``ZERO_IN_TAIL_SHARE`` (1%) of the values, and ``"positive"``
+    otherwise; else ``"real"``. On a log scale an exact 0 is
     a value of its own (the end of a positive column's range, where its
     draws pile up; minus infinity for a logarithm), so a long-tailed amount
     gets its atom at 0 from a smaller share than a fifth
@@ -277,14 +277,28 @@ def heavy_tailed_types(X):
     below 0.01; benchmarks/pages/outlier-detection.md, "Point masses").
     """
     if is_frame(X):
-        columns = [
-            (name, X.iloc[:, j].to_numpy(dtype=np.float64, na_value=np.nan))
-            for j, name in enumerate(X.columns)
-            if X.dtypes.iloc[j].kind == "f"
-        ]
+        columns = [(name, _float_values(X.iloc[:, j])) for j, name in enumerate(X.columns)]
+        columns = [(name, values) for name, values in columns if values is not None]
     else:
         columns = [(j, X[:, j].astype(np.float64)) for j in range(X.shape[1])]
     return {name: "positive" for name, values in columns if is_heavy_tailed(values)}
+
+
+def _float_values(values):
+    """A DataFrame column's values as float64 (NaN missing) where the rules
+    type it as floats (:func:`float_type`), else None."""
+    import pandas as pd
+
+    dtype = values.dtype
+    if pd.api.types.is_float_dtype(dtype):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not pd.api.types.is_object_dtype(dtype) or (
+        check_objects(values, values.name) not in NUMBER_KINDS
+    ):
+        return None
+    numbers = pd.to_numeric(values).to_numpy(dtype=np.float64, na_value=np.nan)
+    observed = numbers[~np.isnan(numbers)]
+    return numbers if (observed != np.round(observed)).any() else None
 
 
 def _integer_type(values):

@@ -120,6 +120,9 @@ def test_the_detector_models_a_heavy_tail_as_positive_over_a_point_mass():
     assert Table.fit(X).types == {"tail": "zero-inflated", "amount": "zero-inflated"}
     # the tail's median is above its minimum; the amount is mostly 0, not heavy-tailed
     assert heavy_tailed_types(X) == {"tail": "positive"}
+    # the same numbers in an object column are typed as floats, by both rules
+    assert heavy_tailed_types(X.astype(object)) == {"tail": "positive"}
+    assert heavy_tailed_types(X.round().astype(object)) == {}  # whole: integers
     detector = AutoencoderOutlierDetector(estimator=VAETransformer(**SMALL), random_state=0)
     assert detector.fit(X).estimator_.column_types_ == {
         "tail": "positive", "amount": "zero-inflated"}
