@@ -51,6 +51,7 @@ from ._utils import (
     INFERENCE_CHUNK,
     MAX_STANDARDISED,
     SEED_MAX,
+    check_min_samples,
     check_rows_observed,
     make_generator,
     refuse_strings,
@@ -271,11 +272,7 @@ class BaseAutoencoder(
             validate_data(self, X, reset=reset, skip_check_array=True)
             if not reset:
                 check_column_names(X, [c.name for c in self._table.columns])
-            if X.shape[0] < min_samples:
-                raise ValueError(
-                    f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while "
-                    f"a minimum of {min_samples} is required by {type(self).__name__}."
-                )
+            check_min_samples(X, min_samples, type(self).__name__)
             if reset:
                 self._table = Table.fit(X, self.column_types, self._default_type())
         else:
@@ -295,11 +292,23 @@ class BaseAutoencoder(
             if check_rows:
                 given, where = codes
                 check_rows_observed(given if where is None else np.where(where, 0.0, given),
-                                    self._table.unobserved)
+                                    self._ignored_entries(X))
             return codes
         if check_rows:
-            check_rows_observed(codes, self._table.unobserved)
+            check_rows_observed(codes, self._ignored_entries(X))
         return codes
+
+    def _ignored_entries(self, X):
+        """``(names, present)`` of the columns with no observed value in fit and
+        X's entries given in them (for :func:`check_rows_observed`), or None."""
+        positions = self._table._unobserved_positions
+        if not positions:
+            return None
+        if is_frame(X):
+            present = X.iloc[:, positions].notna().to_numpy()
+        else:
+            present = ~np.isnan(np.asarray(X, dtype=np.float64)[:, positions])
+        return self._table.unobserved, present
 
     def _prepare(self, codes):
         """Encoded float32 rows and the targets' observed mask (or None).

@@ -75,22 +75,39 @@ def to_tensor(array, device):
 
 
 
-def check_rows_observed(X, ignored=()):
+def check_rows_observed(X, ignored=None):
     """Raise if a row has no observed value: nothing can be inferred for it.
 
-    X is a float array with NaN holes, or a DataFrame with any missing values;
-    ``ignored`` names the columns a model takes as missing whatever they hold
-    (those with no observed value in fit), for the message.
+    X is a float array with NaN holes, or a DataFrame with any missing values.
+    ``ignored``, for the message, is ``(names, present)``: the columns a model
+    takes as missing whatever they hold (those with no observed value in
+    fit), and a boolean array of the rows' entries given in them.
     """
     missing = X.isna().to_numpy() if is_frame(X) else np.isnan(X)
     empty = np.flatnonzero(missing.all(axis=1))
     if empty.size:
-        also = (f", its entries in the columns that had no observed value in fit "
-                f"({', '.join(map(repr, ignored))}) taken as missing" if ignored else "")
+        also = ""
+        if ignored is not None and ignored[1][empty[0]].any():
+            names = [n for n, given in zip(ignored[0], ignored[1][empty[0]]) if given]
+            also = (", its entries in the columns that had no observed value in fit "
+                    f"({', '.join(map(repr, names))}) taken as missing")
         raise ValueError(
             f"X has {empty.size} row(s) with no observed value (the first is row "
             f"{empty[0]}{also}). Every row needs at least one non-missing entry: "
             "drop those rows or fill them before calling this method."
+        )
+
+
+def check_min_samples(X, minimum, name):
+    """Raise as scikit-learn's ``check_array`` does if X has fewer rows than ``minimum``.
+
+    For input validated without ``check_array``'s conversion (DataFrames
+    coded column by column); ``name`` is the estimator's.
+    """
+    if X.shape[0] < minimum:
+        raise ValueError(
+            f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while a "
+            f"minimum of {minimum} is required by {name}."
         )
 
 

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 from scipy.stats import multivariate_normal
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -231,6 +231,8 @@ def test_a_column_never_observed_in_fit_is_ignored_with_a_warning(Model, tmp_pat
     with pytest.raises(ValueError, match=r"no observed value \(the first is row 0, its "
                        r"entries in the columns that had no observed value in fit \(2\)"):
         model.transform(only_there)
+    with pytest.raises(ValueError, match=r"no observed value \(the first is row 0\)\."):
+        model.transform(np.full((1, X.shape[1]), np.nan))  # nothing given anywhere
     for again in (pickle.loads(pickle.dumps(model)), _saved_and_loaded(model, tmp_path)):
         np.testing.assert_array_equal(again.score_samples(new), model.score_samples(blank))
 
@@ -521,10 +523,11 @@ def test_sample_given_on_an_array_takes_positions_and_values_its_dtype_holds():
     vae = _fit(VAETransformer(max_iter=2, **FAST), X)
     with pytest.raises(ValueError, match=r"keys are column positions .* got \[True\]"):
         vae.sample(2, given={True: 1.0})
-    with pytest.raises(ValueError, match=r"given\[0\] holds 1e\+300, which the model's "
-                       "output dtype float32 cannot hold"):
+    with pytest.raises(ValueError, match=r"given\[0\] holds 1e\+300, which the column's "
+                       "dtype float32 cannot hold"):
         vae.sample(2, given={0: 1e300})
-    drawn = vae.sample(2, given={0: 3e38}, random_state=0)
+    with pytest.warns(DataConversionWarning, match="1e\\+10 standard deviations"):
+        drawn = vae.sample(2, given={0: 3e38}, random_state=0)
     assert drawn.dtype == np.float32 and (drawn[:, 0] == np.float32(3e38)).all()
 
 
