@@ -81,7 +81,6 @@ def given_rows(table, given, n_samples, dtype=np.float64):
         )
         return X, values
     X = np.full((n_samples, len(names)), np.nan)
-    largest = float(np.finfo(dtype).max)
     for j, column in values.items():
         strings = [v for v in column if isinstance(v, (str, bytes))]
         try:
@@ -99,12 +98,7 @@ def given_rows(table, given, n_samples, dtype=np.float64):
                 f"given[{j}] holds {X[~np.isfinite(X[:, j]), j][0]}: give finite "
                 "numbers."
             )
-        if (np.abs(X[:, j]) > largest).any():
-            raise ValueError(
-                f"given[{j}] holds {X[np.abs(X[:, j]) > largest, j][0]:g}, which the "
-                f"model's output dtype {np.dtype(dtype)} cannot hold: it would come "
-                "back changed. Give a value of that dtype."
-            )
+        _check_dtype_holds(X[:, j], np.dtype(dtype), j)
     return X, values
 
 

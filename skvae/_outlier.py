@@ -22,7 +22,13 @@ from ._neighbours import (
     nearest_neighbours,
 )
 from ._type_rules import heavy_tailed_types
-from ._utils import SEED_MAX, check_rows_observed, clone_with_seed, refuse_strings
+from ._utils import (
+    SEED_MAX,
+    check_min_samples,
+    check_rows_observed,
+    clone_with_seed,
+    refuse_strings,
+)
 from ._vae import VAETransformer
 
 # With contamination="auto", a row is an outlier when its conformal p-value
@@ -371,12 +377,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             coded or not all(d.kind in "iuf" for d in X.dtypes)
         ):
             validate_data(self, X, reset=reset, skip_check_array=True)
-            if X.shape[0] < (3 if reset else 1):
-                raise ValueError(
-                    f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while "
-                    f"a minimum of {3 if reset else 1} is required by "
-                    "AutoencoderOutlierDetector."
-                )
+            check_min_samples(X, 3 if reset else 1, type(self).__name__)
             return X
         X = refuse_strings(X)
         X = validate_data(
