@@ -667,7 +667,8 @@ class BaseAutoencoder(
         -------
         X_original : {ndarray, DataFrame} of shape (n_samples, n_features)
             Expected reconstruction in the units of the training data: its
-            most probable class for categorical columns. A DataFrame with
+            most probable class for categorical columns, its median level
+            for ordinal ones. A DataFrame with
             the training columns and dtypes if the model was fitted on one.
         """
         check_is_fitted(self)

@@ -585,7 +585,8 @@ class VAETransformer(BaseAutoencoder):
         Expectation: the self-normalised importance-weighted mean
         ``sum_k w_k E[x | z_k]`` over the fixed noise of ``_score_rows``
         (Mattei & Frellsen, 2019), then each likelihood's point prediction
-        (the most probable class of a categorical column). Draw: sampling
+        (the most probable class of a categorical column, the median level
+        of an ordinal one). Draw: sampling
         importance resampling, one of fresh draws ``z_k`` picked with
         probability ``w_k``, then ``x`` drawn from ``p(x | z_k)``; the draws
         come half from ``q(z | x)`` and half from the prior, weighted

@@ -305,22 +305,30 @@ def test_weighted_expectation_is_the_weighted_mean_of_the_expectations(name):
 
 
 @pytest.mark.parametrize("name", ["categorical", "ordinal"])
-def test_point_is_the_most_probable_class_of_the_averaged_probabilities(name):
+def test_point_of_the_averaged_probabilities(name):
+    """The most probable class of a categorical column; an ordinal column's
+    median level, the level of least expected distance."""
     likelihood = _make(name)
     params = 3 * _params(likelihood, 5)
     expectation = likelihood.expectation(params)
     assert likelihood.point(expectation[0]).shape == (N_ROWS, len(N_CLASSES))
-    torch.testing.assert_close(
-        likelihood.point(expectation[0]), expectation[0].argmax(-1).float()
-    )
     averaged = expectation.mean(0)
     point = likelihood.point(averaged)
     assert point.dtype == torch.float32
     assert (point < torch.tensor(N_CLASSES)).all()
-    torch.testing.assert_close(point, averaged.argmax(-1).float())
-    if name == "categorical":  # the argmax of the logits, column by column
+    if name == "categorical":
+        torch.testing.assert_close(point, averaged.argmax(-1).float())
+        # the argmax of the logits, column by column
         first = params[0, :, : N_CLASSES[0]].argmax(-1).float()
         torch.testing.assert_close(likelihood.point(expectation[0])[:, 0], first)
+        return
+    levels = torch.arange(averaged.shape[-1], dtype=torch.float32)
+    distance = (averaged[..., None, :] * (levels[:, None] - levels).abs()).sum(-1)
+    valid = levels < torch.tensor(N_CLASSES)[:, None]  # (n_columns, max_classes)
+    distance = distance.masked_fill(~valid, float("inf"))
+    torch.testing.assert_close(point, distance.argmin(-1).float())
+    median = likelihood.point(torch.tensor([[[0.4, 0.3, 0.3]]]))
+    assert median.item() == 1.0  # the mode would be 0
 
 
 @pytest.mark.parametrize("name", NAMES)
