@@ -242,7 +242,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     scale far too wide for their bulk, and a row that is abnormal in that
     column hides within it; modelled as positive, ``log1p(x / m)`` is
     Gaussian instead, ``m`` the column's training mean. The rule is for
-    likelihoods: an :class:`AutoencoderTransformer`'s columns stay as given.
+    likelihoods: an :class:`AutoencoderTransformer` types its columns itself
+    (an array's real, a DataFrame's by the rules every estimator uses).
     That density is defined above ``-m``: a new value a little below the
     training minimum (0 or more) is scored by it, not called impossible. A
     value at or below ``-m`` in a positive column, a negative or fractional
