@@ -141,7 +141,7 @@ class Column:
         binary column of numbers; a negative or fractional count; a
         negative value of a zero-inflated column; in a positive column a
         value at or below ``-offset``, where ``log1p(x / offset)`` is not
-        defined (``fit`` refuses negative values there, but a new value a
+        defined (training refuses negative values there, but a new value a
         little below the training minimum keeps a density).
         """
         if self.kind is BINARY and not self.labelled:
@@ -396,15 +396,24 @@ def _class_codes(values, column, check_support=True):
     return codes
 
 
-def check_counts(codes, column):
-    """Raise if a count column's training codes exceed ``MAX_COUNT``."""
+def check_training_codes(codes, column):
+    """Raise if a column's training codes are ones ``fit`` refuses, which new
+    rows may hold: counts above ``MAX_COUNT``, negative values of a positive
+    column (a new value need only lie above ``-offset``)."""
     with np.errstate(invalid="ignore"):
-        too_large = codes > MAX_COUNT
-    if too_large.any():
+        too_large = codes > MAX_COUNT if column.is_count else None
+        negative = codes < 0 if column.kind is POSITIVE else None
+    if too_large is not None and too_large.any():
         raise ValueError(
             f"Column {column.name!r} is {column.type}, but holds "
             f"{np.max(codes[too_large]):g}: counts above {MAX_COUNT:g} lose their "
             "probability to rounding. Declare it real in column_types."
+        )
+    if negative is not None and negative.any():
+        raise ValueError(
+            f"Column {column.name!r} is {column.type} and cannot hold negative "
+            f"values in the data it trains on, got {np.min(codes[negative]):g}. "
+            "Declare it real in column_types."
         )
 
 

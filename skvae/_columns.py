@@ -51,11 +51,11 @@ import math
 
 import numpy as np
 
-from ._column_types import Column, check_counts, column_codes, grid_step, make_column
+from ._column_types import Column, check_training_codes, column_codes, grid_step, make_column
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
 from ._fills import value_kind
 from ._frames import is_frame
-from ._kinds import BINARY, REAL, TYPES  # noqa: F401 (TYPES: the table's API)
+from ._kinds import BINARY, POSITIVE, REAL, TYPES  # noqa: F401 (TYPES: the table's API)
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
@@ -147,11 +147,12 @@ class Table:
         to update, or None for new ones. Chunk by chunk, this gives the
         statistics of data read in parts. What the model trains on passes
         here (``fit``, ``partial_fit``'s chunks, ``fit_chunks``' pass): a
-        count above ``MAX_COUNT`` raises (:func:`check_counts`).
+        count above ``MAX_COUNT``, or a negative value of a positive column,
+        raises (:func:`check_training_codes`).
         """
         for j, column in enumerate(self.columns):
-            if column.is_count:
-                check_counts(codes[:, j], column)
+            if column.is_count or column.kind is POSITIVE:
+                check_training_codes(codes[:, j], column)
         if moments is None:
             moments = Moments(RunningMoments(len(self.columns)), np.zeros(len(self.columns)))
         moments.scalars.update(self.scalars(codes))

@@ -539,6 +539,24 @@ def test_integers_too_large_for_a_count_are_real_and_cannot_be_declared_count():
     assert table.codes(chunk)[1, 0] == 10**15
 
 
+def test_a_positive_column_trains_on_non_negative_values_in_every_chunk():
+    from skvae import VAETransformer, fit_chunks
+
+    table = Table.fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}), types={"a": "positive"})
+    refunds = pd.DataFrame({"a": [2.0, -1.5]})  # above -offset: a new row may hold it
+    assert np.isfinite(table.codes(refunds)).all()
+    with pytest.raises(ValueError, match="'a' is positive and cannot hold negative values "
+                       "in the data it trains on, got -1.5"):
+        table.widen(table.codes(refunds))
+    first = pd.DataFrame({"a": np.exp(np.random.RandomState(0).normal(size=50))})
+    model = VAETransformer(column_types={"a": "positive"}, max_iter=2).partial_fit(first)
+    with pytest.raises(ValueError, match="cannot hold negative values in the data"):
+        model.partial_fit(pd.concat([first, refunds]))
+    with pytest.raises(ValueError, match="Chunk 1 of X: Column 'a' is positive"):
+        fit_chunks(VAETransformer(column_types={"a": "positive"}, max_iter=1),
+                   [first, pd.concat([first, refunds])])
+
+
 @pytest.mark.parametrize(
     "values",
     [
