@@ -672,7 +672,7 @@ class BaseAutoencoder(
             the training columns and dtypes if the model was fitted on one.
         """
         check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32])
+        Z = check_array(refuse_strings(X), dtype=[np.float64, np.float32])
         if Z.shape[1] != self.n_components:
             raise ValueError(
                 f"X has {Z.shape[1]} features, but {type(self).__name__} decodes "

@@ -119,9 +119,10 @@ def refuse_strings(X):
     array's strings one way and a DataFrame's the other, input on the
     array path (arrays, nested lists, a DataFrame given to a model fitted on
     an array) holding them is refused. Nested lists and lazy arrays of
-    objects come back as arrays, so that they are converted once; other
-    input comes back as it is (sparse matrices and ragged lists are left to
-    the validation that follows).
+    objects come back as arrays, so that they are converted once, and an
+    object array's ``pd.NA`` as NaN, as numpy reads ``None``; other input
+    comes back as it is (sparse matrices and ragged lists are left to the
+    validation that follows).
     """
     if is_frame(X):
         import pandas as pd
@@ -141,6 +142,13 @@ def refuse_strings(X):
             return X
     if isinstance(X, np.ndarray) and _holds_strings(X):
         raise _strings_error()
+    if isinstance(X, np.ndarray) and X.dtype.kind == "O":
+        import pandas as pd
+
+        # pd.NA, like None, marks a missing number; numpy cannot cast it
+        missing = np.frompyfunc(lambda v: v is pd.NA, 1, 1)(X).astype(bool)
+        if missing.any():
+            X = np.where(missing, np.nan, X)
     return X
 
 

@@ -488,6 +488,23 @@ def test_arrays_of_strings_are_refused_not_parsed(strings):
             method(strings(X))
     # numbers in an object array are numbers
     assert VAETransformer(**TINY).fit(X.astype(object)).transform(X).shape[0] == len(X)
+    # and codes given to inverse_transform
+    codes = VAETransformer(**TINY).fit(X)
+    with pytest.raises(ValueError, match=match):
+        codes.inverse_transform(strings(codes.transform(X)))
+
+
+def test_pd_na_in_an_object_array_is_missing_as_none_is():
+    X = _data().astype(object)
+    X[0, 0], X[1, 1] = pd.NA, None
+    as_nan = _data()
+    as_nan[0, 0] = as_nan[1, 1] = np.nan
+    model = VAETransformer(**TINY).fit(X)
+    np.testing.assert_array_equal(model.transform(X), model.transform(as_nan))
+    for missing_values in (np.nan, pd.NA):
+        filled = AutoencoderImputer(VAETransformer(**TINY), missing_values=missing_values,
+                                    random_state=0).fit_transform(X)
+        assert np.isfinite(filled).all() and filled[2, 0] == X[2, 0]
 
 
 def test_strings_are_refused_from_lazy_arrays_and_frames_on_the_array_path():
