@@ -93,17 +93,13 @@ def given_rows(table, given, n_samples, dtype=np.float64):
                 f"given[{j}] must hold numbers for a model fitted on an array, "
                 f"got {shown!r}."
             ) from None
-        if not np.isfinite(X[:, j]).all():
-            raise ValueError(
-                f"given[{j}] holds {X[~np.isfinite(X[:, j]), j][0]}: give finite "
-                "numbers."
-            )
-        _check_dtype_holds(X[:, j], np.dtype(dtype), j)
+        _check_dtype_holds(X[:, j], np.dtype(dtype), j)  # inf too
     return X, values
 
 
 def _check_dtype_holds(column, dtype, name):
-    """Raise unless a numeric ``dtype`` holds the numbers of ``column``.
+    """Raise unless the numbers of ``column`` are finite and a numeric
+    ``dtype`` holds them.
 
     The given values come back in the column's dtype: 2.5 in an ``Int16``
     column, 300 in a ``uint8`` one, 0.5 in a boolean one or 1e40 in a
@@ -118,6 +114,11 @@ def _check_dtype_holds(column, dtype, name):
         return
     numbers = pd.to_numeric(pd.Series(list(column)), errors="coerce").astype(float)
     numbers = numbers[numbers.notna()].to_numpy()
+    if not np.isfinite(numbers).all():  # no model conditions on inf
+        raise ValueError(
+            f"given[{name!r}] holds {numbers[~np.isfinite(numbers)][0]}: give finite "
+            "numbers."
+        )
     numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
     if integer:
         low, high = integer_range(numpy_dtype)
