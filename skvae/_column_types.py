@@ -390,7 +390,8 @@ def _class_codes(values, column, check_support=True):
         label = values[np.flatnonzero(unknown)[0]]
         raise ValueError(
             f"Column {column.name!r} holds {label!r}, a category not seen in fit "
-            f"({len(column.categories)} categories: {column.categories[:5]}...). "
+            f"({len(column.categories)} categories: {column.categories[:5]}"
+            f"{'...' if len(column.categories) > 5 else ''}). "
             "Refit with data that includes it, or set it to missing."
         )
     return codes

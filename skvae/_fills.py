@@ -195,6 +195,11 @@ def _fill_column(original, fill, missing, fitted):
         # a batch's column with nothing observed has no type of its own (pandas
         # makes it float): it takes the fitted one, that of the fills
         return fill.rename(original.name)
+    elif fill.dtype != dtype and _numeric_values(fill):
+        # a batch's dtype other than fit's (Int64 for float64, Int8 for Int64,
+        # float16): the fills rounded and clipped to it, as for an array
+        numbers = fill.to_numpy(dtype=np.float64, na_value=np.nan)
+        fill = cast_fills(pd.Series(numbers, index=fill.index), dtype)
     return original.mask(missing, fill).astype(dtype)
 
 
@@ -240,11 +245,15 @@ def frame_like(
 
 
 def cast_fills(values, dtype):
-    """Float ``values`` as ``dtype``: rounded and clipped for integers and booleans."""
+    """Float ``values`` as ``dtype``: rounded and clipped for integers and
+    booleans, clipped to the finite range of a float dtype (``float16``)."""
     if dtype.kind in "iub":
         if dtype.kind == "b":
             low, high = 0, 1
         else:
             low, high = integer_range(getattr(dtype, "numpy_dtype", dtype))
         values = values.round().clip(low, high)
+    elif dtype.kind == "f":
+        largest = float(np.finfo(getattr(dtype, "numpy_dtype", dtype)).max)
+        values = values.clip(-largest, largest)
     return values.astype(dtype)

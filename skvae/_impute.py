@@ -18,7 +18,7 @@ from ._compat import (
     is_pandas_na,
 )
 from ._dask import float_dtype, in_dask_block, lazy, lazy_past_set_output
-from ._dtypes import is_label_dtype
+from ._dtypes import integer_range, is_label_dtype
 from ._fills import FittedColumn, frame_like, is_nan, value_kind
 from ._frames import (
     is_frame,
@@ -29,7 +29,7 @@ from ._frames import (
     to_polars,
 )
 from ._kinds import ORDINAL
-from ._utils import SEED_MAX, clone_with_seed, refuse_strings
+from ._utils import SEED_MAX, check_min_samples, clone_with_seed, refuse_strings
 from ._vae import VAETransformer
 
 
@@ -73,8 +73,10 @@ def _marginal(X):
             mean = np.nan
             if column.notna().any():
                 mean = column.astype("Float64").mean()
-                whole = column.dtype.kind in "iu"
-                mean = column.dtype.type(round(mean) if whole else mean)
+                if column.dtype.kind in "iu":  # the mean of int64s near 2**63 may round past it
+                    low, high = integer_range(getattr(column.dtype, "numpy_dtype", column.dtype))
+                    mean = min(max(round(mean), low), high)
+                mean = column.dtype.type(mean)
             out.append(mean)
         else:
             counts = column.value_counts(dropna=True)
@@ -223,7 +225,9 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
     ``n_importance_samples`` draws ``z_k`` from ``q(z | x_obs)``, with
     weights ``w_k`` proportional to ``p(x_obs | z_k) p(z_k) / q(z_k |
     x_obs)``. The noise is fixed per sample index, so :meth:`transform` is
-    deterministic and a row's fill does not depend on the other rows. With
+    deterministic and a row's fill does not depend on the other rows (up to
+    float32 rounding: a matrix product may round a row differently in
+    another batch). With
     ``sample_posterior=True`` a completion is drawn by sampling importance
     resampling: one of ``2 n_importance_samples`` fresh draws ``z_k``, half
     from ``q(z | x_obs)`` and half from the prior, is picked with probability
@@ -363,6 +367,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
                     )
                 X = _marked_missing(X, self.missing_values)
             validate_data(self, X, reset=reset, skip_check_array=True)
+            check_min_samples(X, 1, type(self).__name__)
             return X, X.isna().to_numpy()
         X = refuse_strings(X)
         X = validate_data(
@@ -440,7 +445,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         self._value_kinds = [None] * X.shape[1]
         if is_frame(X):  # how the fills of columns of objects are written
             self._value_kinds = [
-                value_kind(column) if is_label_dtype(column.dtype) else None
+                value_kind(column) if is_label_dtype(column.dtype)
+                else "int" if column.dtype.kind in "iu" else None  # for a batch of objects
                 for _, column in X.items()
             ]
         self.estimator_ = self._make_estimator(int(kept.sum()))

@@ -869,3 +869,36 @@ def test_a_label_that_is_a_number_among_strings_is_filled_as_it_is():
     assert types <= {int, str} and filled["label"].isin([1, "one"]).all()
     assert filled["label"][holes["label"].notna()].tolist() == \
         X["label"][holes["label"].notna()].tolist()
+
+
+def test_fills_take_a_batch_dtype_other_than_fits():
+    rng = np.random.RandomState(0)
+    n = 200
+    X = pd.DataFrame({"a": rng.normal(size=n), "w": rng.gamma(2.0, 1e5, n),
+                      "k": pd.array(rng.poisson(400, n), dtype="Int64"),
+                      "flag": (rng.rand(n) > 0.5).astype(float)}).mask(rng.rand(n, 4) < 0.2)
+    imputer = AutoencoderImputer(SMALL_VAE, random_state=0).fit(X)
+    batch = X.iloc[:40].copy()
+    batch["w"] = batch["w"].round().astype("Int64")  # float64 in fit
+    batch["k"] = batch["k"].clip(upper=100).astype("Int8")  # fills near 400: clipped
+    batch["flag"] = batch["flag"].astype("boolean")
+    filled = imputer.transform(batch)
+    assert list(filled.dtypes) == list(batch.dtypes) and not filled.isna().any().any()
+    assert filled["k"][batch["k"].isna()].max() <= 127
+    for name in ("w", "k", "flag"):  # observed values as they were
+        observed = batch[name].notna()
+        assert (filled[name][observed] == batch[name][observed]).all()
+    small = batch.assign(w=(batch["w"] / 100).astype(np.float16))
+    assert np.isfinite(imputer.transform(small)["w"].astype(float)).all()  # clipped, not inf
+    ints = batch.assign(k=X["k"].iloc[:40].astype(object))  # Int64 in fit, objects now
+    assert {type(v) for v in imputer.transform(ints)["k"]} == {int}
+    with pytest.raises(ValueError, match="minimum of 1 is required by AutoencoderImputer"):
+        imputer.transform(batch.iloc[:0])
+
+
+def test_an_integer_column_near_the_end_of_its_range_has_a_mean_fill():
+    X = pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0] * 10,
+                      "id": pd.array([2**63 - 1, 2**63 - 2, 2**63 - 3, None] * 10,
+                                     dtype="Int64")})
+    imputer = AutoencoderImputer(SMALL_VAE, random_state=0).fit(X)
+    assert imputer._marginal[1] <= 2**63 - 1
