@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from . import _fitting, _inference, _persistence, _training
 from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
-from ._dask import float_dtype, in_dask_block, lazy, lazy_past_set_output
+from ._dask import block_seed, float_dtype, in_dask_block, lazy, lazy_past_set_output
 from ._frames import check_column_names, is_frame, is_polars, to_pandas, to_polars
 from ._given import given_rows, keep_given
 from ._nn import ACTIVATIONS
@@ -815,7 +815,7 @@ class BaseAutoencoder(
         """The targets of :meth:`_complete` for validated codes."""
         generator = None
         if draw:
-            seed = check_random_state(random_state).randint(SEED_MAX)
+            seed = block_seed(check_random_state(random_state).randint(SEED_MAX))
             generator = make_generator(seed, self._device)
         fill = functools.partial(self._complete_rows, generator=generator)
         chunk = self._score_chunk(self._table.width)

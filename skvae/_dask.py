@@ -15,10 +15,12 @@ import functools
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["is_dask", "lazy", "lazy_past_set_output", "float_dtype", "in_dask_block"]
+__all__ = ["is_dask", "lazy", "lazy_past_set_output", "float_dtype", "in_dask_block",
+           "block_seed"]
 
-# Set while a method computes one block of a Dask collection (see lazy).
-_IN_BLOCK = contextvars.ContextVar("skvae_in_dask_block", default=False)
+# The number of the block of a Dask collection that a method computes, while
+# it computes it (see lazy); None otherwise.
+_BLOCK = contextvars.ContextVar("skvae_dask_block", default=None)
 
 
 def in_dask_block():
@@ -28,7 +30,22 @@ def in_dask_block():
     pandas even where the estimator, fitted on a polars DataFrame, would
     give polars for in-memory data.
     """
-    return _IN_BLOCK.get()
+    return _BLOCK.get() is not None
+
+
+def block_seed(seed):
+    """``seed``, or within a block of a Dask collection a seed of that block's own.
+
+    Every block is computed by a call given the same ``random_state``: drawn
+    from it alone, the draws would repeat from block to block (row ``i`` of
+    each block getting the same noise). Mixed with the block's number, each
+    block draws a stream of its own, the same at every compute.
+    """
+    number = _BLOCK.get()
+    if number is None:
+        return seed
+    state = np.random.SeedSequence([int(seed), int(number)]).generate_state(1)
+    return int(state[0] >> 1)  # below 2**31, as the seeds drawn elsewhere
 
 
 def is_dask(X):
@@ -56,8 +73,9 @@ def lazy(meta):
             if not is_dask(X):
                 return method(self, X, **kwargs)
             check_is_fitted(self)
-            block = functools.partial(_one_block, method, self, kwargs)
-            return map_rows(block, X, meta(self, X))
+            empty = meta(self, X)
+            block = functools.partial(_one_block, method, self, kwargs, empty)
+            return map_rows(block, X, empty)
 
         return wrapper
 
@@ -94,17 +112,27 @@ def _past(outer, inner):
     return method
 
 
-def _one_block(method, estimator, kwargs, X):
-    """``method(estimator, X, **kwargs)`` on one block (see :func:`in_dask_block`)."""
-    token = _IN_BLOCK.set(True)
+def _one_block(method, estimator, kwargs, empty, X, number):
+    """``method(estimator, X, **kwargs)`` on block ``number`` (see
+    :func:`in_dask_block`); for a block of no rows, ``empty``, the output's
+    meta, as the method would give it (which may refuse no rows)."""
+    if len(X) == 0:
+        if isinstance(empty, np.ndarray):
+            return empty
+        out = empty.copy()
+        if hasattr(X, "index"):  # a partition's (empty) index; an array's rows have none
+            out.index = X.index
+        return out
+    token = _BLOCK.set(number)
     try:
         return method(estimator, X, **kwargs)
     finally:
-        _IN_BLOCK.reset(token)
+        _BLOCK.reset(token)
 
 
 def map_rows(func, X, meta):
-    """``func`` over the blocks of rows of a Dask array or DataFrame, lazily.
+    """``func(block, number)`` over the blocks of rows of a Dask array or
+    DataFrame, lazily; ``number`` is the block's position among them.
 
     The output is a Dask array when ``meta`` is a NumPy array: rows chunked
     as X's, columns in one chunk; a Dask DataFrame when ``meta`` is a pandas
@@ -112,13 +140,19 @@ def map_rows(func, X, meta):
     for an array.
     """
     if hasattr(X, "divisions"):  # a DataFrame
-        return X.map_partitions(func, meta=meta)
+        def partition(part, partition_info=None):
+            return func(part, 0 if partition_info is None else partition_info["number"])
+
+        return X.map_partitions(partition, meta=meta)
     if X.ndim != 2:
         raise ValueError(f"Expected a 2-dimensional Dask array, got {X.ndim} dimension(s).")
     X = X.rechunk({1: -1})
     if isinstance(meta, np.ndarray):
+        def block(part, block_info=None):
+            return func(part, 0 if block_info is None else block_info[0]["chunk-location"][0])
+
         return X.map_blocks(
-            func,
+            block,
             chunks=(X.chunks[0], *((n,) for n in meta.shape[1:])),
             drop_axis=[] if meta.ndim == 2 else [1],
             dtype=meta.dtype,
@@ -129,17 +163,17 @@ def map_rows(func, X, meta):
 
     starts = np.cumsum((0, *X.chunks[0][:-1]))
     parts = [
-        dask.delayed(_at_rows)(func, block, start)
-        for block, start in zip(X.to_delayed().ravel(), starts)
+        dask.delayed(_at_rows)(func, part, start, number)
+        for number, (part, start) in enumerate(zip(X.to_delayed().ravel(), starts))
     ]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
-def _at_rows(func, block, start):
-    """``func(block)``, a DataFrame indexed by the rows' positions in the array."""
+def _at_rows(func, block, start, number):
+    """``func(block, number)``, a DataFrame indexed by the rows' positions in the array."""
     import pandas as pd
 
-    out = func(block)
+    out = func(block, number)
     if np.isfinite(start):
         out.index = pd.RangeIndex(int(start), int(start) + len(out))
     return out

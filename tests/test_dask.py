@@ -336,3 +336,34 @@ def test_dask_ml_parallel_post_fit_predicts_as_in_memory(client):
         ).fit(X)
     predicted = wrappers.ParallelPostFit(detector).predict(da.from_array(X, chunks=100))
     np.testing.assert_array_equal(predicted.compute(), detector.predict(X))
+
+
+def test_draws_on_a_dask_collection_are_a_stream_per_block_not_one_repeated():
+    X = _data(300)
+    X[::3, 0] = np.nan
+    imputer = AutoencoderImputer(VAETransformer(**SMALL), sample_posterior=True,
+                                 random_state=0).fit(X)
+    rows = np.vstack([X[:100]] * 3)  # the same rows in every block
+    holes = np.isnan(rows[:100, 0])
+    for lazy in (da.from_array(rows, chunks=(100, -1)),
+                 dd.from_pandas(pd.DataFrame(rows), npartitions=3)):
+        drawn = np.asarray(imputer.transform(lazy).compute())
+        assert not np.array_equal(drawn[:100, 0][holes], drawn[100:200, 0][holes])
+        np.testing.assert_array_equal(drawn, np.asarray(imputer.transform(lazy).compute()))
+
+
+def test_an_empty_block_gives_an_empty_output_block():
+    X = _data(300)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+    model = AutoencoderTransformer(**SMALL).fit(frame)
+    detector = AutoencoderOutlierDetector(AutoencoderTransformer(**SMALL),
+                                          random_state=0).fit(frame)
+    lazy = dd.from_pandas(frame, npartitions=3)
+    kept = lazy[lazy.x0.map_partitions(lambda s: pd.Series(s.index >= 150, index=s.index))]
+    assert model.transform(kept).compute().shape == (150, model.n_components)
+    assert model.score_samples(kept).compute().shape == (150,)
+    for method in ("predict", "decision_function", "score_pvalues", "feature_contributions"):
+        assert len(getattr(detector, method)(kept).compute()) == 150
+    array = da.from_array(X, chunks=((100, 0, 200), (X.shape[1],)))
+    codes = AutoencoderTransformer(**SMALL).fit(X).transform(array)
+    assert codes.compute().shape == (300, model.n_components)
