@@ -288,6 +288,22 @@ def test_outlier_from_detector(detector, frame):
     assert display.colorbar_ is not None
 
 
+def test_outlier_of_a_polars_frame_with_labels():
+    pl = pytest.importorskip("polars")
+    rng = np.random.RandomState(0)
+    frame = pl.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120),
+                          "s": rng.choice(["u", "v"], 120)})
+    fitted = fit(AutoencoderOutlierDetector(AutoencoderTransformer(**TINY), random_state=0),
+                 frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no "invalid feature names"
+        display = OutlierDisplay.from_estimator(fitted, frame, rows=[5, 1])
+    assert display.feature_names == ["a", "b", "s"]
+    np.testing.assert_allclose(
+        display.contributions, fitted.feature_contributions(frame[[5, 1]]))
+    plt.close("all")
+
+
 def test_outlier_chosen_rows_and_ax(detector, frame):
     frame = frame.set_index(frame.index + 100)
     _, ax = plt.subplots()

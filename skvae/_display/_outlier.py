@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils import check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
+from .._frames import is_polars
 from ._plotting import (
     _axes_grid,
     _check_matplotlib_support,
@@ -380,7 +381,12 @@ class OutlierDisplay:
         if hasattr(estimator, "score_pvalues"):
             pvalues = estimator.score_pvalues(X)
         if hasattr(estimator, "feature_contributions"):
-            X_rows = X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+            if hasattr(X, "iloc"):
+                X_rows = X.iloc[rows]
+            elif is_polars(X):  # its columns and dtypes, as the detector was fitted on
+                X_rows = X[rows]
+            else:
+                X_rows = np.asarray(X)[rows]
             contributions = np.asarray(estimator.feature_contributions(X_rows))
         display = cls(
             scores=scores,
