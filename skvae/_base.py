@@ -42,7 +42,14 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from . import _fitting, _inference, _persistence, _training
 from ._columns import Table
 from ._compat import Interval, StrOptions, _fit_context
-from ._dask import block_seed, float_dtype, in_dask_block, lazy, lazy_past_set_output
+from ._dask import (
+    block_seed,
+    float_dtype,
+    in_dask_block,
+    lazy,
+    lazy_past_set_output,
+    refuse_lazy_frame,
+)
 from ._frames import check_column_names, is_frame, is_polars, to_pandas, to_polars
 from ._given import given_rows, keep_given
 from ._nn import ACTIVATIONS
@@ -261,6 +268,7 @@ class BaseAutoencoder(
         fit (``reset``) builds from it; other input is validated as a float
         array, as scikit-learn does.
         """
+        refuse_lazy_frame(X, type(self).__name__)
         if is_polars(X):
             if reset:
                 self._polars_schema = dict(X.schema)

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["is_dask", "lazy", "lazy_past_set_output", "float_dtype", "in_dask_block",
-           "block_seed"]
+           "block_seed", "refuse_lazy_frame"]
 
 # The number of the block of a Dask collection that a method computes, while
 # it computes it (see lazy); None otherwise.
@@ -51,6 +51,20 @@ def block_seed(seed):
 def is_dask(X):
     """Whether X is a Dask collection (an array, DataFrame or Series)."""
     return type(X).__module__.startswith("dask") and hasattr(X, "__dask_graph__")
+
+
+def refuse_lazy_frame(X, name):
+    """Raise a TypeError if X is a Dask DataFrame, which ``fit`` cannot read.
+
+    Inference maps itself over its partitions (:func:`lazy`); training needs
+    every row at once, or the chunks of :func:`~skvae.fit_chunks`.
+    """
+    if is_dask(X) and hasattr(X, "divisions"):
+        raise TypeError(
+            f"{name} cannot fit on a Dask DataFrame as it is. Compute it into "
+            "memory (X.compute()), or train a VAETransformer or "
+            "AutoencoderTransformer on its partitions with skvae.fit_chunks."
+        )
 
 
 def float_dtype(X):

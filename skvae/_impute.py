@@ -17,7 +17,7 @@ from ._compat import (
     _get_output_config,
     is_pandas_na,
 )
-from ._dask import float_dtype, in_dask_block, lazy, lazy_past_set_output
+from ._dask import float_dtype, in_dask_block, lazy, lazy_past_set_output, refuse_lazy_frame
 from ._dtypes import integer_range, is_label_dtype
 from ._fills import FittedColumn, frame_like, is_nan, value_kind
 from ._frames import (
@@ -354,6 +354,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         :func:`_marked_missing`). Other input becomes a float array with NaN
         in the holes.
         """
+        refuse_lazy_frame(X, type(self).__name__)
         numeric = is_frame(X) and all(dtype.kind in "iuf" for dtype in X.dtypes)
         coded = get_tags(self._get_estimator()).input_tags.categorical
         nan_marks_missing = is_nan(self.missing_values)

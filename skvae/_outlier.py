@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
-from ._dask import lazy
+from ._dask import lazy, refuse_lazy_frame
 from ._frames import is_frame, is_polars, to_pandas
 from ._neighbours import (
     code_rows,
@@ -371,6 +371,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         ``column_types`` by column name) gets it whole, numeric or not.
         Other estimators get a float array of a numeric DataFrame.
         """
+        refuse_lazy_frame(X, type(self).__name__)
         if is_polars(X):
             X = to_pandas(X)
         coded = get_tags(self._get_estimator()).input_tags.categorical

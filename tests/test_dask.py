@@ -367,3 +367,13 @@ def test_an_empty_block_gives_an_empty_output_block():
     array = da.from_array(X, chunks=((100, 0, 200), (X.shape[1],)))
     codes = AutoencoderTransformer(**SMALL).fit(X).transform(array)
     assert codes.compute().shape == (300, model.n_components)
+
+
+@pytest.mark.parametrize("estimator", [
+    AutoencoderTransformer(**SMALL), AutoencoderImputer(VAETransformer(**SMALL)),
+    AutoencoderOutlierDetector(AutoencoderTransformer(**SMALL)),
+], ids=["model", "imputer", "detector"])
+def test_fit_on_a_dask_dataframe_says_how_to_train(estimator):
+    lazy = dd.from_pandas(_frame(100), npartitions=2)
+    with pytest.raises(TypeError, match="cannot fit on a Dask DataFrame .*fit_chunks"):
+        estimator.fit(lazy)
