@@ -84,6 +84,9 @@ def plain_value(value):
 
 
 def dtype_state(dtype):
+    """A dtype as plain values: its name, or what its name leaves out (the
+    categories of a category dtype; the storage of a string dtype, which
+    ``"string"`` and ``"str"`` name only by default)."""
     import pandas as pd
 
     if isinstance(dtype, pd.CategoricalDtype):
@@ -91,6 +94,8 @@ def dtype_state(dtype):
             "categories": [plain_value(c) for c in dtype.categories],
             "ordered": bool(dtype.ordered),
         }
+    if isinstance(dtype, pd.StringDtype):
+        return {"storage": dtype.storage, "nan": dtype.na_value is not pd.NA}
     return str(dtype)
 
 
@@ -99,6 +104,8 @@ def dtype_from_state(state, frame):
         return np.dtype(state)
     import pandas as pd
 
+    if isinstance(state, dict) and "storage" in state:
+        return pd.StringDtype(state["storage"], na_value=np.nan if state["nan"] else pd.NA)
     if isinstance(state, dict):
         return pd.CategoricalDtype(state["categories"], ordered=state["ordered"])
     return pd.api.types.pandas_dtype(state)

@@ -140,6 +140,23 @@ def test_mixed_table_round_trip():
     np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
 
 
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+@pytest.mark.parametrize("na", ["NA", "nan"])
+def test_a_string_dtype_keeps_its_storage(storage, na):
+    pd = pytest.importorskip("pandas")
+    if storage == "pyarrow":
+        pytest.importorskip("pyarrow")
+    dtype = pd.StringDtype(storage, na_value=np.nan if na == "nan" else pd.NA)
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.normal(size=100),
+                      "s": pd.array(rng.choice(["u", "v"], 100), dtype=dtype)})
+    model = AutoencoderTransformer(**SMALL).fit(X)
+    for again in (_round_trip(model)[0], pickle.loads(pickle.dumps(model))):
+        pd.testing.assert_frame_equal(again.sample(5, random_state=0),
+                                      model.sample(5, random_state=0))
+        assert again.sample(1)["s"].dtype == dtype
+
+
 def test_no_training_rows_are_saved():
     X = _data(n=300)
     model = AutoencoderTransformer(**SMALL).fit(X)
