@@ -169,6 +169,19 @@ def test_latent_space_continuous_and_unlabelled(ae):
     assert display.colorbar_ is None and display.legend_ is None
 
 
+def test_latent_space_draws_missing_values_of_y_grey(ae):
+    y = np.where(np.arange(len(X)) % 3, X[:, 0], np.nan)
+    display = LatentSpaceDisplay.from_estimator(ae, X, y)
+    display.figure_.canvas.draw()  # colours are mapped when drawn
+    colours = display.scatter_.get_facecolors()
+    assert len(colours) == len(X)
+    grey = matplotlib.colors.to_rgba("lightgrey")
+    np.testing.assert_allclose(colours[np.isnan(y)], np.tile(grey, (np.isnan(y).sum(), 1)))
+    assert not np.allclose(colours[~np.isnan(y)][0], grey)
+    labels = np.where(y > 0, 1.0, np.where(y < 0, 0.0, y))  # 0 and 1, some missing
+    assert LatentSpaceDisplay.from_estimator(ae, X, labels).legend_ is not None
+
+
 def test_latent_space_projects_wide_codes(vae):
     display = LatentSpaceDisplay.from_estimator(vae, X)
     assert display.codes.shape == (60, 2)

@@ -30,7 +30,9 @@ def _is_categorical(y):
     y = np.asarray(y)
     if y.dtype.kind not in "iufb":
         return True  # labels (strings, categories), missing ones included
-    if type_of_target(y) not in ("binary", "multiclass"):
+    if y.dtype.kind == "f":
+        y = y[~np.isnan(y)]  # missing values, drawn grey
+    if not y.size or type_of_target(y) not in ("binary", "multiclass"):
         return False
     return np.unique(y).size <= _MAX_CATEGORIES
 
@@ -74,7 +76,8 @@ class LatentSpaceDisplay:
         Label or value of each sample, used for the colours. Binary and
         multiclass labels (see :func:`~sklearn.utils.multiclass.type_of_target`)
         with at most 20 classes, or of a non-numeric type, are categorical;
-        other values are continuous. If `None`, all points have one colour.
+        other values are continuous, a missing value (NaN) drawn grey. If
+        `None`, all points have one colour.
         The name of a pandas or polars Series titles the legend or labels
         the colour bar.
 
@@ -172,8 +175,9 @@ class LatentSpaceDisplay:
             cmap = plt.get_cmap("tab10" if classes.size <= 10 else "tab20")
             colors = [cmap(k % cmap.N) for k in range(classes.size)]
             kw.update(c=[colors[k] for k in level])
-        elif self.y is not None:
-            kw.update(c=np.asarray(self.y, dtype=float), cmap="viridis")
+        elif self.y is not None:  # missing values grey
+            cmap = plt.get_cmap("viridis").with_extremes(bad="lightgrey")
+            kw.update(c=np.asarray(self.y, dtype=float), cmap=cmap, plotnonfinite=True)
         kw = _style(kw, scatter_kw)
 
         labels = self.axis_labels or ["latent 1", "latent 2"]
