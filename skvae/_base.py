@@ -64,6 +64,7 @@ from ._utils import (
     refuse_strings,
     resolve_device,
     to_tensor,
+    validate_numbers,
 )
 
 __all__ = ["BaseAutoencoder"]
@@ -284,15 +285,8 @@ class BaseAutoencoder(
             if reset:
                 self._table = Table.fit(X, self.column_types, self._default_type())
         else:
-            X = refuse_strings(X)
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                dtype=[np.float64, np.float32],
-                ensure_all_finite="allow-nan",
-                ensure_min_samples=min_samples,
-            )
+            X = validate_numbers(self, X, reset=reset, ensure_all_finite="allow-nan",
+                                 ensure_min_samples=min_samples)
             if reset:
                 self._table = Table.fit(X, self.column_types, self._default_type())
         codes = self._table.codes(X, outside=outside)

@@ -29,7 +29,7 @@ from ._frames import (
     to_polars,
 )
 from ._kinds import ORDINAL
-from ._utils import SEED_MAX, check_min_samples, clone_with_seed, refuse_strings
+from ._utils import SEED_MAX, check_min_samples, clone_with_seed, validate_numbers
 from ._vae import VAETransformer
 
 
@@ -370,14 +370,8 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             validate_data(self, X, reset=reset, skip_check_array=True)
             check_min_samples(X, 1, type(self).__name__)
             return X, X.isna().to_numpy()
-        X = refuse_strings(X)
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan" if nan_marks_missing else True,
-        )
+        X = validate_numbers(self, X, reset=reset,
+                             ensure_all_finite="allow-nan" if nan_marks_missing else True)
         missing = np.isnan(X) if nan_marks_missing else X == self.missing_values
         return np.where(missing, np.nan, X), missing
 

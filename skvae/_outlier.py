@@ -27,7 +27,7 @@ from ._utils import (
     check_min_samples,
     check_rows_observed,
     clone_with_seed,
-    refuse_strings,
+    validate_numbers,
 )
 from ._vae import VAETransformer
 
@@ -381,15 +381,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             validate_data(self, X, reset=reset, skip_check_array=True)
             check_min_samples(X, 3 if reset else 1, type(self).__name__)
             return X
-        X = refuse_strings(X)
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            ensure_min_samples=3 if reset else 1,
-        )
+        X = validate_numbers(self, X, reset=reset, ensure_all_finite="allow-nan",
+                             ensure_min_samples=3 if reset else 1)
         if coded and not reset and hasattr(self, "feature_names_in_"):
             # the model was fitted on the DataFrame: the detector has just
             # warned of the missing names, the model would warn again

@@ -7,6 +7,7 @@ Nothing here knows about scikit-learn: these helpers take plain values
 import numpy as np
 import torch
 from sklearn.base import clone
+from sklearn.utils.validation import validate_data
 
 from ._frames import is_frame
 
@@ -150,6 +151,14 @@ def refuse_strings(X):
         if missing.any():
             X = np.where(missing, np.nan, X)
     return X
+
+
+def validate_numbers(estimator, X, **kwargs):
+    """scikit-learn's ``validate_data`` of X as a float array (float32 kept),
+    its strings refused first (:func:`refuse_strings`): how every estimator
+    validates input that is not coded column by column."""
+    return validate_data(estimator, refuse_strings(X), dtype=[np.float64, np.float32],
+                         **kwargs)
 
 
 def _holds_strings(array):
