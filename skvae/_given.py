@@ -82,19 +82,27 @@ def given_rows(table, given, n_samples, dtype=np.float64):
         return X, values
     X = np.full((n_samples, len(names)), np.nan)
     for j, column in values.items():
-        strings = [v for v in column if isinstance(v, (str, bytes))]
-        try:
-            if strings:
-                raise ValueError
-            X[:, j] = column.astype(np.float64)
-        except (TypeError, ValueError):
-            shown = strings[0] if strings else column[0]
+        numbers = _numbers(column)
+        if numbers is None:
+            shown = next((v for v in column if isinstance(v, (str, bytes))), column[0])
             raise ValueError(
                 f"given[{j}] must hold numbers for a model fitted on an array, "
                 f"got {shown!r}."
-            ) from None
-        _check_dtype_holds(X[:, j], np.dtype(dtype), j)  # inf too
+            )
+        _check_dtype_holds(numbers, np.dtype(dtype), j)  # inf too
+        X[:, j] = numbers
     return X, values
+
+
+def _numbers(column):
+    """An object array of given values as float64, or None where they are not
+    numbers (strings are not, even where NumPy would parse them)."""
+    if any(isinstance(v, (str, bytes)) for v in column):
+        return None
+    try:
+        return column.astype(np.float64)
+    except (TypeError, ValueError):
+        return None
 
 
 def _check_dtype_holds(column, dtype, name):
