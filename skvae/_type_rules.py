@@ -191,10 +191,14 @@ def point_mass_type(values):
     without bound as its scale shrinks, cannot describe either. A count
     column with such a value is ``"spiked-count"`` (:func:`infer_type`).
     """
-    top = _standing_out(values, POINT_MASS_SHARE)
-    if top is None:
+    return _point_mass(values, _standing_out(values))
+
+
+def _point_mass(values, top):
+    """The point-mass type that ``top`` (of :func:`_standing_out`) gives, or None."""
+    if top is None or top[1] < POINT_MASS_SHARE * values.size:
         return None
-    return ZERO_INFLATED.name if top == 0 and values.min() == 0 else SPIKED.name
+    return ZERO_INFLATED.name if top[0] == 0 and values.min() == 0 else SPIKED.name
 
 
 def float_type(values):
@@ -211,16 +215,17 @@ def float_type(values):
     (benchmarks/pages/mixed-types.md, "Heavy-tailed columns typed by the
     rules").
     """
-    kind = point_mass_type(values)
+    top = _standing_out(values)  # one count of the values for both rules
+    kind = _point_mass(values, top)
     if kind is not None or not is_heavy_tailed(values):
         return kind or "real"
-    at_zero = _standing_out(values, ZERO_IN_TAIL_SHARE) == 0
+    at_zero = top is not None and top[0] == 0 and top[1] >= ZERO_IN_TAIL_SHARE * values.size
     return ZERO_INFLATED.name if at_zero else "positive"
 
 
-def _standing_out(values, share):
-    """The most frequent value, if it holds at least ``share`` of the values and
-    twice as many as any other, beside at least two other values; else None."""
+def _standing_out(values):
+    """``(value, count)`` of the most frequent value, if it holds twice as many
+    values as any other, beside at least two other values; else None."""
     if values.size < 3:
         return None
     distinct, counts = np.unique(values, return_counts=True)
@@ -228,9 +233,9 @@ def _standing_out(values, share):
         return None
     top = int(np.argmax(counts))
     second = np.partition(counts, -2)[-2]
-    if counts[top] < max(share * values.size, 2 * second):
+    if counts[top] < 2 * second:
         return None
-    return distinct[top]
+    return distinct[top], counts[top]
 
 
 def atom_of(values):
