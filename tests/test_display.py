@@ -214,6 +214,12 @@ def test_latent_space_errors(ae):
         LatentSpaceDisplay.from_estimator(detector, X)
 
 
+@pytest.mark.parametrize("y", [np.zeros((len(X), 2)), np.zeros((len(X), 1)), 0])
+def test_latent_space_y_must_be_one_dimensional(ae, y):
+    with pytest.raises(ValueError, match=r"y must be 1-D, one value per row"):
+        LatentSpaceDisplay.from_estimator(ae, X, y=y)
+
+
 # --------------------------------------------------------- reconstruction
 def test_reconstruction_features(detector, frame):
     display = ReconstructionDisplay.from_estimator(
@@ -283,6 +289,12 @@ def test_reconstruction_errors(ae):
         ReconstructionDisplay.from_estimator(Normalizer().fit(X), X)
 
 
+@pytest.mark.parametrize("n_cols", [0, -1, 2.5])
+def test_reconstruction_n_cols_must_be_a_positive_integer(ae, n_cols):
+    with pytest.raises(ValueError, match="n_cols must be a positive integer"):
+        ReconstructionDisplay.from_estimator(ae, X, n_cols=n_cols)
+
+
 # ---------------------------------------------------------------- outlier
 def test_outlier_from_detector(detector, frame):
     display = OutlierDisplay.from_estimator(detector, frame, n_rows=3, max_features=2)
@@ -349,6 +361,14 @@ def test_outlier_errors(detector, frame):
         OutlierDisplay.from_estimator(detector, frame, n_rows=0)
     with pytest.raises(ValueError, match="max_features must be a positive integer"):
         OutlierDisplay(scores=X[:, 0], offset=0.0).plot(max_features=0)
+
+
+@pytest.mark.parametrize("rows", [[0, 3], None])
+def test_outlier_row_labels_of_an_array_are_ints(rows):
+    detector = IsolationForest(random_state=0).fit(X)
+    display = OutlierDisplay.from_estimator(detector, X, rows=rows, n_rows=2)
+    assert len(display.row_labels) == 2
+    assert all(type(label) is int for label in display.row_labels)
 
 
 # ------------------------------------------------------------- legibility
@@ -565,6 +585,31 @@ def test_reconstruction_of_mixed_frames_shows_every_column(mixed):
     # positions count every column
     display = ReconstructionDisplay.from_estimator(vae, mixed, features=[3, "income"])
     assert display.axes_[0, 0].get_title().startswith("city")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: VAETransformer(**TINY),
+        lambda: make_pipeline(VAETransformer(**TINY)),
+        lambda: AutoencoderOutlierDetector(AutoencoderTransformer(**TINY),
+                                           contamination=0.1, random_state=0),
+    ],
+    ids=["model", "pipeline", "detector"],
+)
+def test_displays_of_frames_with_integer_column_names(make):
+    # scikit-learn records no feature_names_in_ for them: the model's own
+    # table says that it reads a DataFrame, labels included
+    pd = pytest.importorskip("pandas")
+    data = pd.DataFrame({0: X[:, 0], 1: np.where(X[:, 1] > 0, "a", "b")})
+    fitted = fit(make(), data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no "invalid feature names"
+        latent = LatentSpaceDisplay.from_estimator(fitted, data)
+        display = ReconstructionDisplay.from_estimator(fitted, data)
+    assert latent.codes.shape == (len(X), 2)
+    assert display.scatters_[0, 0] is not None
+    assert display.class_images_[0, 1] is not None
 
 
 def test_reconstruction_of_polars_frames():

@@ -158,6 +158,11 @@ class LatentSpaceDisplay:
                 "from_estimator projects wider codes on two principal components."
             )
         if self.y is not None:
+            if np.ndim(self.y) != 1:
+                raise ValueError(
+                    "y must be 1-D, one value per row of codes, got shape "
+                    f"{np.shape(self.y)}."
+                )
             check_consistent_length(codes, self.y)
         if ax is None:
             ax = _new_axes()

@@ -1,7 +1,5 @@
 """OutlierDisplay: scores, p-values and feature contributions of a detector."""
 
-from numbers import Integral
-
 import numpy as np
 from sklearn.utils import check_consistent_length
 from sklearn.utils.validation import check_is_fitted
@@ -10,6 +8,7 @@ from .._frames import is_polars
 from ._plotting import (
     _axes_grid,
     _check_matplotlib_support,
+    _check_positive_int,
     _fit_tick_labels,
     _legend_outside,
     _style,
@@ -184,10 +183,7 @@ class OutlierDisplay:
             Object that stores computed values.
         """
         _check_matplotlib_support(f"{type(self).__name__}.plot")
-        if not isinstance(max_features, Integral) or max_features < 1:
-            raise ValueError(
-                f"max_features must be a positive integer, got {max_features!r}."
-            )
+        _check_positive_int(max_features, "max_features")
         scores = np.asarray(self.scores, dtype=float)
         outlier = scores < self.offset
         n_panels = 1 + (self.pvalues is not None) + (self.contributions is not None)
@@ -366,8 +362,7 @@ class OutlierDisplay:
             )
         scores = np.asarray(estimator.score_samples(X), dtype=float)
         if rows is None:
-            if not isinstance(n_rows, Integral) or n_rows < 1:
-                raise ValueError(f"n_rows must be a positive integer, got {n_rows!r}.")
+            _check_positive_int(n_rows, "n_rows")
             rows = np.argsort(scores, kind="stable")[:n_rows]
         rows = np.asarray(rows)
         if rows.ndim != 1 or rows.dtype.kind not in "iu" or rows.size == 0 or (
@@ -393,7 +388,7 @@ class OutlierDisplay:
             offset=float(estimator.offset_),
             pvalues=pvalues,
             contributions=contributions,
-            row_labels=list(X.index[rows]) if hasattr(X, "index") else list(rows),
+            row_labels=list(X.index[rows]) if hasattr(X, "index") else rows.tolist(),
             feature_names=list(X.columns) if hasattr(X, "columns") else None,
             name=type(estimator).__name__ if name is None else name,
         )

@@ -2,6 +2,7 @@
 
 import re
 import textwrap
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_array
@@ -36,15 +37,35 @@ def _fitted_model(estimator, attributes):
     return model
 
 
-def _model_input(model, X):
-    """X as ``model`` reads it: without column names if it was fitted without.
+def _check_positive_int(value, name):
+    """Raise a ValueError unless ``value`` is a positive integer."""
+    if not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
-    A role estimator validates a DataFrame into an array before fitting its
-    model, which then warns when given the DataFrame.
+
+def _model_input(model, X):
+    """X as ``model`` reads it: an array if it was fitted on one.
+
+    A role estimator validates a numeric DataFrame into an array before
+    fitting a model that does not code DataFrames, which then warns when
+    given the DataFrame. skvae's models (also as the first step of a
+    pipeline) say in their table whether they were fitted on a DataFrame,
+    whatever its column names; other estimators are taken to be fitted on
+    one when they recorded its column names.
     """
-    if hasattr(X, "columns") and not hasattr(model, "feature_names_in_"):
-        return check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
-    return X
+    if not hasattr(X, "columns"):
+        return X
+    first = model
+    while hasattr(first, "steps"):  # a Pipeline reads X with its first step
+        first = first.steps[0][1]
+    table = getattr(first, "_table", None)
+    if table is not None:
+        fitted_on_frame = table.frame
+    else:
+        fitted_on_frame = hasattr(model, "feature_names_in_")
+    if fitted_on_frame:
+        return X
+    return check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
 
 
 def _style(default, user):

@@ -9,6 +9,7 @@ from .._frames import is_polars, to_pandas
 from ._plotting import (
     _axes_grid,
     _check_matplotlib_support,
+    _check_positive_int,
     _fit_tick_labels,
     _fitted_model,
     _model_input,
@@ -306,6 +307,7 @@ class ReconstructionDisplay:
         return positions, names
 
     def _plot_features(self, X, X_rec, ax, name, features, n_cols, scatter_kw):
+        _check_positive_int(n_cols, "n_cols")
         frame = hasattr(X, "columns")
         positions, names = self._feature_positions(
             features, X.shape[1], X.columns if frame else None
@@ -383,8 +385,7 @@ class ReconstructionDisplay:
                 f"image_shape={shape} holds {int(np.prod(shape))} values but the "
                 f"rows have {X.shape[1]} features."
             )
-        if not isinstance(n_images, Integral) or n_images < 1:
-            raise ValueError(f"n_images must be a positive integer, got {n_images!r}.")
+        _check_positive_int(n_images, "n_images")
         n_images = min(n_images, X.shape[0])
         self.axes_, self.bounding_ax_, self.figure_ = _axes_grid(
             ax, 2 * n_images, n_images, (1.2, 1.3)
