@@ -293,6 +293,23 @@ def schema_from_state(state):
     return schema
 
 
+def names_for_model(role, X, reset):
+    """The DataFrame ``X`` as a role estimator passes it to its model.
+
+    Where ``fit`` had no column names (scikit-learn records only strings)
+    and ``X`` has some, the role estimator has just warned of them in
+    ``validate_data``; its model, fitted on what ``fit`` had, would warn
+    again, so it gets the columns numbered (a shallow copy).
+    """
+    if reset or hasattr(role, "feature_names_in_") or not any(
+        isinstance(name, str) for name in X.columns
+    ):
+        return X
+    X = X.copy(deep=False)
+    X.columns = range(X.shape[1])
+    return X
+
+
 def check_column_names(X, names):
     """Raise unless the columns of the DataFrame X are ``names``, in order.
 

@@ -20,9 +20,11 @@ from ._compat import (
 from ._dask import float_dtype, in_dask_block, lazy, lazy_past_set_output, refuse_lazy_frame
 from ._dtypes import integer_range, is_label_dtype
 from ._fills import FittedColumn, frame_like, is_nan, value_kind
+from ._fitting import undone_on_error
 from ._frames import (
     is_frame,
     is_polars,
+    names_for_model,
     output_schema,
     polars_schema,
     to_pandas,
@@ -351,8 +353,9 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
         by column name) or when its columns are not all numbers; any
         missing value of pandas marks a hole, and a ``missing_values``
         marker in a DataFrame of numbers is made missing in a copy (see
-        :func:`_marked_missing`). Other input becomes a float array with NaN
-        in the holes.
+        :func:`_marked_missing`). Columns named when fit's were not reach
+        the model numbered, so that only the imputer warns of the names.
+        Other input becomes a float array with NaN in the holes.
         """
         refuse_lazy_frame(X, type(self).__name__)
         numeric = is_frame(X) and all(dtype.kind in "iuf" for dtype in X.dtypes)
@@ -369,6 +372,7 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
                 X = _marked_missing(X, self.missing_values)
             validate_data(self, X, reset=reset, skip_check_array=True)
             check_min_samples(X, 1, type(self).__name__)
+            X = names_for_model(self, X, reset)
             return X, X.isna().to_numpy()
         X = validate_numbers(self, X, reset=reset,
                              ensure_all_finite="allow-nan" if nan_marks_missing else True)
@@ -422,30 +426,32 @@ class AutoencoderImputer(TransformerMixin, BaseEstimator):
             self._check_sample_posterior(self.estimator)
         if is_polars(X):
             X = to_pandas(X)
-        X, missing = self._validate_input(X, reset=True)
-        if self.add_indicator:
-            self.indicator_ = MissingIndicator(error_on_new=False)
-            self.indicator_.set_output(transform="default").fit(_holes(missing))
-        else:
-            self.indicator_ = None
-        self._empty_features = missing.all(axis=0)
-        if self._empty_features.all():
-            raise ValueError(
-                "X has no observed value: every feature is missing in every "
-                "row, so there is nothing to learn from."
-            )
-        kept = ~self._empty_features
-        rows = ~missing[:, kept].all(axis=1)
-        self._marginal = _marginal(X)
-        self._value_kinds = [None] * X.shape[1]
-        if is_frame(X):  # how the fills of columns of objects are written
-            self._value_kinds = [
-                value_kind(column) if is_label_dtype(column.dtype)
-                else "int" if column.dtype.kind in "iu" else None  # for a batch of objects
-                for _, column in X.items()
-            ]
-        self.estimator_ = self._make_estimator(int(kept.sum()))
-        self.estimator_.fit(_take(X, rows, kept))
+        # a fit that raises leaves the imputer as it was, as the models' do
+        with undone_on_error(self):
+            X, missing = self._validate_input(X, reset=True)
+            if self.add_indicator:
+                self.indicator_ = MissingIndicator(error_on_new=False)
+                self.indicator_.set_output(transform="default").fit(_holes(missing))
+            else:
+                self.indicator_ = None
+            self._empty_features = missing.all(axis=0)
+            if self._empty_features.all():
+                raise ValueError(
+                    "X has no observed value: every feature is missing in every "
+                    "row, so there is nothing to learn from."
+                )
+            kept = ~self._empty_features
+            rows = ~missing[:, kept].all(axis=1)
+            self._marginal = _marginal(X)
+            self._value_kinds = [None] * X.shape[1]
+            if is_frame(X):  # how the fills of columns of objects are written
+                self._value_kinds = [
+                    value_kind(column) if is_label_dtype(column.dtype)
+                    else "int" if column.dtype.kind in "iu" else None  # for a batch of objects
+                    for _, column in X.items()
+                ]
+            self.estimator_ = self._make_estimator(int(kept.sum()))
+            self.estimator_.fit(_take(X, rows, kept))
         return self
 
     @lazy(lambda self, X: self._output_meta(X))

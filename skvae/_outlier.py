@@ -12,7 +12,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._dask import lazy, refuse_lazy_frame
-from ._frames import is_frame, is_polars, to_pandas
+from ._fitting import undone_on_error
+from ._frames import is_frame, is_polars, names_for_model, to_pandas
 from ._neighbours import (
     code_rows,
     column_widths,
@@ -369,7 +370,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         A model whose ``input_tags.categorical`` tag is set (skvae's models
         type a DataFrame's columns from their dtypes, and take
         ``column_types`` by column name) gets it whole, numeric or not.
-        Other estimators get a float array of a numeric DataFrame.
+        Other estimators get a float array of a numeric DataFrame. Columns
+        named when fit's were not reach the model numbered, so that only the
+        detector warns of the names.
         """
         refuse_lazy_frame(X, type(self).__name__)
         if is_polars(X):
@@ -380,6 +383,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         ):
             validate_data(self, X, reset=reset, skip_check_array=True)
             check_min_samples(X, 3 if reset else 1, type(self).__name__)
+            X = names_for_model(self, X, reset)
             return X
         X = validate_numbers(self, X, reset=reset, ensure_all_finite="allow-nan",
                              ensure_min_samples=3 if reset else 1)
@@ -427,32 +431,34 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X = self._validate_X(X, reset=True)
-        check_rows_observed(X)  # here, to name the user's row, not a split's
-        rng = check_random_state(self.random_state)
-        fit_idx, cal_idx = self._split(X.shape[0], rng)
-        estimator = clone_with_seed(self._get_estimator(), rng.randint(SEED_MAX))
-        if estimator.get_params().get("support_fraction", 1) is None:
-            estimator.set_params(support_fraction=_support_fraction(self.contamination))
-        if _models_heavy_tails_as_gaussian(estimator):
-            heavy_tailed = heavy_tailed_types(_rows(X, fit_idx))
-            if heavy_tailed:
-                estimator.set_params(column_types=heavy_tailed)
-        self.estimator_ = estimator.fit(_rows(X, fit_idx))
-        self._fit_neighbours(X, fit_idx, rng)
-        if self.contamination == "auto":
-            self.calibration_scores_ = np.sort(self._score_samples(_rows(X, cal_idx)))
-            self.offset_ = _auto_offset(self.calibration_scores_, AUTO_LEVEL)
-        else:  # as predict(X) will score them, so that it flags that share
-            scores = self._score_samples(X)
-            self.calibration_scores_ = np.sort(scores[cal_idx])
-            with np.errstate(invalid="ignore"):
-                self.offset_ = np.percentile(scores, 100.0 * self.contamination)
-            if not np.isfinite(self.offset_):  # among rows of probability 0
-                finite = scores[np.isfinite(scores)]
-                self.offset_ = finite.min() if finite.size else -np.inf
-        if self.offset_ == -np.inf:
-            warnings.warn(self._no_flag_reason(cal_idx.size), UserWarning)
+        # a fit that raises leaves the detector as it was, as the models' do
+        with undone_on_error(self):
+            X = self._validate_X(X, reset=True)
+            check_rows_observed(X)  # here, to name the user's row, not a split's
+            rng = check_random_state(self.random_state)
+            fit_idx, cal_idx = self._split(X.shape[0], rng)
+            estimator = clone_with_seed(self._get_estimator(), rng.randint(SEED_MAX))
+            if estimator.get_params().get("support_fraction", 1) is None:
+                estimator.set_params(support_fraction=_support_fraction(self.contamination))
+            if _models_heavy_tails_as_gaussian(estimator):
+                heavy_tailed = heavy_tailed_types(_rows(X, fit_idx))
+                if heavy_tailed:
+                    estimator.set_params(column_types=heavy_tailed)
+            self.estimator_ = estimator.fit(_rows(X, fit_idx))
+            self._fit_neighbours(X, fit_idx, rng)
+            if self.contamination == "auto":
+                self.calibration_scores_ = np.sort(self._score_samples(_rows(X, cal_idx)))
+                self.offset_ = _auto_offset(self.calibration_scores_, AUTO_LEVEL)
+            else:  # as predict(X) will score them, so that it flags that share
+                scores = self._score_samples(X)
+                self.calibration_scores_ = np.sort(scores[cal_idx])
+                with np.errstate(invalid="ignore"):
+                    self.offset_ = np.percentile(scores, 100.0 * self.contamination)
+                if not np.isfinite(self.offset_):  # among rows of probability 0
+                    finite = scores[np.isfinite(scores)]
+                    self.offset_ = finite.min() if finite.size else -np.inf
+            if self.offset_ == -np.inf:
+                warnings.warn(self._no_flag_reason(cal_idx.size), UserWarning)
         return self
 
     def _no_flag_reason(self, n_cal):

@@ -9,11 +9,12 @@ from _settings import SMALL, TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.validation import check_is_fitted
 
 from skvae import AutoencoderImputer, AutoencoderTransformer, VAETransformer
 
@@ -902,3 +903,63 @@ def test_an_integer_column_near_the_end_of_its_range_has_a_mean_fill():
                                      dtype="Int64")})
     imputer = AutoencoderImputer(SMALL_VAE, random_state=0).fit(X)
     assert imputer._marginal[1] <= 2**63 - 1
+
+
+def test_a_fit_that_raises_leaves_the_imputer_as_it_was():
+    _, X_missing = make_data()
+    imputer = AutoencoderImputer(AutoencoderTransformer(**TINY), add_indicator=True)
+    expected = imputer.fit(X_missing).transform(X_missing)
+    model = imputer.estimator_
+    with pytest.raises(ValueError, match="no observed value"):
+        imputer.fit(np.full((20, 3), np.nan))
+    assert imputer.n_features_in_ == 5 and imputer.estimator_ is model
+    assert imputer.indicator_.n_features_in_ == 5
+    np.testing.assert_array_equal(imputer.transform(X_missing), expected)
+    # a first fit that raises leaves it unfitted
+    imputer = AutoencoderImputer(AutoencoderTransformer(**TINY))
+    with pytest.raises(ValueError, match="no observed value"):
+        imputer.fit(np.full((20, 3), np.nan))
+    with pytest.raises(NotFittedError):
+        check_is_fitted(imputer)
+    assert not hasattr(imputer, "n_features_in_")
+
+
+def test_a_refit_that_raises_keeps_the_columns_of_the_previous_fit():
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"income": rng.lognormal(size=60), "spend": rng.normal(size=60),
+                       "city": rng.choice(list("xyz"), 60)})
+    df.loc[::7, "spend"] = np.nan
+    imputer = AutoencoderImputer(AutoencoderTransformer(**TINY)).fit(df[["income", "spend"]])
+    expected = imputer.transform(df[["income", "spend"]])
+    imputer.set_params(estimator__column_types={"nope": "real"})
+    with pytest.raises(ValueError, match="nope"):
+        imputer.fit(df)
+    assert list(imputer.feature_names_in_) == ["income", "spend"]
+    pd.testing.assert_frame_equal(imputer.transform(df[["income", "spend"]]), expected)
+
+
+def test_a_frame_after_an_array_warns_once():
+    _, X_missing = make_data(n_features=3)
+    imputer = AutoencoderImputer(AutoencoderTransformer(**TINY)).fit(X_missing)
+    frame = pd.DataFrame(X_missing, columns=list("abc"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        filled = imputer.transform(frame)
+    names = [str(w.message) for w in caught if "feature names" in str(w.message)]
+    assert len(names) == 1 and "AutoencoderImputer" in names[0]
+    np.testing.assert_array_equal(filled.to_numpy(), imputer.transform(X_missing))
+    # a frame of categories whose names fit did not have reaches the model whole
+    rng = np.random.RandomState(0)
+    named = pd.DataFrame({"x": rng.normal(size=60),
+                          "city": pd.Categorical(rng.choice(list("pq"), 60))})
+    named.loc[::5, "x"] = np.nan
+    named.loc[1::5, "city"] = np.nan
+    unnamed = named.set_axis([0, 1], axis=1)
+    imputer = AutoencoderImputer(AutoencoderTransformer(**TINY)).fit(unnamed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        filled = imputer.transform(named)
+    names = [str(w.message) for w in caught if "feature names" in str(w.message)]
+    assert len(names) == 1 and "AutoencoderImputer" in names[0]
+    pd.testing.assert_frame_equal(filled, imputer.transform(unnamed).set_axis(["x", "city"],
+                                                                                  axis=1))

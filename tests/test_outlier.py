@@ -9,12 +9,13 @@ from _settings import SMALL
 from scipy.stats import multivariate_normal
 from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.validation import check_is_fitted
 
 from skvae import AutoencoderOutlierDetector, AutoencoderTransformer, VAETransformer
 
@@ -903,3 +904,49 @@ def test_an_empty_frame_is_refused_by_the_detector_by_name():
         with pytest.raises(ValueError, match="minimum of 1 is required by "
                            "AutoencoderOutlierDetector"):
             method(X.iloc[:0])
+
+
+def test_a_fit_that_raises_leaves_the_detector_as_it_was():
+    X = _normal(100)
+    detector = _fit(AutoencoderOutlierDetector(AutoencoderTransformer(**SMALL), random_state=0), X)
+    expected = detector.score_samples(X)
+    state = dict(detector.__dict__)
+    with pytest.raises(ValueError, match="no observed value"):
+        detector.fit(np.full((100, 3), np.nan))
+    assert detector.n_features_in_ == 5
+    assert all(detector.__dict__[name] is value for name, value in state.items())
+    np.testing.assert_array_equal(detector.score_samples(X), expected)
+    # a first fit that raises leaves it unfitted
+    detector = AutoencoderOutlierDetector()
+    with pytest.raises(ValueError, match="no observed value"):
+        detector.fit(np.full((100, 3), np.nan))
+    with pytest.raises(NotFittedError):
+        check_is_fitted(detector)
+    assert not hasattr(detector, "n_features_in_")
+
+
+def test_a_refit_that_raises_keeps_the_columns_of_the_previous_fit():
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"income": rng.lognormal(size=100), "spend": rng.normal(size=100),
+                       "city": rng.choice(list("xyz"), 100)})
+    detector = _fit(AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0),
+                    df[["income", "spend"]])
+    expected = detector.score_samples(df[["income", "spend"]])
+    detector.set_params(estimator__column_types={"nope": "real"})
+    with pytest.raises(ValueError, match="nope"):
+        detector.fit(df)
+    assert list(detector.feature_names_in_) == ["income", "spend"]
+    np.testing.assert_array_equal(detector.score_samples(df[["income", "spend"]]), expected)
+
+
+@pytest.mark.parametrize("method", ["predict", "score_pvalues", "feature_contributions"])
+def test_a_dataframe_after_an_array_warns_once(method):
+    X = _normal(200)
+    detector = _fit(AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0), X)
+    frame = pd.DataFrame(X[:4], columns=list("abcde"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = getattr(detector, method)(frame)
+    names = [str(w.message) for w in caught if "feature names" in str(w.message)]
+    assert len(names) == 1 and "AutoencoderOutlierDetector" in names[0]
+    np.testing.assert_array_equal(np.asarray(out), getattr(detector, method)(X[:4]))
