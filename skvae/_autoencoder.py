@@ -49,9 +49,10 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     column_types : dict or None, default=None
         The type of some columns, ``{column: type}``, with the column's name
-        (or its position in an array) and one of ``"real"``, ``"positive"``,
-        ``"signed-log"``, ``"spiked"``, ``"zero-inflated"``, ``"count"``,
-        ``"spiked-count"``, ``"binary"``, ``"categorical"`` or ``"ordinal"``. The
+        (or its position in an array) and one of ``"real"``, ``"quantile"``,
+        ``"positive"``, ``"signed-log"``, ``"spiked"``, ``"zero-inflated"``,
+        ``"count"``, ``"spiked-count"``, ``"binary"``, ``"categorical"`` or
+        ``"ordinal"``. The
         other columns of a DataFrame get the type its dtype and values say
         (see Notes); the other columns of an array are real.
 
@@ -98,8 +99,8 @@ class AutoencoderTransformer(BaseAutoencoder):
         counted from the end of the learning rate's warm-up. ``"auto"``
         means 10 epochs, or as many as 20 optimiser steps take when that is
         more; 100 steps when the start is not a linear model of every column
-        (``init="random"``, or columns that are not real, which start at
-        their marginals and take steps to learn their dependence on the
+        (``init="random"``, or columns whose likelihood is not a Gaussian,
+        which start at their marginals and take steps to learn their dependence on the
         code).
 
     support_fraction : float or None, default=None

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._dtypes import is_number_dtype
-from ._kinds import BINARY, POSITIVE, SIGNED_LOG, TYPES, ZERO_INFLATED
+from ._kinds import BINARY, POSITIVE, QUANTILE, SIGNED_LOG, TYPES, ZERO_INFLATED
+from ._quantiles import fit_normal_scores, from_normal_scores, log_slope, normal_scores
 from ._type_rules import (
     MAX_COUNT,
     NUMBER_KINDS,
@@ -43,13 +44,16 @@ class Column:
     the value a spiked or zero-inflated column holds with a probability of
     its own (0 for zero-inflated columns), ``share`` the share of its
     training values at the atom, which standardises the atom's indicator.
-    ``low`` and ``high`` are the smallest and largest scalar codes of a
-    log-coded Gaussian column in fit (None: unbounded, or unknown for a
-    model saved before they were kept): its decoded values stay in their
-    range (see :meth:`unscalar`). ``observed`` is False for a column with
-    no observed value in the data that set the statistics: the model learns
-    nothing of it, and its values are coded as missing. ``whole`` is True for
-    an ``object`` column of integers, whose decoded values are rounded.
+    ``knots``, ``scores`` and ``ties`` are a quantile column's map of values
+    to normal scores and the values held by many rows (:mod:`._quantiles`).
+    ``low`` and ``high`` are the smallest and largest scalar codes of a log-
+    or quantile-coded Gaussian column in fit (None: unbounded, or unknown for
+    a model saved before they were kept): its decoded values stay in their
+    range (see :meth:`unscalar`).
+    ``observed`` is False for a column with no observed value in the data
+    that set the statistics: the model learns nothing of it, and its values
+    are coded as missing. ``whole`` is True for an ``object`` column of
+    integers, whose decoded values are rounded.
     """
 
     name: object
@@ -62,6 +66,9 @@ class Column:
     resolution: float = 0.0
     atom: float = 0.0
     share: float = 0.5
+    knots: list = None
+    scores: list = None
+    ties: list = None
     low: float = None
     high: float = None
     labelled: bool = field(default=False)  # binary column of non-numeric labels
@@ -85,7 +92,7 @@ class Column:
     def has_grid_floor(self):
         """Whether its Gaussian is on its values themselves (real, spiked), so
         that the step of the grid they lie on floors its scale."""
-        return self.is_gaussian and not self.kind.log_coded
+        return self.is_gaussian and not self.is_mapped
 
     @property
     def is_count(self):
@@ -157,8 +164,11 @@ class Column:
 
     def scalar(self, codes):
         """The value of its codes that is standardised: a log for log-coded
-        columns; NaN at a point mass's atom, which the Gaussian leaves out."""
+        columns, the normal score for quantile ones; NaN at a point mass's
+        atom, which the Gaussian leaves out."""
         values = codes
+        if self.kind.quantile_coded:
+            values = normal_scores(codes, self.knots, self.scores)
         if self.kind.log_coded:
             with np.errstate(divide="ignore", invalid="ignore"):
                 if self.kind.discrete:  # counts
@@ -172,23 +182,26 @@ class Column:
         return np.where(self.at_atom(codes), np.nan, values) if self.has_point_mass else values
 
     @property
-    def is_log_gaussian(self):
-        """Whether its Gaussian models a logarithm of its values (positive,
-        signed-log, zero-inflated): :meth:`unscalar` and
-        :meth:`log_scalar_slope` are not the identity."""
-        return self.is_gaussian and self.kind.log_coded
+    def is_mapped(self):
+        """Whether its Gaussian models a logarithm or the normal score of its
+        values (positive, signed-log, zero-inflated, quantile): :meth:`unscalar`
+        and :meth:`log_scalar_slope` are not the identity."""
+        return self.is_gaussian and (self.kind.log_coded or self.kind.quantile_coded)
 
     def unscalar(self, values):
         """The codes of a Gaussian column's unstandardised values: the inverse
         of :meth:`scalar` (off a point mass's atom).
 
-        A log-coded column's values are first bounded by the range of its
-        scalar codes in fit (``low``, ``high``): the exponential turns a
-        location the decoder extrapolates a few standard deviations past the
-        data into values orders of magnitude beyond it.
+        A log- or quantile-coded column's values are first bounded by the
+        range of its scalar codes in fit (``low``, ``high``): the exponential
+        turns a location the decoder extrapolates a few standard deviations
+        past the data into values orders of magnitude beyond it, and a
+        quantile column's draws stay in its training range.
         """
-        if self.low is not None:  # a log-coded column's range (set_statistics)
+        if self.low is not None:  # a mapped column's range (set_statistics)
             values = np.clip(values, self.low, self.high)
+        if self.kind.quantile_coded:
+            return from_normal_scores(values, self.knots, self.scores, self.ties)
         with np.errstate(over="ignore"):  # inf: refused when cast to a frame's dtype
             if self.kind is POSITIVE:
                 return self.offset * np.expm1(values).clip(min=0)
@@ -202,7 +215,10 @@ class Column:
         """``log |dx / dv|`` at codes ``x`` of a Gaussian column, ``v`` their
         :meth:`scalar` value (off a point mass's atom): 0 for a column
         modelled as it is; ``log(m + x)``, ``log x`` and ``log hypot(m, x)``
-        for positive, zero-inflated and signed-log ones."""
+        for positive, zero-inflated and signed-log ones; the log of the
+        map's slope for quantile ones (:func:`._quantiles.log_slope`)."""
+        if self.kind.quantile_coded:
+            return log_slope(codes, self.knots, self.scores)
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.kind is POSITIVE:
                 return np.log(self.offset + codes)
@@ -330,7 +346,9 @@ def make_column(values, name, declared, default, frame):
         column.atom = 0.0 if kind is ZERO_INFLATED else atom_of(observed)
         share = np.mean(column.at_atom(observed)) if observed.size else 0.5
         column.share = float(np.clip(share, MIN_SHARE, 1 - MIN_SHARE))
-    if kind is POSITIVE:
+    if kind is QUANTILE:
+        column.knots, column.scores, column.ties = fit_normal_scores(as_numbers(values, name))
+    elif kind is POSITIVE:
         mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
         column.offset = float(mean) if mean > 0 else 1.0
     elif kind is SIGNED_LOG:

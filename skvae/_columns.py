@@ -16,6 +16,9 @@ Column types and their codes:
 type           target (the likelihood's)   network input                likelihood
 =============  ==========================  ===========================  =============
 real           standardised value          the target                   gaussian
+quantile       standardised normal score   the target                   gaussian
+               (a map fitted on its
+               quantiles)
 positive       standardised log1p(x / m)   the target                   gaussian
 signed-log     standardised asinh(x / m)   the target                   gaussian
 spiked         whether x is the atom a;    both targets, standardised   bernoulli;
@@ -163,8 +166,9 @@ class Table:
 
     def scalars(self, codes):
         """The values of codes that are standardised: logs of positive and count
-        codes, NaN at the atoms of point masses."""
-        if not any(c.kind.log_coded or c.has_point_mass for c in self.columns):
+        codes, normal scores of quantile ones, NaN at the atoms of point masses."""
+        if not any(c.kind.log_coded or c.kind.quantile_coded or c.has_point_mass
+                   for c in self.columns):
             return codes
         return np.column_stack(
             [c.scalar(codes[:, j]) for j, c in enumerate(self.columns)]
@@ -183,7 +187,7 @@ class Table:
         ):
             if column.is_standardised:
                 column.mean, column.scale = float(mean), float(scale)
-            if column.is_log_gaussian and low <= high:
+            if column.is_mapped and low <= high:
                 column.low, column.high = float(low), float(high)
             column.observed = bool(count > 0)
         return self
@@ -498,7 +502,7 @@ class Table:
                 if column.has_point_mass:
                     modelled = modelled & ~column.at_atom(block[:, j])
                     terms[:, j] = np.where(modelled, terms[:, j], 0.0)
-                if column.is_log_gaussian:
+                if column.is_mapped:
                     slope = column.log_scalar_slope(block[:, j])
                     terms[:, j] += np.where(modelled, slope, 0.0)
             out[start : start + STATISTICS_CHUNK] = -terms.sum(axis=1)
@@ -536,7 +540,7 @@ class Table:
             else:
                 values[:, scaled] = values[:, scaled] * scales + means
         for j, column in enumerate(self.columns):
-            if column.is_log_gaussian:
+            if column.is_mapped:
                 values[:, j] = column.unscalar(values[:, j])
         for t in np.flatnonzero(self.indicator):
             j, atom = self.order[t], self.columns[self.order[t]].atom

@@ -32,6 +32,9 @@ class ColumnType:
         positive column, ``asinh(x / offset)`` (a logarithm of either sign)
         for a signed-log one, ``log1p(x)`` for a count (spiked or not),
         ``log(x)`` for the values of a zero-inflated column other than 0.
+    quantile_coded : bool
+        Its scalar code is the normal score of its value: a monotone,
+        piecewise-linear map learnt from its training quantiles.
     bounded_below : bool
         Its likelihood gives low values probability 0 (see
         :meth:`Column.outside_support`).
@@ -55,6 +58,7 @@ class ColumnType:
     likelihood: str
     standardised: bool = False
     log_coded: bool = False
+    quantile_coded: bool = False
     bounded_below: bool = False
     discrete: bool = False
     labels: bool = False
@@ -74,11 +78,13 @@ CATEGORICAL = ColumnType("categorical", "categorical", discrete=True, labels=Tru
 ORDINAL = ColumnType("ordinal", "ordinal", standardised=True, discrete=True,
                      labels=True, classes=True)
 SIGNED_LOG = ColumnType("signed-log", "gaussian", standardised=True, log_coded=True)
+QUANTILE = ColumnType("quantile", "gaussian", standardised=True, quantile_coded=True)
 SPIKED = ColumnType("spiked", "gaussian", standardised=True, point_mass=True)
 ZERO_INFLATED = ColumnType("zero-inflated", "gaussian", standardised=True, log_coded=True,
                            bounded_below=True, point_mass=True)
 SPIKED_COUNT = ColumnType("spiked-count", "truncated-count", standardised=True,
                           log_coded=True, bounded_below=True, discrete=True, point_mass=True)
 # name -> type, in the order the docs list them
-TYPES = {kind.name: kind for kind in (REAL, POSITIVE, SIGNED_LOG, SPIKED, ZERO_INFLATED,
-                                      COUNT, SPIKED_COUNT, BINARY, CATEGORICAL, ORDINAL)}
+TYPES = {kind.name: kind for kind in (REAL, QUANTILE, POSITIVE, SIGNED_LOG, SPIKED,
+                                      ZERO_INFLATED, COUNT, SPIKED_COUNT, BINARY,
+                                      CATEGORICAL, ORDINAL)}

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.stats import nbinom, poisson
 
 from ._frames import holds_lists, is_frame
-from ._kinds import SPIKED, SPIKED_COUNT, ZERO_INFLATED
+from ._kinds import QUANTILE, SPIKED, SPIKED_COUNT, ZERO_INFLATED
 
 # A column of labels with more distinct values than this, and more than half
 # its rows distinct, is refused as free text (declare it categorical to keep it).
@@ -69,9 +69,10 @@ def infer_type(values):
     - floats: by :func:`float_type`, ``"spiked"`` or ``"zero-inflated"``
       when one value holds at least ``POINT_MASS_SHARE`` of them,
       ``"positive"`` (or ``"zero-inflated"`` where 0 stands out) for a long
-      right tail of non-negative values, else ``"real"`` (integers with
-      holes stored as floats too: give them a nullable integer dtype,
-      ``"Int64"``, or declare their type);
+      right tail of non-negative values, else ``"quantile"`` (normal scores
+      of its values) if it takes more than two values, ``"real"`` if two
+      (integers with holes stored as floats too: give them a nullable
+      integer dtype, ``"Int64"``, or declare their type);
     - labels (``object`` or ``string``): ``"binary"`` if there are two,
       else ``"categorical"``. Strings are labels even when they spell
       numbers (``"1.5"``): their values come back as the same strings. An
@@ -208,27 +209,31 @@ def float_type(values):
     column (:func:`is_heavy_tailed`), ``"zero-inflated"`` when 0 is its
     most frequent value, held at least twice as often as any other and by
     at least ``ZERO_IN_TAIL_SHARE`` (1%) of the values, and ``"positive"``
-    otherwise; else ``"real"``. On a log scale an exact 0 is
+    otherwise; else ``"quantile"`` (a Gaussian on the normal scores of its
+    values, whatever their shape) if it takes more than two values, and
+    ``"real"`` if it takes two. On a log scale an exact 0 is
     a value of its own (the end of a positive column's range, where its
     draws pile up; minus infinity for a logarithm), so a long-tailed amount
     gets its atom at 0 from a smaller share than a fifth
     (benchmarks/pages/mixed-types.md, "Heavy-tailed columns typed by the
-    rules").
+    rules"; for the quantile type, "Quantile columns").
     """
-    top = _standing_out(values)  # one count of the values for both rules
+    counted = np.unique(values, return_counts=True)  # one count for every rule
+    top = _standing_out(values, counted)
     kind = _point_mass(values, top)
     if kind is not None or not is_heavy_tailed(values):
-        return kind or "real"
+        return kind or (QUANTILE.name if counted[0].size > 2 else "real")
     at_zero = top is not None and top[0] == 0 and top[1] >= ZERO_IN_TAIL_SHARE * values.size
     return ZERO_INFLATED.name if at_zero else "positive"
 
 
-def _standing_out(values):
+def _standing_out(values, counted=None):
     """``(value, count)`` of the most frequent value, if it holds twice as many
-    values as any other, beside at least two other values; else None."""
+    values as any other, beside at least two other values; else None.
+    ``counted``: the values' ``np.unique(values, return_counts=True)``."""
     if values.size < 3:
         return None
-    distinct, counts = np.unique(values, return_counts=True)
+    distinct, counts = np.unique(values, return_counts=True) if counted is None else counted
     if distinct.size < 3:
         return None
     top = int(np.argmax(counts))

@@ -61,7 +61,7 @@ def test_models_sample_polars_and_transform_to_polars():
     X = _frame()
     model = VAETransformer(**SMALL).fit(X)
     assert model.column_types_ == {
-        "x": "real", "n": "count", "colour": "categorical", "size": "ordinal",
+        "x": "quantile", "n": "count", "colour": "categorical", "size": "ordinal",
         "city": "categorical", "member": "binary",
     }
     assert model.sample(4, random_state=0).schema == X.schema

@@ -209,7 +209,7 @@ def test_a_frame_of_numbers_reaches_the_model_whole():
     imputer = AutoencoderImputer(model, random_state=0).fit(X_missing)
     # column_types by name, and the others typed as the model types them alone
     assert imputer.estimator_.column_types_ == {
-        "level": "real", "visits": "count", "spend": "real", "twin": "real"
+        "level": "quantile", "visits": "count", "spend": "real", "twin": "quantile"
     }
     alone = VAETransformer(n_components=2, **SMALL).fit(X_missing.dropna())
     assert alone.column_types_["spend"] == "zero-inflated"

@@ -87,7 +87,7 @@ def test_a_row_alone_gives_what_it_gives_in_a_batch(fitted):
 
 def test_a_frame_of_real_columns_is_encoded_by_the_folded_network():
     X = pd.DataFrame(_data(), columns=list("abcdef"))
-    model = _fit(AutoencoderTransformer(**FAST), X)
+    model = _fit(AutoencoderTransformer(**FAST, column_types=dict.fromkeys(X, "real")), X)
     assert model._folded() is not None
     codes = model.transform(X)
     _assert_close(codes, _general(model, "transform", X))

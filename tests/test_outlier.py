@@ -625,7 +625,7 @@ def test_a_numeric_dataframe_reaches_the_model_whole():
     frame = pd.DataFrame({"x": rng.normal(size=200), "n": rng.poisson(3, size=200)})
     model = VAETransformer(column_types={"n": "count"}, **SMALL)
     detector = _fit(AutoencoderOutlierDetector(model, random_state=0), frame)
-    assert detector.estimator_.column_types_ == {"x": "real", "n": "count"}
+    assert detector.estimator_.column_types_ == {"x": "quantile", "n": "count"}
     assert list(detector.feature_names_in_) == ["x", "n"]
     assert detector.score_samples(frame.iloc[:5]).shape == (5,)
     assert list(detector.feature_contributions(frame.iloc[:5]).columns) == ["x", "n"]
@@ -950,3 +950,4 @@ def test_a_dataframe_after_an_array_warns_once(method):
     names = [str(w.message) for w in caught if "feature names" in str(w.message)]
     assert len(names) == 1 and "AutoencoderOutlierDetector" in names[0]
     np.testing.assert_array_equal(np.asarray(out), getattr(detector, method)(X[:4]))
+

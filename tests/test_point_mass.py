@@ -63,8 +63,8 @@ def _tail(n=1000, seed=0):
         (np.r_[0.0, 0.0, _tail(998)], "positive"),  # 0 in under 1%
         (np.r_[np.zeros(10), np.ones(5), _tail(985)], "zero-inflated"),  # in 1%
         (np.r_[np.zeros(19), np.ones(10), _tail(971)], "positive"),  # not twice 1
-        (np.r_[np.zeros(100), np.random.RandomState(0).exponential(size=900)], "real"),
-        (np.r_[_tail(), -1.0], "real"),  # a negative value
+        (np.r_[np.zeros(100), np.random.RandomState(0).exponential(size=900)], "quantile"),
+        (np.r_[_tail(), -1.0], "quantile"),  # a negative value
         (np.r_[np.full(300, -1.0), _tail(700)], "spiked"),  # a placeholder
     ],
 )
@@ -81,7 +81,7 @@ def test_a_heavy_tailed_column_of_a_frame_is_positive_for_every_estimator():
     z = rng.normal(size=300)  # the amount's sample skewness is 10.7
     X = pd.DataFrame({"amount": 100.0 * rng.pareto(1.5, 300), "x": z})
     for model in (VAETransformer(**SMALL), AutoencoderTransformer(**SMALL)):
-        assert model.fit(X).column_types_ == {"amount": "positive", "x": "real"}
+        assert model.fit(X).column_types_ == {"amount": "positive", "x": "quantile"}
         assert set(model.fit(X.to_numpy()).column_types_.values()) == {"real"}
     imputer = AutoencoderImputer(VAETransformer(**SMALL), random_state=0).fit(X)
     assert imputer.estimator_.column_types_["amount"] == "positive"
@@ -99,7 +99,7 @@ def test_a_heavy_tailed_column_of_a_frame_is_positive_for_every_estimator():
 
 def test_float_columns_of_frames_get_their_point_masses_and_arrays_as_declared():
     X = amounts_frame()
-    assert Table.fit(X).types == {"gain": "zero-inflated", "hours": "spiked", "x": "real"}
+    assert Table.fit(X).types == {"gain": "zero-inflated", "hours": "spiked", "x": "quantile"}
     table = Table.fit(X.to_numpy())
     assert set(table.types.values()) == {"real"}
     table = Table.fit(X.to_numpy(), types={0: "zero-inflated", 1: "spiked"})
@@ -110,7 +110,7 @@ def test_float_columns_of_frames_get_their_point_masses_and_arrays_as_declared()
 def test_declared_types_override_the_rule():
     X = amounts_frame()
     assert Table.fit(X, types={"gain": "positive", "hours": "real"}).types == {
-        "gain": "positive", "hours": "real", "x": "real"}
+        "gain": "positive", "hours": "real", "x": "quantile"}
 
 
 def test_the_detector_models_a_heavy_tail_as_positive_over_a_point_mass():
@@ -363,7 +363,7 @@ def hours_frame(n=500, seed=0):
 def test_a_count_gets_a_spike_that_a_negative_binomial_misses():
     rng = np.random.RandomState(0)
     table = Table.fit(hours_frame())
-    assert table.types == {"hours": "spiked-count", "x": "real"}
+    assert table.types == {"hours": "spiked-count", "x": "quantile"}
     assert table.columns[0].atom == 40.0
     assert [name for name, _ in table.groups] == ["gaussian", "bernoulli", "truncated-count"]
     assert dict(table.groups)["truncated-count"] == [40.0]
