@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._dtypes import is_number_dtype
+from ._dtypes import is_number_dtype, numpy_dtype_of
 from ._kinds import BINARY, POSITIVE, QUANTILE, SIGNED_LOG, TYPES, ZERO_INFLATED
 from ._quantiles import fit_normal_scores, from_normal_scores, log_slope, normal_scores
 from ._type_rules import (
@@ -508,7 +508,7 @@ def _at_atom_in_precision(codes, column, values):
 def _float_dtype(source):
     """The NumPy float dtype of a column's values (or a Column's), else None."""
     dtype = getattr(source, "dtype", None)
-    dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' "Float32" and the like
+    dtype = numpy_dtype_of(dtype)  # pandas' "Float32" and the like
     try:
         dtype = np.dtype(dtype)
     except TypeError:

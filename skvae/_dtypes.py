@@ -27,6 +27,16 @@ def is_label_dtype(dtype):
     return pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)
 
 
+def numpy_dtype_of(dtype):
+    """The NumPy dtype of a pandas dtype's values: a nullable dtype's
+    (``"Int64"``: int64), a sparse one's subtype, else the dtype itself."""
+    import pandas as pd
+
+    if isinstance(dtype, pd.SparseDtype):
+        return dtype.subtype
+    return getattr(dtype, "numpy_dtype", dtype)
+
+
 def to_dtype(values, column):
     """A column's decoded (finite) values as a Series of its original dtype.
 
@@ -53,7 +63,7 @@ def to_dtype(values, column):
         return pd.Series([int(v) for v in np.round(values)], dtype=object)
     if pd.api.types.is_bool_dtype(dtype):
         return pd.Series(values >= 0.5).astype(dtype)
-    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+    numpy_dtype = numpy_dtype_of(dtype)
     if pd.api.types.is_integer_dtype(dtype):
         low, high = integer_range(numpy_dtype)
         return pd.Series(np.clip(np.round(values), low, high)).astype(dtype)

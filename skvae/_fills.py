@@ -16,7 +16,7 @@ from numbers import Real
 import numpy as np
 
 from ._compat import is_pandas_na
-from ._dtypes import integer_range, is_label_dtype, is_number_dtype
+from ._dtypes import integer_range, is_label_dtype, is_number_dtype, numpy_dtype_of
 from ._frames import is_frame
 
 
@@ -251,9 +251,9 @@ def cast_fills(values, dtype):
         if dtype.kind == "b":
             low, high = 0, 1
         else:
-            low, high = integer_range(getattr(dtype, "numpy_dtype", dtype))
+            low, high = integer_range(numpy_dtype_of(dtype))
         values = values.round().clip(low, high)
     elif dtype.kind == "f":
-        largest = float(np.finfo(getattr(dtype, "numpy_dtype", dtype)).max)
+        largest = float(np.finfo(numpy_dtype_of(dtype)).max)
         values = values.clip(-largest, largest)
     return values.astype(dtype)

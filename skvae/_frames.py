@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from ._dtypes import is_label_dtype
+from ._dtypes import is_label_dtype, numpy_dtype_of
 
 
 def is_frame(X):
@@ -150,7 +150,7 @@ def _to_polars(name, column, dtype):
             # the units polars reads from NumPy
             values = values.astype(f"{values.dtype.str[1:3]}[us]")
     elif column.dtype.kind in "iuf":
-        numpy_dtype = getattr(column.dtype, "numpy_dtype", column.dtype)
+        numpy_dtype = numpy_dtype_of(column.dtype)
         values = column.to_numpy(dtype=numpy_dtype, na_value=0)
     else:
         values = column.to_numpy(dtype=object, copy=True)
@@ -189,7 +189,7 @@ def polars_schema(frame):
         elif pd.api.types.is_bool_dtype(dtype):
             schema[name] = pl.Boolean
         elif dtype.kind in "iuf":
-            numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+            numpy_dtype = numpy_dtype_of(dtype)
             schema[name] = pl.Series(np.empty(0, numpy_dtype)).dtype
         elif is_label_dtype(dtype) and all(
             isinstance(v, str) for v in frame[name].dropna()

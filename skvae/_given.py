@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._dtypes import integer_range
+from ._dtypes import integer_range, numpy_dtype_of
 
 
 def given_rows(table, given, n_samples, dtype=np.float64):
@@ -127,7 +127,7 @@ def _check_dtype_holds(column, dtype, name):
             f"given[{name!r}] holds {numbers[~np.isfinite(numbers)][0]}: give finite "
             "numbers."
         )
-    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+    numpy_dtype = numpy_dtype_of(dtype)
     if integer:
         low, high = integer_range(numpy_dtype)
         held = (numbers == np.round(numbers)) & (numbers >= low) & (numbers <= high)

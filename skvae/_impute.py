@@ -18,7 +18,7 @@ from ._compat import (
     is_pandas_na,
 )
 from ._dask import float_dtype, in_dask_block, lazy, lazy_past_set_output, refuse_lazy_frame
-from ._dtypes import integer_range, is_label_dtype
+from ._dtypes import integer_range, is_label_dtype, numpy_dtype_of
 from ._fills import FittedColumn, frame_like, is_nan, value_kind
 from ._fitting import undone_on_error
 from ._frames import (
@@ -76,7 +76,7 @@ def _marginal(X):
             if column.notna().any():
                 mean = column.astype("Float64").mean()
                 if column.dtype.kind in "iu":  # the mean of int64s near 2**63 may round past it
-                    low, high = integer_range(getattr(column.dtype, "numpy_dtype", column.dtype))
+                    low, high = integer_range(numpy_dtype_of(column.dtype))
                     mean = min(max(round(mean), low), high)
                 mean = column.dtype.type(mean)
             out.append(mean)

@@ -310,3 +310,20 @@ def test_a_column_of_one_label_is_scored_sampled_and_imputed(dtype):
     detector = AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0)
     assert detector.fit(X.iloc[:4]).predict(X.iloc[:2]).shape == (2,)
 
+
+def test_sparse_columns_come_back_in_their_dtype():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({
+        "x": rng.normal(size=60),
+        "visits": pd.arrays.SparseArray(rng.poisson(2, 60)),
+        "amount": pd.arrays.SparseArray(np.where(rng.rand(60) < 0.6, 0.0, rng.normal(size=60))),
+    })
+    model = VAETransformer(**SMALL).fit(X)
+    for out in (model.sample(5, random_state=0), model.inverse_transform(model.transform(X)),
+                model.sample(2, random_state=0, given={"amount": 0.0, "visits": 3})):
+        assert out.dtypes.to_dict() == X.dtypes.to_dict()
+    holes = X.assign(x=X["x"].mask(rng.rand(60) < 0.2))
+    filled = AutoencoderImputer(VAETransformer(**SMALL), random_state=0).fit_transform(holes)
+    assert filled.dtypes.to_dict() == X.dtypes.to_dict()
+    assert (filled["visits"] == X["visits"]).all()
+
