@@ -472,8 +472,9 @@ class BaseAutoencoder(
         X_original : {ndarray, DataFrame} of shape (n_samples, n_features)
             Expected reconstruction in the units of the training data: its
             most probable class for categorical columns, its median level
-            for ordinal ones. A DataFrame with
-            the training columns and dtypes if the model was fitted on one.
+            for ordinal ones. A DataFrame with the training columns and
+            dtypes if the model was fitted on one, with the index of ``X``
+            when ``X`` is a pandas DataFrame.
         """
         check_is_fitted(self)
         Z = check_array(refuse_strings(X), dtype=[np.float64, np.float32])
@@ -485,7 +486,10 @@ class BaseAutoencoder(
         folded = self._folded()
         if folded is not None and not self._table.frame:  # frames: the table's dtypes
             return _inference.decode_folded(Z, folded, self._device)
-        return self._output(self._map(self._decode, Z), Z.dtype)
+        out = self._output(self._map(self._decode, Z), Z.dtype)
+        if hasattr(X, "index") and hasattr(out, "index"):  # a pandas frame of codes
+            out.index = X.index
+        return out
 
     @lazy(lambda self, X: np.empty(0))
     def score_samples(self, X):

@@ -569,7 +569,7 @@ class Table:
             else pd.Series(values[:, j]).astype(c.dtype)  # all missing, in its dtype
             for j, c in enumerate(self.columns)
         })
-        out.columns = [c.name for c in self.columns]
+        out.columns = pd.Index([c.name for c in self.columns])  # tuples: a MultiIndex
         return out
 
 

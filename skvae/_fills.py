@@ -240,7 +240,7 @@ def frame_like(
             columns[len(names)] = pd.Series(indicator[:, k], index=frame.index)
             names.append(name)
     out = pd.DataFrame(columns, index=frame.index)
-    out.columns = names
+    out.columns = frame.columns[positions] if indicator is None else names  # a MultiIndex kept
     return out
 
 

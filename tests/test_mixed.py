@@ -327,3 +327,17 @@ def test_sparse_columns_come_back_in_their_dtype():
     assert filled.dtypes.to_dict() == X.dtypes.to_dict()
     assert (filled["visits"] == X["visits"]).all()
 
+
+def test_multiindex_columns_and_the_codes_index_are_kept():
+    rng = np.random.RandomState(0)
+    columns = pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)])
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=columns, index=range(100, 160))
+    model = VAETransformer(**SMALL).set_output(transform="pandas").fit(X)
+    codes = model.transform(X)
+    decoded = model.inverse_transform(codes)
+    assert decoded.columns.equals(columns) and decoded.columns.nlevels == 2
+    assert decoded.index.equals(X.index)
+    assert model.sample(2, random_state=0).columns.nlevels == 2
+    holes = X.mask(rng.rand(60, 3) < 0.2)
+    filled = AutoencoderImputer(VAETransformer(**SMALL), random_state=0).fit_transform(holes)
+    assert filled.columns.nlevels == 2 and filled.index.equals(X.index)
