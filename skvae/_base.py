@@ -660,7 +660,8 @@ class BaseAutoencoder(
         X : {ndarray, DataFrame} of shape (n_samples, n_features)
             Generated rows in the units and float dtype of the training
             data; a DataFrame with its columns, dtypes and categories if the
-            model was fitted on one. The given values are kept as given.
+            model was fitted on one. The given values are kept as given
+            (a float rounded to its column's precision, as in ``float32``).
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:

@@ -9,6 +9,7 @@ never replaced by the model's version of it.
 """
 
 from collections.abc import Mapping
+from numbers import Integral
 
 import numpy as np
 
@@ -33,10 +34,12 @@ def given_rows(table, given, n_samples, dtype=np.float64):
             "DataFrame, positions for an array) to the values every generated "
             f"row keeps, got {given!r}."
         )
-    if not table.frame and any(isinstance(name, (bool, np.bool_)) for name in given):
+    not_positions = [name for name in given if isinstance(name, (bool, np.bool_))
+                     or not isinstance(name, Integral)]
+    if not table.frame and not_positions:
         raise ValueError(
             "given's keys are column positions (integers) for a model fitted on "
-            f"an array, got {[n for n in given if isinstance(n, (bool, np.bool_))]}."
+            f"an array, got {not_positions}."
         )
     unknown = [name for name in given if name not in names]
     if unknown:
@@ -89,7 +92,7 @@ def given_rows(table, given, n_samples, dtype=np.float64):
                 f"given[{j}] must hold numbers for a model fitted on an array, "
                 f"got {shown!r}."
             )
-        _check_dtype_holds(numbers, np.dtype(dtype), j)  # inf too
+        _check_dtype_holds(column, np.dtype(dtype), j)  # inf too
         X[:, j] = numbers
     return X, values
 
@@ -110,9 +113,11 @@ def _check_dtype_holds(column, dtype, name):
     ``dtype`` holds them.
 
     The given values come back in the column's dtype: 2.5 in an ``Int16``
-    column, 300 in a ``uint8`` one, 0.5 in a boolean one or 1e40 in a
-    ``float32`` one would come back changed. Values that are not numbers
-    are left to the table's coding, which names what is wrong with them.
+    column, 300 in a ``uint8`` one, 0.5 in a boolean one, 1e40 or 1e-50 (0
+    in float32) in a ``float32`` one would come back changed, and ``True``
+    in a column of numbers as a number; a float comes back rounded to the
+    dtype's precision. Values that are not numbers are left to the table's
+    coding, which names what is wrong with them.
     """
     import pandas as pd
 
@@ -120,6 +125,12 @@ def _check_dtype_holds(column, dtype, name):
     floating = pd.api.types.is_float_dtype(dtype)
     if not (integer or floating or pd.api.types.is_bool_dtype(dtype)):
         return
+    flags = [v for v in column if isinstance(v, (bool, np.bool_))]
+    if flags and (integer or floating):
+        raise ValueError(
+            f"given[{name!r}] holds {flags[0]!r}, but the column holds numbers of "
+            f"dtype {dtype}: give a number."
+        )
     numbers = pd.to_numeric(pd.Series(list(column)), errors="coerce").astype(float)
     numbers = numbers[numbers.notna()].to_numpy()
     if not np.isfinite(numbers).all():  # no model conditions on inf
@@ -133,6 +144,8 @@ def _check_dtype_holds(column, dtype, name):
         held = (numbers == np.round(numbers)) & (numbers >= low) & (numbers <= high)
     elif floating:
         held = np.abs(numbers) <= float(np.finfo(numpy_dtype).max)
+        with np.errstate(over="ignore", under="ignore"):
+            held &= (numbers == 0) | (numbers.astype(numpy_dtype) != 0)  # no underflow to 0
     else:
         held = (numbers == 0) | (numbers == 1)
     if not held.all():

@@ -490,6 +490,8 @@ def test_sample_given_keeps_dataframe_values_and_dtypes():
         ({"n": 2.5}, r"given\['n'\] holds 2.5, which the column's dtype Int64 cannot hold"),
         ({"n": 2**70}, r"given\['n'\] holds 1.18059e\+21, which the column's dtype Int64"),
         ({"f": 1e40}, r"given\['f'\] holds 1e\+40, which the column's dtype float32"),
+        ({"f": 1e-50}, r"given\['f'\] holds 1e-50, which the column's dtype float32"),
+        ({"n": True}, r"given\['n'\] holds True, but the column holds numbers of dtype Int64"),
         ({"x": np.inf}, r"given\['x'\] holds inf: give finite numbers"),
         ({}, "given must be a non-empty dict"),
         ("x", "given must be a non-empty dict"),
@@ -523,6 +525,11 @@ def test_sample_given_on_an_array_takes_positions_and_values_its_dtype_holds():
     vae = _fit(VAETransformer(max_iter=2, **FAST), X)
     with pytest.raises(ValueError, match=r"keys are column positions .* got \[True\]"):
         vae.sample(2, given={True: 1.0})
+    with pytest.raises(ValueError, match=r"keys are column positions .* got \[1.0\]"):
+        vae.sample(2, given={1.0: 0.5})
+    with pytest.raises(ValueError, match=r"given\[0\] holds True, but the column holds"):
+        vae.sample(2, given={0: True})
+    assert (vae.sample(2, given={np.int64(1): 0.5})[:, 1] == np.float32(0.5)).all()
     with pytest.raises(ValueError, match=r"given\[0\] holds 1e\+300, which the column's "
                        "dtype float32 cannot hold"):
         vae.sample(2, given={0: 1e300})
