@@ -249,16 +249,18 @@ def contributions(rows, reference, index, distances, widths):
     bounds = np.cumsum([0, *widths])
     shares = np.zeros((rows.shape[0], len(widths)))
     for j in range(index.shape[1]):  # one neighbour at a time: n x p memory
-        squares = np.square(rows - reference[index[:, j]])
-        present = ~np.isnan(squares)
-        scale = squares.shape[1] / np.maximum(present.sum(axis=1, keepdims=True), 1)
-        squares = np.where(present, squares, 0.0) * scale
+        differences = rows - reference[index[:, j]]
+        present = ~np.isnan(differences)
+        # in units of the row's largest difference, whose square may overflow
+        largest = np.max(np.abs(np.where(present, differences, 0.0)), axis=1, keepdims=True)
+        largest[largest == 0] = 1.0
+        scale = differences.shape[1] / np.maximum(present.sum(axis=1, keepdims=True), 1)
+        squares = np.square(np.where(present, differences / largest, 0.0)) * scale
         per_column = np.column_stack(
             [squares[:, a:b].sum(axis=1) for a, b in zip(bounds[:-1], bounds[1:])]
         ) if widths else np.empty((squares.shape[0], 0))
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = per_column / distances[:, j, None]
-        shares += np.where(np.isfinite(share), share, 0.0)
-    shares /= index.shape[1]
+            share = largest * per_column / np.sqrt(per_column.sum(axis=1, keepdims=True))
+        shares += np.where(np.isfinite(share), share, 0.0) / index.shape[1]  # the mean
     shares[np.isnan(distances).any(axis=1)] = 0.0
     return shares

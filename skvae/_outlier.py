@@ -695,7 +695,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             rows, distances, index = self._search(X_valid, np.isposinf(values))
             shares = contributions(rows, state["rows"], index, distances,
                                    column_widths(state["coding"]))
-            values = 0.5 * (values / state["model"][1] + shares / state["distance"][1])
+            with np.errstate(over="ignore"):  # a value near float64's end: inf
+                values = 0.5 * (values / state["model"][1] + shares / state["distance"][1])
         if is_polars(X):
             import polars as pl
 

@@ -9,7 +9,7 @@ from _settings import SMALL
 from scipy.stats import multivariate_normal
 from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import make_pipeline
@@ -951,3 +951,13 @@ def test_a_dataframe_after_an_array_warns_once(method):
     assert len(names) == 1 and "AutoencoderOutlierDetector" in names[0]
     np.testing.assert_array_equal(np.asarray(out), getattr(detector, method)(X[:4]))
 
+
+def test_contributions_of_a_value_near_float64s_end_name_it_without_warnings():
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(200, 3)), columns=list("abc"))
+    detector = _fit(AutoencoderOutlierDetector(VAETransformer(**SMALL), random_state=0), X)
+    for value in (1e150, 1e308):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            warnings.simplefilter("ignore", DataConversionWarning)
+            out = detector.feature_contributions(X.iloc[:2].assign(a=value))
+        assert (out.idxmax(axis=1) == "a").all()
