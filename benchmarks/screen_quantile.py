@@ -12,12 +12,15 @@ monotone map fitted on its training quantiles (``skvae/_quantiles.py``), so
 that every marginal is about Gaussian; the model learns the dependencies
 between the codes and draws are mapped back by the exact inverse.
 
-The rules screened (``--rules``), for the float columns of a DataFrame
-that have no point mass:
+The rules screened (``--rules``), for the float columns of a DataFrame:
 
 * ``real``: the rules before the quantile type (``real``, or ``positive``
-  for a long right tail);
-* ``quantile``: ``quantile`` where they gave ``real`` (the rules now);
+  for a long right tail, where there is no point mass) and a zero-inflated
+  column's values other than 0 coded by their logarithm;
+* ``zero-inflated-log``: ``quantile`` where those rules gave ``real``, a
+  zero-inflated column coded by logarithms still;
+* ``quantile``: the rules now: ``zero-inflated-log`` with a zero-inflated
+  column's values other than 0 coded by their normal scores;
 * ``quantile-positive``: ``quantile`` for the long-tailed ones too;
 * ``outside``: the rules of ``real``, with the float columns that are not
   point masses replaced by their normal scores before ``fit`` by
@@ -64,11 +67,14 @@ sys.path.insert(1, str(HERE))
 import _mixed_data as md  # noqa: E402
 import bench_mixed as bm  # noqa: E402
 
+import skvae._column_types as column_types  # noqa: E402
+import skvae._columns as columns  # noqa: E402
 import skvae._type_rules as type_rules  # noqa: E402
 from skvae import VAETransformer  # noqa: E402
 
 FLOAT_TYPE = type_rules.float_type
-RULES = ("real", "quantile", "quantile-positive", "outside")
+RULES = ("real", "zero-inflated-log", "quantile", "quantile-positive", "outside")
+MAKE_COLUMN = column_types.make_column
 
 
 def use_rule(rule):
@@ -80,7 +86,14 @@ def use_rule(rule):
         kind = FLOAT_TYPE(values)
         return renamed.get(kind, kind)
 
+    def make_column(values, name, declared, default, frame):
+        column = MAKE_COLUMN(values, name, declared, default, frame)
+        if rule in ("real", "outside", "zero-inflated-log") and column.type == "zero-inflated":
+            column.knots = column.scores = column.ties = None  # coded by log, as before
+        return column
+
     type_rules.float_type = float_type
+    columns.make_column = make_column
 
 
 def fit_outside(train, seed):

@@ -394,10 +394,10 @@ class BaseAutoencoder(
 
         The first call sets the standardisation statistics from its chunk
         and builds the network; later calls continue training it (and widen
-        the range that bounds the decoded values of log-coded columns to
-        hold their chunks). Early stopping does not apply to ``partial_fit``. To standardise by the
-        statistics of all the chunks, not the first one's, train with
-        :func:`~skvae.fit_chunks`.
+        the range that bounds the decoded values of log- and quantile-coded
+        columns to hold their chunks). Early stopping does not apply to
+        ``partial_fit``. To standardise by the statistics of all the chunks,
+        not the first one's, train with :func:`~skvae.fit_chunks`.
 
         Parameters
         ----------

@@ -16,8 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._dtypes import is_number_dtype, numpy_dtype_of
-from ._kinds import BINARY, POSITIVE, QUANTILE, SIGNED_LOG, TYPES, ZERO_INFLATED
-from ._quantiles import fit_normal_scores, from_normal_scores, log_slope, normal_scores
+from ._kinds import BINARY, POSITIVE, SIGNED_LOG, TYPES, ZERO_INFLATED
+from ._quantiles import (
+    fit_normal_scores,
+    from_normal_scores,
+    log_slope,
+    normal_scores,
+    widest_tie,
+)
 from ._type_rules import (
     MAX_COUNT,
     NUMBER_KINDS,
@@ -124,8 +130,9 @@ class Column:
 
     @property
     def is_gaussian(self):
-        """Whether a Gaussian models its standardised value: real, positive,
-        and the values of spiked and zero-inflated columns other than the atom."""
+        """Whether a Gaussian models its standardised value: real, quantile,
+        positive, signed-log, and the values of spiked and zero-inflated
+        columns other than the atom."""
         return self.kind.likelihood == "gaussian"
 
     @property
@@ -164,22 +171,37 @@ class Column:
 
     def scalar(self, codes):
         """The value of its codes that is standardised: a log for log-coded
-        columns, the normal score for quantile ones; NaN at a point mass's
-        atom, which the Gaussian leaves out."""
+        columns, the normal score for quantile and zero-inflated ones; NaN at
+        a point mass's atom, which the Gaussian leaves out."""
         values = codes
-        if self.kind.quantile_coded:
+        if self.saved_as_log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = np.log(codes)
+        elif self.kind.quantile_coded:
             values = normal_scores(codes, self.knots, self.scores)
         if self.kind.log_coded:
             with np.errstate(divide="ignore", invalid="ignore"):
                 if self.kind.discrete:  # counts
                     values = np.log1p(codes)
-                elif self.has_point_mass:  # zero-inflated: its values other than 0
-                    values = np.log(codes)
                 elif self.kind is SIGNED_LOG:
                     values = np.arcsinh(codes / self.offset)
                 else:
                     values = np.log1p(codes / self.offset)
         return np.where(self.at_atom(codes), np.nan, values) if self.has_point_mass else values
+
+    @property
+    def widest_tie(self):
+        """The width in normal scores of its widest tie's cell (0: none)."""
+        if not self.kind.quantile_coded or self.saved_as_log:
+            return 0.0
+        return widest_tie(self.knots, self.scores, self.ties or [])
+
+    @property
+    def saved_as_log(self):
+        """Whether it is a zero-inflated column of a model saved before such
+        columns were coded by normal scores (no knots were kept): its values
+        other than 0 are coded by their log, as they were then."""
+        return self.kind.quantile_coded and self.knots is None
 
     @property
     def is_mapped(self):
@@ -200,12 +222,12 @@ class Column:
         """
         if self.low is not None:  # a mapped column's range (set_statistics)
             values = np.clip(values, self.low, self.high)
-        if self.kind.quantile_coded:
+        if self.kind.quantile_coded and not self.saved_as_log:
             return from_normal_scores(values, self.knots, self.scores, self.ties)
         with np.errstate(over="ignore"):  # inf: refused when cast to a frame's dtype
             if self.kind is POSITIVE:
                 return self.offset * np.expm1(values).clip(min=0)
-            if self.kind is ZERO_INFLATED:
+            if self.saved_as_log:
                 return np.exp(values)
             if self.kind is SIGNED_LOG:
                 return self.offset * np.sinh(values)
@@ -214,15 +236,16 @@ class Column:
     def log_scalar_slope(self, codes):
         """``log |dx / dv|`` at codes ``x`` of a Gaussian column, ``v`` their
         :meth:`scalar` value (off a point mass's atom): 0 for a column
-        modelled as it is; ``log(m + x)``, ``log x`` and ``log hypot(m, x)``
-        for positive, zero-inflated and signed-log ones; the log of the
-        map's slope for quantile ones (:func:`._quantiles.log_slope`)."""
-        if self.kind.quantile_coded:
+        modelled as it is; ``log(m + x)`` and ``log hypot(m, x)`` for
+        positive and signed-log ones; the log of the map's slope for
+        quantile and zero-inflated ones (:func:`._quantiles.log_slope`;
+        ``log x`` where :attr:`saved_as_log`)."""
+        if self.kind.quantile_coded and not self.saved_as_log:
             return log_slope(codes, self.knots, self.scores)
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.kind is POSITIVE:
                 return np.log(self.offset + codes)
-            if self.kind is ZERO_INFLATED:
+            if self.saved_as_log:
                 return np.log(codes)
             if self.kind is SIGNED_LOG:  # d asinh(x / m) / dx = 1 / hypot(m, x)
                 return np.log(np.hypot(self.offset, codes))
@@ -346,8 +369,10 @@ def make_column(values, name, declared, default, frame):
         column.atom = 0.0 if kind is ZERO_INFLATED else atom_of(observed)
         share = np.mean(column.at_atom(observed)) if observed.size else 0.5
         column.share = float(np.clip(share, MIN_SHARE, 1 - MIN_SHARE))
-    if kind is QUANTILE:
-        column.knots, column.scores, column.ties = fit_normal_scores(as_numbers(values, name))
+    if kind.quantile_coded:  # a zero-inflated column's map is of its values other than 0
+        codes = as_numbers(values, name)
+        codes = np.where(column.at_atom(codes), np.nan, codes) if kind.point_mass else codes
+        column.knots, column.scores, column.ties = fit_normal_scores(codes)
     elif kind is POSITIVE:
         mean = np.nanmean(codes) if np.isfinite(codes).any() else 1.0
         column.offset = float(mean) if mean > 0 else 1.0

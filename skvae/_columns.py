@@ -25,7 +25,7 @@ spiked         whether x is the atom a;    both targets, standardised   bernoull
                standardised x, missing     (the value 0 at a)           gaussian
                at a
 zero-inflated  whether x is 0;             both targets, standardised   bernoulli;
-               standardised log x,         (the log 0 at 0)             gaussian
+               standardised normal score   (the score 0 at 0)           gaussian
                missing at 0
 count          the count                   standardised log1p(count)    count
 spiked-count   whether x is the atom a;    both targets, standardised   bernoulli;
@@ -176,8 +176,8 @@ class Table:
 
     def set_statistics(self, moments):
         """Standardise by the mean and scale of ``moments``, bound the
-        decoded values of log-coded columns by their range, and mark the
-        columns with no observed value; returns self."""
+        decoded values of log- and quantile-coded columns by their range,
+        and mark the columns with no observed value; returns self."""
         scalars = moments.scalars
         means, scales = scalars.statistics()
         ranges = zip(scalars.low, scalars.high)
@@ -212,7 +212,7 @@ class Table:
             column.observed = True
 
     def widen(self, codes):
-        """Widen the decoding range of the log-coded columns to hold ``codes``.
+        """Widen the decoding range of the log- and quantile-coded columns to hold ``codes``.
 
         For :meth:`~skvae.VAETransformer.partial_fit`: the range set by the
         first chunk's statistics grows with each chunk. Returns self.
@@ -259,12 +259,17 @@ class Table:
         grid gets a density above the one a whole probability on its cell
         would give. Without it, a column that is almost always 0 (a pixel
         near the border) makes the scale collapse, and a new row where it is
-        not 0 hundreds of nats less likely.
+        not 0 hundreds of nats less likely. A quantile or zero-inflated
+        column gets the width in scores of its widest tie's cell in the same
+        way (:func:`._quantiles.widest_tie`): a rating on a grid of five
+        values, all ties, would otherwise get densities above its cells'
+        whole probability.
         """
         columns = [self.columns[j] for j, name in zip(self.order, self.likelihoods)
                    if name == "gaussian"]
         return np.array([
-            c.resolution / (SQRT_2PI * c.scale) if c.has_grid_floor else 0.0
+            c.resolution / (SQRT_2PI * c.scale) if c.has_grid_floor
+            else c.widest_tie / (SQRT_2PI * c.scale)
             for c in columns
         ])
 
@@ -481,7 +486,7 @@ class Table:
         return None, None
 
     def log_jacobian(self, codes):
-        """Per row: log |d target / d x| summed over observed real and positive entries.
+        """Per row: log |d target / d x| summed over the observed entries of Gaussian columns.
 
         Adds to a density of the standardised targets to give the density
         of the rows in their own units. A value at a point mass's atom has

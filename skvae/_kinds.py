@@ -30,11 +30,11 @@ class ColumnType:
     log_coded : bool
         Its scalar code is a logarithm: ``log1p(x / offset)`` for a
         positive column, ``asinh(x / offset)`` (a logarithm of either sign)
-        for a signed-log one, ``log1p(x)`` for a count (spiked or not),
-        ``log(x)`` for the values of a zero-inflated column other than 0.
+        for a signed-log one, ``log1p(x)`` for a count (spiked or not).
     quantile_coded : bool
         Its scalar code is the normal score of its value: a monotone,
-        piecewise-linear map learnt from its training quantiles.
+        piecewise-linear map learnt from its training quantiles (of the
+        values other than 0, for a zero-inflated column).
     bounded_below : bool
         Its likelihood gives low values probability 0 (see
         :meth:`Column.outside_support`).
@@ -80,7 +80,7 @@ ORDINAL = ColumnType("ordinal", "ordinal", standardised=True, discrete=True,
 SIGNED_LOG = ColumnType("signed-log", "gaussian", standardised=True, log_coded=True)
 QUANTILE = ColumnType("quantile", "gaussian", standardised=True, quantile_coded=True)
 SPIKED = ColumnType("spiked", "gaussian", standardised=True, point_mass=True)
-ZERO_INFLATED = ColumnType("zero-inflated", "gaussian", standardised=True, log_coded=True,
+ZERO_INFLATED = ColumnType("zero-inflated", "gaussian", standardised=True, quantile_coded=True,
                            bounded_below=True, point_mass=True)
 SPIKED_COUNT = ColumnType("spiked-count", "truncated-count", standardised=True,
                           log_coded=True, bounded_below=True, discrete=True, point_mass=True)

@@ -18,8 +18,10 @@ in its cell is the tie itself: draws hold it as often as the data does.
 Beyond the first and last knots the map goes on with the slope from one to
 the other, so every value has a score and a density. The map has an exact
 inverse (ties aside), and its slope enters the density of a value in the
-column's units (:func:`log_slope`): the density in a tie's cell is its
-share over the cell's width.
+column's units (:func:`log_slope`): the density in a tie's cell is about
+its share over the cell's width, and at most that where the Gaussian's
+scale is floored by :func:`widest_tie`. A column with no observed value
+where the map is fitted has no knots: its map is the identity.
 """
 
 import numpy as np
@@ -31,6 +33,19 @@ from scipy.special import ndtri
 MAX_KNOTS = 256
 ROWS_PER_KNOT = 20
 TIE_LEVELS = 2
+
+
+def _levels(n):
+    """The number of evenly spaced levels of a map of ``n`` values."""
+    return int(np.clip(n // ROWS_PER_KNOT, 2, MAX_KNOTS))
+
+
+def all_ties(counts):
+    """Whether every value, held ``counts`` times, would be a tie of the map:
+    a column on a grid of a few values (a rating), which the map would give
+    nothing between its cells."""
+    n = int(np.sum(counts))
+    return bool(n) and bool(np.min(counts) >= TIE_LEVELS * n / _levels(n))
 
 
 def fit_normal_scores(values):
@@ -47,7 +62,7 @@ def fit_normal_scores(values):
     if distinct.size < 2:
         return distinct.tolist(), [0.0], []
     below = np.concatenate([[0], np.cumsum(counts)])  # values below each cell edge
-    n_levels = int(np.clip(n // ROWS_PER_KNOT, 2, MAX_KNOTS))
+    n_levels = _levels(n)
     # the values at evenly spaced levels (each level's first value at or above it)
     chosen = np.unique(np.searchsorted(below[1:], np.ceil(np.linspace(0, 1, n_levels) * n)
                                        .clip(1)))
@@ -76,6 +91,8 @@ def _piecewise(x, xs, ys, slope):
     """``ys`` interpolated at ``x`` between ``xs``, linear with ``slope`` beyond them."""
     xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
+    if not xs.size:  # nothing observed in fit: the values as they are
+        return x
     with np.errstate(over="ignore", invalid="ignore"):
         out = 2 * np.interp(x / 2, xs / 2, ys / 2)  # halves: no overflow of a difference
         out = np.where(x < xs[0], ys[0] + (x - xs[0]) * slope, out)
@@ -100,6 +117,22 @@ def from_normal_scores(z, knots, scores, ties=()):
     tied[cell - 1] = ties
     value = tied[np.clip(segment, -1, knots.size)]
     return np.where(np.isnan(value), x, value)
+
+
+def widest_tie(knots, scores, ties):
+    """The width in scores of the widest tie's cell (0 without ties).
+
+    A Gaussian of scale ``s`` on the scores gives the middle of a cell
+    ``w`` scores wide a density up to ``w / (s sqrt(2 pi))`` times the
+    cell's share of the score per value; at ``s >= w / sqrt(2 pi)`` no tie
+    gets a density above its whole probability spread over its cell, the
+    floor that a grid's step sets on a real column's scale.
+    """
+    if not ties:
+        return 0.0
+    knots, scores = np.asarray(knots, dtype=np.float64), np.asarray(scores, dtype=np.float64)
+    cell = np.searchsorted(knots, np.asarray(ties, dtype=np.float64))
+    return float(np.max(scores[cell] - scores[cell - 1]))
 
 
 def log_slope(x, knots, scores):

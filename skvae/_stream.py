@@ -20,8 +20,9 @@ def fit_chunks(estimator, X, *, n_epochs=1):
     Training on data larger than memory, or held by a Dask cluster. A first
     pass over the chunks computes the statistics the model standardises
     with (each column's mean and scale over all the rows, missing values
-    ignored); the column types and categories of a DataFrame and the
-    network's PCA start come from the first chunk. Then each of
+    ignored); the column types and categories of a DataFrame, the maps of
+    its quantile and zero-inflated columns (one knot every 20 of the first
+    chunk's values) and the network's PCA start come from the first chunk. Then each of
     ``n_epochs`` passes calls ``estimator.partial_fit`` on every chunk. Only
     one chunk is read at a time: peak memory depends on the chunk size, not
     on the number of rows.

@@ -50,7 +50,7 @@ class TrainingMixin:
     def _start_stream(self, chunks):
         """Fresh fitted state from a stream of ``(index, chunk)`` pairs.
 
-        The table (column types, categories) is fitted on the first chunk,
+        The table (column types, categories, quantile maps) is fitted on the first chunk,
         its standardisation statistics on every chunk (one streaming pass,
         one chunk in memory at a time); the network starts from the first.
         An error in a chunk's data names its index.

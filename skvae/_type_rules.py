@@ -17,6 +17,7 @@ from scipy.stats import nbinom, poisson
 
 from ._frames import holds_lists, is_frame
 from ._kinds import QUANTILE, SPIKED, SPIKED_COUNT, ZERO_INFLATED
+from ._quantiles import all_ties
 
 # A column of labels with more distinct values than this, and more than half
 # its rows distinct, is refused as free text (declare it categorical to keep it).
@@ -70,7 +71,8 @@ def infer_type(values):
       when one value holds at least ``POINT_MASS_SHARE`` of them,
       ``"positive"`` (or ``"zero-inflated"`` where 0 stands out) for a long
       right tail of non-negative values, else ``"quantile"`` (normal scores
-      of its values) if it takes more than two values, ``"real"`` if two
+      of its values) if it takes more than two values and not only a few
+      each held by many rows (a rating), else ``"real"``
       (integers with holes stored as floats too: give them a nullable
       integer dtype, ``"Int64"``, or declare their type);
     - labels (``object`` or ``string``): ``"binary"`` if there are two,
@@ -210,8 +212,10 @@ def float_type(values):
     most frequent value, held at least twice as often as any other and by
     at least ``ZERO_IN_TAIL_SHARE`` (1%) of the values, and ``"positive"``
     otherwise; else ``"quantile"`` (a Gaussian on the normal scores of its
-    values, whatever their shape) if it takes more than two values, and
-    ``"real"`` if it takes two. On a log scale an exact 0 is
+    values, whatever their shape) if it takes more than two values and
+    not only a few, each held by many rows (:func:`._quantiles.all_ties`: a
+    rating, whose Gaussian on a grid of values is ``"real"``'s, its scale
+    floored by the grid's step), and ``"real"`` otherwise. On a log scale an exact 0 is
     a value of its own (the end of a positive column's range, where its
     draws pile up; minus infinity for a logarithm), so a long-tailed amount
     gets its atom at 0 from a smaller share than a fifth
@@ -222,7 +226,8 @@ def float_type(values):
     top = _standing_out(values, counted)
     kind = _point_mass(values, top)
     if kind is not None or not is_heavy_tailed(values):
-        return kind or (QUANTILE.name if counted[0].size > 2 else "real")
+        mapped = counted[0].size > 2 and not all_ties(counted[1])
+        return kind or (QUANTILE.name if mapped else "real")
     at_zero = top is not None and top[0] == 0 and top[1] >= ZERO_IN_TAIL_SHARE * values.size
     return ZERO_INFLATED.name if at_zero else "positive"
 

@@ -107,11 +107,11 @@ def test_each_type_says_how_it_is_coded():
                            "ordinal"]
     assert having(lambda k: k.likelihood == "gaussian") == {
         "real", "quantile", "positive", "signed-log", "spiked", "zero-inflated"}
-    assert having(lambda k: k.quantile_coded) == {"quantile"}
+    assert having(lambda k: k.quantile_coded) == {"quantile", "zero-inflated"}
     assert having(lambda k: not k.standardised) == {"binary", "categorical"}
     assert having(lambda k: k.bounded_below) == {
         "positive", "zero-inflated", "count", "spiked-count"}
-    assert having(lambda k: k.log_coded) == having(lambda k: k.bounded_below) | {"signed-log"}
+    assert having(lambda k: k.log_coded) == {"positive", "signed-log", "count", "spiked-count"}
     assert having(lambda k: k.point_mass) == {"spiked", "zero-inflated", "spiked-count"}
     assert having(lambda k: k.discrete) == {
         "count", "spiked-count", "binary", "categorical", "ordinal"}

@@ -11,6 +11,7 @@ from skvae import (
     VAETransformer,
 )
 from skvae._columns import Table
+from skvae._quantiles import from_normal_scores, normal_scores
 from skvae._type_rules import heavy_tailed_types, infer_type, point_mass_type
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -157,9 +158,12 @@ def test_the_coding_holds_the_indicator_and_leaves_the_atom_out_of_the_gaussian(
     np.testing.assert_array_equal(mask[:, gaussian_gain], ~at_zero)
     np.testing.assert_array_equal(mask[:, 3:].sum(), 2 * 50)  # indicators: observed
     np.testing.assert_array_equal(targets[:, 3:], np.c_[at_zero, at_40])
-    # the Gaussian of gain is on log x: the inputs' statistics are those of log x
-    logs = np.log(X["gain"][~at_zero])
-    np.testing.assert_allclose(table.columns[0].mean, logs.mean())
+    # the Gaussian of gain is on the normal scores of its positive values
+    positive = X["gain"][~at_zero].to_numpy()
+    gain = table.columns[0]
+    scores = normal_scores(positive, gain.knots, gain.scores)
+    np.testing.assert_allclose(gain.mean, scores.mean())
+    assert gain.knots[0] > 0  # a map of the positive values alone
     # decoding the coded rows gives them back, the atoms exactly
     out = table.decode(targets)
     assert (out["gain"][at_zero] == 0).all() and (out["hours"][at_40] == 40).all()
@@ -247,7 +251,8 @@ def test_decoding_a_probability_gives_the_mean_of_atom_and_value():
     targets = np.array([[0.0, 0.0, 0.0, 0.25, 0.5]])  # gaussians at their means
     out = table.decode(targets)
     gain, hours = table.columns[0], table.columns[1]
-    assert out["gain"][0] == pytest.approx(0.75 * np.exp(gain.mean))
+    middle = from_normal_scores(np.array([gain.mean]), gain.knots, gain.scores, gain.ties)
+    assert out["gain"][0] == pytest.approx(0.75 * middle[0])
     assert out["hours"][0] == pytest.approx(0.5 * 40 + 0.5 * hours.mean)
 
 

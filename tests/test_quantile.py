@@ -67,17 +67,17 @@ def test_a_value_in_another_precision_gets_the_same_slope():
 
 
 @pytest.mark.parametrize("values, expected", [
-    ([1.0, 2.0, 4.0], ([0.5, 1.5, 3.0, 5.0], 3)),  # cells halfway, mirrored at the ends
-    ([7.0, 7.0], ([7.0], 1)),  # one value: one knot
-    ([np.nan], ([], 0)),
+    # two levels: the first value's cell and the last's, halfway to the value
+    # beside them and mirrored at the ends
+    ([1.0, 2.0, 4.0], [0.5, 1.5, 5.0]),
+    ([7.0, 7.0], [7.0]),  # one value: one knot
+    ([np.nan], []),
 ])
 def test_knots_of_small_columns(values, expected):
     knots, scores, _ = fit_normal_scores(np.array(values))
     assert len(scores) == len(knots)
-    if expected[1] == 3:  # two levels: the first and last values' cells
-        np.testing.assert_allclose(knots, [0.5, 1.5, 5.0])
-    else:
-        assert knots == expected[0]
+    np.testing.assert_allclose(knots, expected)
+    assert (normal_scores(np.array([3.0]), knots, scores) == 3.0) == (not expected)
 
 
 def test_float_columns_of_more_than_two_values_are_quantile():
@@ -85,6 +85,9 @@ def test_float_columns_of_more_than_two_values_are_quantile():
     assert infer_type(pd.Series(rng.normal(size=100))) == "quantile"
     assert infer_type(pd.Series(rng.normal(size=100), dtype="Float32")) == "quantile"
     assert infer_type(pd.Series(np.where(rng.rand(100) < 0.5, 0.5, 1.5))) == "real"
+    rating = np.clip(np.round(3 + 1.2 * rng.normal(size=3000)), 1, 5)  # five values, all ties
+    assert infer_type(pd.Series(rating)) == "real"
+    assert infer_type(pd.Series(rng.choice(np.arange(1, 80) * 1e4, 3000))) == "quantile"
     assert infer_type(pd.Series(100 * rng.pareto(1.5, 300))) == "positive"
     assert infer_type(pd.Series(rng.randint(2000, 2010, 100))) == "real"  # integers
 
@@ -151,3 +154,49 @@ def test_an_absurd_value_of_a_quantile_column_is_flagged_and_named():
     absurd = X.iloc[:1].assign(a=X["a"].max() + 10 * (X["a"].max() - X["a"].min()))
     assert detector.score_pvalues(absurd)[0] < 0.01
     assert detector.feature_contributions(absurd).iloc[0].idxmax() == "a"
+
+
+def test_zero_inflated_values_are_coded_by_a_map_of_the_positive_ones():
+    rng = np.random.RandomState(0)
+    gain = np.where(rng.rand(500) < 0.4, 0.0, rng.lognormal(7, 1, 500))
+    table = Table.fit(pd.DataFrame({"gain": gain, "x": rng.normal(size=500)}))
+    column = table.columns[0]
+    assert table.types["gain"] == "zero-inflated" and column.knots[0] > 0
+    positive = gain[gain > 0]
+    scores = column.scalar(positive)
+    assert abs(scores.mean()) < 0.05 and abs(scores.std() - 1) < 0.05
+    assert np.isnan(column.scalar(np.array([0.0]))).all()  # the atom: no score
+    np.testing.assert_allclose(column.unscalar(scores), positive, rtol=1e-9)
+    # a state saved before the map was kept codes by the logarithm, as then
+    state = table.to_state()
+    for saved in state["columns"]:
+        for key in ("knots", "scores", "ties", "low", "high"):
+            del saved[key]
+    old = Table.from_state(state).columns[0]
+    assert old.saved_as_log and not column.saved_as_log
+    np.testing.assert_allclose(old.scalar(positive), np.log(positive))
+    np.testing.assert_allclose(old.unscalar(np.log(positive)), positive)
+    np.testing.assert_allclose(old.log_scalar_slope(positive), np.log(positive))
+
+
+def test_the_widest_tie_floors_the_scale_of_its_scores():
+    # a price that the other column gives exactly, 9.99 (a price point) on a
+    # fifth of the rows: the Gaussian of the scores would narrow on its cell
+    x = np.random.RandomState(0).normal(size=2000)
+    price = np.where((x > 0.2) & (x < 0.6), 9.99, np.round(np.exp(2 + x), 2))
+    X = pd.DataFrame({"price": price, "x": x})
+    table = Table.fit(X, {"price": "quantile"})
+    column = table.columns[0]
+    assert 9.99 in column.ties
+    cell = np.searchsorted(column.knots, 9.99)
+    width = column.scores[cell] - column.scores[cell - 1]
+    assert column.widest_tie == pytest.approx(width)
+    floor = table.scale_floors()[0]
+    assert floor == pytest.approx(width / (np.sqrt(2 * np.pi) * column.scale))
+    # the density at the tie, in the column's units, stays at most its whole
+    # probability over its cell's width (without the floor: 16 times that)
+    model = VAETransformer(random_state=0, column_types={"price": "quantile"}).fit(X)
+    jacobian = -np.log(column.scale) - log_slope(np.array([9.99]), column.knots, column.scores)
+    log_density = -model.score_features(X[X["price"] == 9.99])[:, 0] + jacobian
+    cell_width = column.knots[cell] - column.knots[cell - 1]
+    assert np.all(log_density <= -np.log(cell_width) + 1e-6)
