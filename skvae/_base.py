@@ -182,6 +182,7 @@ class BaseAutoencoder(
         gaussian = module.likelihood.gaussian()
         if gaussian is not None:
             gaussian.set_scale_floor(table.scale_floors())
+            gaussian.set_bounds(*table.draw_bounds())
         return module
 
     @abstractmethod
@@ -420,6 +421,9 @@ class BaseAutoencoder(
             else:
                 self._check_architecture()
                 self._table.widen(X)
+                gaussian = self.module_.likelihood.gaussian()
+                if gaussian is not None:
+                    gaussian.set_bounds(*self._table.draw_bounds())
             self._train(X, incremental=True)
         return self
 

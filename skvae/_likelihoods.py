@@ -156,6 +156,9 @@ class Gaussian(Likelihood):
         The floor of each column's log scale: ``MIN_LOG_SCALE`` unless
         :meth:`set_scale_floor` raised it (a buffer, not saved: the table
         the model was fitted on gives it).
+    bounds : tuple of torch.Tensor or None
+        The range of each column's draws, ``(low, high)`` (infinite where
+        unbounded), as :meth:`set_bounds` last set it; None: none bounded.
     """
 
     def __init__(self, n_columns):
@@ -176,6 +179,15 @@ class Gaussian(Likelihood):
         floor = torch.as_tensor(floor, dtype=torch.float64).clamp(min=math.exp(MIN_LOG_SCALE))
         self._floor = floor.log().to(torch.float32)
         self.min_log_scale.copy_(self._floor)
+
+    def set_bounds(self, low, high):
+        """Draw each column within ``[low, high]`` ``(n_columns,)`` (``-inf``,
+        ``inf``: unbounded): from the Gaussian truncated to that range, not
+        clipped to it, so that no draw piles up at an end."""
+        low = torch.as_tensor(low, dtype=torch.float32)
+        high = torch.as_tensor(high, dtype=torch.float32)
+        bounded = bool(torch.isfinite(low).any() or torch.isfinite(high).any())
+        self.bounds = (low, high) if bounded else None
 
     def scale(self):
         """Standard deviation of each column, ``(n_columns,)``."""
@@ -198,7 +210,18 @@ class Gaussian(Likelihood):
         noise = torch.randn(
             params.shape, generator=generator, device=params.device, dtype=params.dtype
         )
-        return params + self.scale().to(params.dtype) * noise
+        scale = self.scale().to(params.dtype)
+        draw = params + scale * noise
+        bounds = getattr(self, "bounds", None)  # a module pickled before it had them
+        if bounds is None:
+            return draw
+        low, high = (b.to(params.device, params.dtype) for b in bounds)
+        # the noise's quantile, moved into the range's share of the Gaussian
+        start = torch.special.ndtr((low - params) / scale)
+        share = torch.special.ndtr((high - params) / scale) - start
+        quantile = (start + torch.special.ndtr(noise) * share).clamp(1e-12, 1 - 1e-7)
+        inside = (params + scale * torch.special.ndtri(quantile)).clamp(low, high)
+        return torch.where(torch.isfinite(low) | torch.isfinite(high), inside, draw)
 
     @torch.no_grad()
     def start(self, target, mask=None):

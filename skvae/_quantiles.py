@@ -33,6 +33,11 @@ from scipy.special import ndtri
 MAX_KNOTS = 256
 ROWS_PER_KNOT = 20
 TIE_LEVELS = 2
+# The scale floor of widest_tie counts a tie's cell up to the width of a
+# fifth of the rows at the middle: the rules give a value held by more a point
+# mass, and a column declared quantile with one (90% at one value) would
+# otherwise get a scale that spreads it over its neighbours.
+MAX_TIE_WIDTH = float(ndtri(0.6) - ndtri(0.4))
 
 
 def _levels(n):
@@ -80,34 +85,53 @@ def fit_normal_scores(values):
     return knots[rising].tolist(), ndtri(levels).tolist(), distinct[chosen[tie]].tolist()
 
 
-def _outside_slope(knots, scores):
-    """``d score / d value`` beyond the end knots: from the first to the last (1 for one knot)."""
-    if len(knots) < 2:
-        return 1.0
-    return (scores[-1] - scores[0]) / 2 / (knots[-1] / 2 - knots[0] / 2)  # no overflow
+def _units(knots):
+    """``(origin, half)``: values are mapped in units ``u = (x - origin) / (2 half)``,
+    0 and 1 at the end knots, so that neither a subnormal nor a float64-wide
+    span loses the slopes to underflow or overflow (1 for fewer than two knots)."""
+    knots = np.asarray(knots, dtype=np.float64)
+    origin = knots[0] if knots.size else 0.0
+    half = knots[-1] / 2 - knots[0] / 2 if knots.size > 1 else 0.0
+    return origin, (half if np.isfinite(half) and half > 0 else 0.5)
 
 
-def _piecewise(x, xs, ys, slope):
-    """``ys`` interpolated at ``x`` between ``xs``, linear with ``slope`` beyond them."""
-    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-    x = np.asarray(x, dtype=np.float64)
-    if not xs.size:  # nothing observed in fit: the values as they are
-        return x
+def _to_units(x, origin, half):
     with np.errstate(over="ignore", invalid="ignore"):
-        out = 2 * np.interp(x / 2, xs / 2, ys / 2)  # halves: no overflow of a difference
+        return (np.asarray(x, dtype=np.float64) / 2 - origin / 2) / half
+
+
+def _from_units(u, origin, half):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return 2 * (origin / 2 + u * half)
+
+
+def _piecewise(x, xs, ys):
+    """``ys`` interpolated at ``x`` between ``xs``, linear beyond them with the
+    slope from the first to the last (1 for one point)."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    slope = (ys[-1] - ys[0]) / (xs[-1] - xs[0]) if xs.size > 1 else 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.interp(x, xs, ys)
         out = np.where(x < xs[0], ys[0] + (x - xs[0]) * slope, out)
         return np.where(x > xs[-1], ys[-1] + (x - xs[-1]) * slope, out)
 
 
 def normal_scores(x, knots, scores):
-    """The normal scores of values ``x`` (NaN stays NaN)."""
-    return _piecewise(x, knots, scores, _outside_slope(knots, scores))
+    """The normal scores of values ``x`` (NaN stays NaN; no knots: ``x``)."""
+    if not len(knots):  # nothing observed where the map was fitted
+        return np.asarray(x, dtype=np.float64)
+    origin, half = _units(knots)
+    return _piecewise(_to_units(x, origin, half), _to_units(knots, origin, half), scores)
 
 
 def from_normal_scores(z, knots, scores, ties=()):
     """The values whose normal scores are ``z``: the inverse of :func:`normal_scores`,
     a value in a tie's cell the tie."""
-    x = _piecewise(z, scores, knots, 1.0 / _outside_slope(knots, scores))
+    if not len(knots):
+        return np.asarray(z, dtype=np.float64)
+    origin, half = _units(knots)
+    x = _from_units(_piecewise(np.asarray(z, dtype=np.float64), scores,
+                               _to_units(knots, origin, half)), origin, half)
     if not len(ties):
         return x
     knots, ties = np.asarray(knots, dtype=np.float64), np.asarray(ties, dtype=np.float64)
@@ -126,25 +150,30 @@ def widest_tie(knots, scores, ties):
     ``w`` scores wide a density up to ``w / (s sqrt(2 pi))`` times the
     cell's share of the score per value; at ``s >= w / sqrt(2 pi)`` no tie
     gets a density above its whole probability spread over its cell, the
-    floor that a grid's step sets on a real column's scale.
+    floor that a grid's step sets on a real column's scale. At most
+    ``MAX_TIE_WIDTH``.
     """
     if not ties:
         return 0.0
     knots, scores = np.asarray(knots, dtype=np.float64), np.asarray(scores, dtype=np.float64)
     cell = np.searchsorted(knots, np.asarray(ties, dtype=np.float64))
-    return float(np.max(scores[cell] - scores[cell - 1]))
+    return float(min(np.max(scores[cell] - scores[cell - 1]), MAX_TIE_WIDTH))
 
 
 def log_slope(x, knots, scores):
     """``log |dx / dz|`` at values ``x``, ``z`` their normal scores.
 
     Constant between two knots (the map is linear there) and beyond the
-    ends; at a knot, the slope of the segment that starts there.
+    ends; at a knot, the slope of the segment that starts there. 0 for
+    fewer than two knots (the map shifts, or is the identity).
     """
-    xs, zs = np.asarray(knots, dtype=np.float64), np.asarray(scores, dtype=np.float64)
-    outside = -np.log(_outside_slope(knots, scores))
-    if xs.size < 2:
-        return np.full(np.shape(x), outside)
-    segment = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, xs.size - 2)
-    inside = (np.log(np.diff(xs / 2)) + np.log(2) - np.log(np.diff(zs)))[segment]
-    return np.where((x < xs[0]) | (x > xs[-1]), outside, inside)
+    if len(knots) < 2:
+        return np.zeros(np.shape(x))
+    origin, half = _units(knots)
+    us, zs = _to_units(knots, origin, half), np.asarray(scores, dtype=np.float64)
+    log_span = np.log(2.0) + np.log(half)  # log dx / du
+    outside = np.log(us[-1] - us[0]) - np.log(zs[-1] - zs[0]) + log_span
+    u = _to_units(x, origin, half)
+    segment = np.clip(np.searchsorted(us, u, side="right") - 1, 0, us.size - 2)
+    inside = (np.log(np.diff(us)) - np.log(np.diff(zs)) + log_span)[segment]
+    return np.where((u < us[0]) | (u > us[-1]), outside, inside)
