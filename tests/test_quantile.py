@@ -200,3 +200,50 @@ def test_the_widest_tie_floors_the_scale_of_its_scores():
     log_density = -model.score_features(X[X["price"] == 9.99])[:, 0] + jacobian
     cell_width = column.knots[cell] - column.knots[cell - 1]
     assert np.all(log_density <= -np.log(cell_width) + 1e-6)
+
+
+def test_bounded_gaussian_draws_are_truncated_not_clipped():
+    import torch
+
+    from skvae._likelihoods import Gaussian
+
+    gaussian = Gaussian(2)
+    gaussian.set_bounds([-0.5, -np.inf], [np.inf, np.inf])
+    params = torch.zeros(20_000, 2)
+    draws = gaussian.sample(params, torch.Generator().manual_seed(0)).numpy()
+    assert draws[:, 0].min() >= -0.5 and np.mean(draws[:, 0] == -0.5) < 1e-3
+    truncated = norm.rvs(size=200_000, random_state=0)
+    truncated = truncated[truncated >= -0.5]
+    assert ks_2samp(draws[:, 0], truncated).statistic < 0.02
+    assert draws[:, 1].min() < -3  # an unbounded column is drawn as before
+    gaussian.set_bounds([-np.inf] * 2, [np.inf] * 2)
+    assert gaussian.bounds is None
+
+
+def test_a_tie_at_an_end_is_not_piled_on_and_a_dominant_tie_keeps_its_share():
+    rng = np.random.default_rng(0)
+    cap = rng.permutation(np.r_[np.full(360, 9.99), rng.uniform(0, 9.9, 2640)])
+    X = pd.DataFrame({"x": cap, "o": rng.normal(size=3000)})
+    drawn = VAETransformer(random_state=0).fit(X).sample(20_000, random_state=0)["x"]
+    assert np.mean(drawn == 9.99) < 0.16  # 12% in the data; 17% when draws were clipped
+    assert np.mean(drawn == drawn.min()) < 0.01  # nothing piles at the other end
+    spike = rng.permutation(np.r_[np.full(1800, 5.0), rng.normal(5, 1, 200)])
+    X = pd.DataFrame({"x": spike, "o": rng.normal(size=2000)})
+    model = VAETransformer(random_state=0, column_types={"x": "quantile", "o": "real"})
+    drawn = model.fit(X).sample(20_000, random_state=0)["x"]
+    assert np.mean(drawn == 5.0) == pytest.approx(0.9, abs=0.1)  # 0.62 with a floor uncapped
+
+
+@pytest.mark.parametrize("scale", [1e-310, 1e300])
+def test_columns_of_extreme_magnitudes_keep_finite_scores(scale):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.uniform(0, 1, 300) * scale, "o": rng.normal(size=300)})
+    model = VAETransformer(**SMALL).fit(X)
+    assert model.column_types_["x"] == "quantile"
+    assert np.isfinite(model.score_samples(X)).all()
+    assert np.isfinite(model.sample(5, random_state=0)["x"]).all()
+    wide = rng.uniform(-1, 1, 500) * 1.79e308
+    knots, scores, ties = fit_normal_scores(wide)
+    back = from_normal_scores(normal_scores(wide, knots, scores), knots, scores, ties)
+    np.testing.assert_allclose(back, wide, rtol=1e-12)
+    assert np.isfinite(log_slope(wide, knots, scores)).all()
