@@ -188,10 +188,16 @@ def _check_optimizer(state, module, device):
     order = [i for group in state["param_groups"] for i in group["params"]]
     sizes = [len(group["params"]) for group in state["param_groups"]]
     expected = [len(group["params"]) for group in optimizer.param_groups]
-    if sizes != expected or sorted(order) != list(range(len(params))):
+    if sizes != expected:
         raise ValueError(
             f"the optimiser's state has groups of {sizes} weights, the network "
             f"{expected}."
+        )
+    if sorted(order) != list(range(len(params))):
+        raise ValueError(
+            f"the optimiser's state numbers its {len(order)} weights "
+            f"{sorted(order)[:8]}{'...' if len(order) > 8 else ''}, not 0 to "
+            f"{len(params) - 1}."
         )
     position = {index: j for j, index in enumerate(order)}
     for index, moments in state["state"].items():

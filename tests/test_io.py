@@ -626,3 +626,12 @@ def test_a_detector_on_a_mixed_frame_round_trips_with_its_neighbours():
     loaded, _ = _round_trip(detector)
     for a, b in zip(_outputs(loaded, X), _outputs(detector, X)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_a_state_whose_optimiser_numbers_its_weights_wrongly_is_refused():
+    state = VAETransformer(**TINY).fit(_data()).__getstate__()
+    groups = state["_optimizer_state"]["param_groups"]
+    groups[0]["params"] = [i + 100 for i in groups[0]["params"]]
+    with pytest.raises(ValueError, match="damaged or inconsistent.*numbers its .* weights "
+                       r"\[.*\].*, not 0 to"):
+        VAETransformer.__new__(VAETransformer).__setstate__(state)
