@@ -584,10 +584,12 @@ class Table:
             row, j = np.argwhere(~finite)[0]
             raise ValueError(
                 f"Decoding gives a non-finite value in column "
-                f"{self.columns[j].name!r} (first at row {row}): the latent codes "
-                "are too far from those of the training data for the network, "
-                "whose values overflow. Decode codes on the scale of those that "
-                "transform gives."
+                f"{self.columns[j].name!r} (first at row {row}): its values "
+                "overflow float64, either because the latent codes are too far "
+                "from those of the training data for the network (decode codes "
+                "on the scale of those that transform gives) or because the "
+                "column's values lie so near float64's limit (about 1.8e308) "
+                "that a draw passes it (rescale the column)."
             )
         out = pd.DataFrame({
             j: to_dtype(values[:, j], c) if c.observed

@@ -341,3 +341,15 @@ def test_multiindex_columns_and_the_codes_index_are_kept():
     holes = X.mask(rng.rand(60, 3) < 0.2)
     filled = AutoencoderImputer(VAETransformer(**SMALL), random_state=0).fit_transform(holes)
     assert filled.columns.nlevels == 2 and filled.index.equals(X.index)
+
+
+def test_draws_past_float64s_limit_are_explained():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.normal(size=60),
+                      "c": rng.choice([-1, 1], 60) * rng.rand(60) * 1.7e308})
+    declared = VAETransformer(**SMALL, column_types={"c": "real"}).fit(X)
+    with pytest.raises(ValueError, match=r"near float64's limit .*\(rescale the column\)"):
+        declared.sample(200, random_state=0)
+    inferred = VAETransformer(**SMALL).fit(X)  # quantile: drawn within the range
+    assert inferred.column_types_["c"] == "quantile"
+    assert np.isfinite(inferred.sample(200, random_state=0)["c"]).all()
