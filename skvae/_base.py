@@ -457,7 +457,8 @@ class BaseAutoencoder(
         )
         if codes is None:
             codes = self._validate_X(X, reset=False, check_rows=False)
-        out, n_clipped = _inference.encode_folded(codes, folded, self._device)
+        values = codes if self._table.affine_values else self._table.scalars(codes)
+        out, n_clipped = _inference.encode_folded(values, folded, self._device)
         if n_clipped:
             self._warn_clipped(codes, n_clipped)
         return out
@@ -488,8 +489,8 @@ class BaseAutoencoder(
                 f"codes of n_components={self.n_components} features."
             )
         folded = self._folded()
-        if folded is not None and not self._table.frame:  # frames: the table's dtypes
-            return _inference.decode_folded(Z, folded, self._device)
+        if folded is not None and not self._table.frame and self._table.affine_values:
+            return _inference.decode_folded(Z, folded, self._device)  # frames: their dtypes
         out = self._output(self._map(self._decode, Z), Z.dtype)
         if hasattr(X, "index") and hasattr(out, "index"):  # a pandas frame of codes
             out.index = X.index

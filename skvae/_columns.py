@@ -58,7 +58,7 @@ from ._column_types import Column, check_training_codes, column_codes, grid_step
 from ._dtypes import dtype_from_state, dtype_state, plain_value, to_dtype
 from ._fills import value_kind
 from ._frames import is_frame
-from ._kinds import BINARY, POSITIVE, REAL, TYPES  # noqa: F401 (TYPES: the table's API)
+from ._kinds import BINARY, POSITIVE, QUANTILE, REAL, TYPES  # noqa: F401 (TYPES: the table's API)
 from ._utils import MAX_STANDARDISED, STATISTICS_CHUNK, RunningMoments, standardise
 
 SQRT_2PI = math.sqrt(2 * math.pi)
@@ -383,15 +383,23 @@ class Table:
         return means, scales
 
     def affine(self):
-        """``(mean, scale)`` where rows are coded as ``(x - mean) / scale``, else None.
+        """``(mean, scale)`` where rows are coded as ``(v - mean) / scale``, else None.
 
-        A table of real columns only, each observed in fit, codes its rows
-        so both ways: as the network's inputs and targets (shared), and back
-        in :meth:`decode`.
+        ``v`` is a row's :meth:`scalars`: the values themselves in a table of
+        real columns only, which codes its rows so both ways (as the
+        network's inputs and targets, and back in :meth:`decode`: see
+        :attr:`affine_values`), the normal scores of quantile columns beside
+        real ones; every column observed in fit.
         """
-        if not all(c.kind is REAL and c.observed for c in self.columns):
+        if not all(c.kind in (REAL, QUANTILE) and not c.saved_as_log and c.observed
+                   for c in self.columns):
             return None
         return self.statistics()
+
+    @property
+    def affine_values(self):
+        """Whether :meth:`affine` codes the values themselves (real columns only)."""
+        return all(c.kind is REAL for c in self.columns)
 
     # -------------------------------------------------------------- encoding
     def codes(self, X, *, outside="raise"):

@@ -99,6 +99,22 @@ def test_a_frame_of_real_columns_is_encoded_by_the_folded_network():
 
 
 @pytest.mark.parametrize("Model", MODELS)
+def test_quantile_columns_are_encoded_by_the_folded_network_on_their_scores(Model):
+    X = pd.DataFrame(_data(), columns=list("abcdef"))
+    X["a"] = np.exp(3 * X["a"] / X["a"].abs().max())  # skewed: the map matters
+    X.iloc[3, 1] = np.nan
+    model = _fit(Model(**FAST, column_types={"f": "real"}), X)
+    assert set(model.column_types_.values()) == {"quantile", "real"}
+    assert model._folded() is not None
+    _assert_close(model.transform(X), _general(model, "transform", X))
+    array = _fit(Model(**FAST, column_types={0: "quantile"}), _data())
+    codes = array.transform(_data())  # folded, on the scores
+    _assert_close(codes, _general(array, "transform", _data()))
+    # an array's quantile column is decoded through its map, not folded
+    _assert_close(array.inverse_transform(codes), _general(array, "inverse_transform", codes))
+
+
+@pytest.mark.parametrize("Model", MODELS)
 def test_folded_networks_follow_the_weights(Model):
     X = _data()
     model = _fit(Model(warm_start=True, **FAST), X)
