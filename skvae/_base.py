@@ -669,7 +669,7 @@ class BaseAutoencoder(
             (a float rounded to its column's precision, as in ``float32``).
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(
                 f"n_samples must be a positive integer, got {n_samples!r}."
             )

@@ -384,7 +384,7 @@ def test_early_stopping_needs_rows_to_validate():
         ).fit(_data()[:2])
 
 
-@pytest.mark.parametrize("n_samples", [0, -1, 2.5])
+@pytest.mark.parametrize("n_samples", [0, -1, 2.5, True, np.True_])
 def test_sample_needs_a_positive_count(fitted, n_samples):
     with pytest.raises(ValueError, match="n_samples must be a positive integer"):
         fitted.sample(n_samples)
