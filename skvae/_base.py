@@ -182,8 +182,15 @@ class BaseAutoencoder(
         gaussian = module.likelihood.gaussian()
         if gaussian is not None:
             gaussian.set_scale_floor(table.scale_floors())
-            gaussian.set_bounds(*table.draw_bounds())
+        self._bound_draws(module)
         return module
+
+    def _bound_draws(self, module):
+        """Give the module's Gaussian the range of draws the table's ranges set
+        (:meth:`~._columns.Table.draw_bounds`), after a fit or a chunk widened them."""
+        gaussian = module.likelihood.gaussian()
+        if gaussian is not None:
+            gaussian.set_bounds(*self._table.draw_bounds())
 
     @abstractmethod
     def _row_losses(self, x, mask, epoch, generator):
@@ -421,9 +428,7 @@ class BaseAutoencoder(
             else:
                 self._check_architecture()
                 self._table.widen(X)
-                gaussian = self.module_.likelihood.gaussian()
-                if gaussian is not None:
-                    gaussian.set_bounds(*self._table.draw_bounds())
+                self._bound_draws(self.module_)
             self._train(X, incremental=True)
         return self
 

@@ -177,7 +177,7 @@ class Column:
         if self.saved_as_log:
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.log(codes)
-        elif self.kind.quantile_coded:
+        elif self.has_map:
             values = normal_scores(codes, self.knots, self.scores)
         if self.kind.log_coded:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -192,9 +192,13 @@ class Column:
     @property
     def widest_tie(self):
         """The width in normal scores of its widest tie's cell (0: none)."""
-        if not self.kind.quantile_coded or self.saved_as_log:
-            return 0.0
-        return widest_tie(self.knots, self.scores, self.ties or [])
+        return widest_tie(self.knots, self.scores, self.ties) if self.has_map else 0.0
+
+    @property
+    def has_map(self):
+        """Whether its values are coded by a map to normal scores (quantile,
+        zero-inflated; not where :attr:`saved_as_log`)."""
+        return self.kind.quantile_coded and self.knots is not None
 
     @property
     def saved_as_log(self):
@@ -222,7 +226,7 @@ class Column:
         """
         if self.low is not None:  # a mapped column's range (set_statistics)
             values = np.clip(values, self.low, self.high)
-        if self.kind.quantile_coded and not self.saved_as_log:
+        if self.has_map:
             return from_normal_scores(values, self.knots, self.scores, self.ties)
         with np.errstate(over="ignore"):  # inf: refused when cast to a frame's dtype
             if self.kind is POSITIVE:
@@ -240,7 +244,7 @@ class Column:
         positive and signed-log ones; the log of the map's slope for
         quantile and zero-inflated ones (:func:`._quantiles.log_slope`;
         ``log x`` where :attr:`saved_as_log`)."""
-        if self.kind.quantile_coded and not self.saved_as_log:
+        if self.has_map:
             return log_slope(codes, self.knots, self.scores)
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.kind is POSITIVE:

@@ -265,13 +265,17 @@ class Table:
         values, all ties, would otherwise get densities above its cells'
         whole probability.
         """
-        columns = [self.columns[j] for j, name in zip(self.order, self.likelihoods)
-                   if name == "gaussian"]
+        columns = self._gaussian_columns()
         return np.array([
             c.resolution / (SQRT_2PI * c.scale) if c.has_grid_floor
             else c.widest_tie / (SQRT_2PI * c.scale)
             for c in columns
         ])
+
+    def _gaussian_columns(self):
+        """The column of each Gaussian target, in target order."""
+        return [self.columns[j] for j, name in zip(self.order, self.likelihoods)
+                if name == "gaussian"]
 
     def draw_bounds(self):
         """``(low, high)``: the standardised range of each Gaussian target's draws.
@@ -285,11 +289,10 @@ class Table:
         edges of the end values' cells, 27% again (the Gaussian's spill
         below a tie's value comes back to it). Other columns are unbounded.
         """
-        columns = [self.columns[j] for j, name in zip(self.order, self.likelihoods)
-                   if name == "gaussian"]
+        columns = self._gaussian_columns()
         low, high = np.full(len(columns), -np.inf), np.full(len(columns), np.inf)
         for k, c in enumerate(columns):
-            if c.kind.quantile_coded and not c.saved_as_log and c.low is not None:
+            if c.has_map and c.low is not None:
                 low[k], high[k] = (c.low - c.mean) / c.scale, (c.high - c.mean) / c.scale
         return low, high
 
@@ -391,8 +394,7 @@ class Table:
         :attr:`affine_values`), the normal scores of quantile columns beside
         real ones; every column observed in fit.
         """
-        if not all(c.kind in (REAL, QUANTILE) and not c.saved_as_log and c.observed
-                   for c in self.columns):
+        if not all(c.kind in (REAL, QUANTILE) and c.observed for c in self.columns):
             return None
         return self.statistics()
 
